@@ -1,0 +1,120 @@
+"""The pixel grid every layer of a scene is put on."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from affine import Affine
+from pyproj import CRS as ProjCRS
+from rasterio.crs import CRS
+from rasterio.warp import calculate_default_transform, transform_geom
+from shapely.geometry import box, mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from eotext.errors import AlignmentError
+from eotext.model import PixelWindow
+
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A georeferenced pixel grid: CRS, affine transform and size."""
+
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise AlignmentError(f"grid size must be positive, got {self.width}×{self.height}")
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in the grid's CRS."""
+        x0, y0 = self.transform * (0, 0)
+        x1, y1 = self.transform * (self.width, self.height)
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    @property
+    def gsd_m(self) -> float:
+        """Ground sampling distance in metres (at the grid's centre for geographic CRSs)."""
+        res = abs(self.transform.a)
+        if self.crs.is_geographic:
+            lat = (self.bounds[1] + self.bounds[3]) / 2
+            # Pixels are square in degrees; report the geometric mean of their two sides.
+            m_per_deg = math.pi * _EARTH_RADIUS_M / 180
+            return m_per_deg * math.sqrt(res * abs(self.transform.e) * math.cos(math.radians(lat)))
+        factor = self.crs.linear_units_factor[1] if self.crs.linear_units_factor else 1.0
+        return res * factor
+
+    def window_transform(self, window: PixelWindow) -> Affine:
+        return self.transform * Affine.translation(window.col_off, window.row_off)
+
+    def window_footprint(self, window: PixelWindow) -> BaseGeometry:
+        """The window's outline in WGS84 longitude/latitude."""
+        t = self.window_transform(window)
+        x0, y0 = t * (0, 0)
+        x1, y1 = t * (window.width, window.height)
+        geom = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if self.crs == CRS.from_epsg(4326):
+            return geom
+        return shape(transform_geom(self.crs, "EPSG:4326", mapping(geom), densify_pts=8))
+
+    def full_window(self) -> PixelWindow:
+        return PixelWindow(0, 0, self.width, self.height)
+
+
+def utm_crs_for(lon: float, lat: float) -> CRS:
+    """The WGS84 UTM zone CRS containing a point."""
+    zone = min(int((lon + 180) // 6) + 1, 60)
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def reprojected_grid(source: Grid, crs: str | None, gsd_m: float | None) -> Grid:
+    """A grid covering ``source`` in another CRS and/or at another resolution.
+
+    Args:
+        source: the grid to cover.
+        crs: target CRS (``"EPSG:32629"``), ``"utm"`` for the UTM zone of the centre, or None to
+            keep the source CRS.
+        gsd_m: target pixel size in metres (map units of a projected CRS); None keeps the
+            source resolution.
+    """
+    if crs is None and gsd_m is None:
+        return source
+    if crs is None:
+        dst_crs = source.crs
+    elif crs.lower() == "utm":
+        left, bottom, right, top = source.bounds
+        cx, cy = (left + right) / 2, (bottom + top) / 2
+        if not source.crs.is_geographic:
+            lonlat = shape(transform_geom(source.crs, "EPSG:4326", mapping(box(cx, cy, cx, cy))))
+            cx, cy = lonlat.bounds[0], lonlat.bounds[1]
+        dst_crs = utm_crs_for(cx, cy)
+    else:
+        try:
+            dst_crs = CRS.from_user_input(crs)
+        except Exception as exc:
+            raise AlignmentError(
+                f"'{crs}' is not a CRS; give an EPSG code like 'EPSG:32633' or 'utm'"
+            ) from exc
+    if gsd_m is not None and dst_crs.is_geographic:
+        raise AlignmentError(
+            f"a ground sampling distance of {gsd_m} m needs a projected CRS, but {dst_crs} is "
+            "geographic; add crs = 'utm' (or an EPSG code) to the grid settings"
+        )
+    resolution = gsd_m if gsd_m is not None else None
+    if resolution is None and ProjCRS(dst_crs.to_wkt()).is_geographic != source.crs.is_geographic:
+        resolution = source.gsd_m  # changing between degrees and metres: keep the ground size
+    transform, width, height = calculate_default_transform(
+        source.crs,
+        dst_crs,
+        source.width,
+        source.height,
+        *source.bounds,
+        resolution=resolution,
+    )
+    return Grid(dst_crs, transform, int(width), int(height))

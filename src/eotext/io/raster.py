@@ -1,0 +1,192 @@
+"""Opening rasters with clear errors, and reading any raster onto a target grid window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.errors import RasterioError
+from rasterio.io import DatasetReader
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window, from_bounds
+
+from eotext.errors import AlignmentError, SourceError
+from eotext.io.grid import Grid
+from eotext.model import PixelWindow
+
+
+@contextmanager
+def open_raster(path: str | Path) -> Iterator[DatasetReader]:
+    """Open a raster for reading, turning GDAL's failures into a :class:`SourceError`."""
+    p = Path(path)
+    if not str(path).startswith(("/vsi", "http://", "https://", "s3://")) and not p.exists():
+        raise SourceError(f"{path}: no such file; check the path in the recipe or command line")
+    try:
+        src = rasterio.open(path)
+    except RasterioError as exc:
+        raise SourceError(
+            f"{path}: cannot be read as a raster ({exc}); the file may be corrupt or truncated — "
+            "re-download it or check it with `gdalinfo`"
+        ) from exc
+    try:
+        yield src
+    finally:
+        src.close()
+
+
+def grid_of(src: DatasetReader, path: str | Path) -> Grid:
+    """The grid of an open raster, refusing rasters without georeferencing."""
+    if src.crs is None:
+        raise SourceError(
+            f"{path}: has no coordinate reference system; eotext needs georeferenced rasters "
+            "(assign one with `gdal_edit.py -a_srs EPSG:xxxx`)"
+        )
+    return Grid(src.crs, src.transform, src.width, src.height)
+
+
+def same_grid(a: Grid, b: Grid, tol: float = 1e-9) -> bool:
+    """Whether two grids have the same CRS, size and (nearly) the same transform."""
+    return (
+        a.width == b.width
+        and a.height == b.height
+        and a.crs == b.crs
+        and a.transform.almost_equals(b.transform, precision=tol * max(1.0, abs(a.transform.c)))
+    )
+
+
+class AlignedReader:
+    """Reads one raster file onto a target grid, window by window.
+
+    Reads directly when the file is already on the grid (or is the grid at an integer offset,
+    the common case of a label map cropped from a larger tile), and through a warped VRT
+    otherwise: nearest neighbour for labels, bilinear or average for reflectance.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        grid: Grid,
+        resampling: Resampling = Resampling.nearest,
+        bands: list[int] | None = None,
+    ) -> None:
+        self.path = str(path)
+        self._cm = open_raster(path)
+        self.src: DatasetReader = self._cm.__enter__()
+        self.src_grid = grid_of(self.src, path)
+        self.grid = grid
+        self.bands = bands or list(range(1, self.src.count + 1))
+        self._offset: tuple[int, int] | None = None
+        self._vrt: WarpedVRT | None = None
+        if not _overlaps(self.src_grid, grid):
+            self.close()
+            raise AlignmentError(
+                f"{path}: does not overlap the scene grid (its bounds {self.src_grid.bounds} in "
+                f"{self.src_grid.crs} vs scene bounds {grid.bounds} in {grid.crs}); pair it "
+                "with imagery of the same area"
+            )
+        self._offset = _integer_offset(self.src_grid, grid)
+        if self._offset is None:
+            self._vrt = WarpedVRT(
+                self.src,
+                crs=grid.crs,
+                transform=grid.transform,
+                width=grid.width,
+                height=grid.height,
+                resampling=resampling,
+                src_nodata=self.src.nodata,
+                nodata=self.src.nodata if self.src.nodata is not None else 0,
+            )
+
+    @property
+    def nodata(self) -> float | None:
+        return self.src.nodata  # type: ignore[no-any-return]
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return np.dtype(self.src.dtypes[self.bands[0] - 1])
+
+    def read(self, window: PixelWindow, fill: float | None = None) -> np.ndarray[Any, Any]:
+        """Read ``window`` of the target grid as a (bands, rows, cols) array.
+
+        Pixels the file does not cover are filled with ``fill`` (default: the file's nodata or 0).
+        """
+        fill_value = fill if fill is not None else (self.nodata if self.nodata is not None else 0)
+        try:
+            if self._vrt is not None:
+                win = Window(window.col_off, window.row_off, window.width, window.height)
+                return self._vrt.read(self.bands, window=win)  # type: ignore[no-any-return]
+            assert self._offset is not None
+            dc, dr = self._offset
+            win = Window(window.col_off + dc, window.row_off + dr, window.width, window.height)
+            inside = (
+                win.col_off >= 0
+                and win.row_off >= 0
+                and win.col_off + win.width <= self.src.width
+                and win.row_off + win.height <= self.src.height
+            )
+            if inside:
+                return self.src.read(self.bands, window=win)  # type: ignore[no-any-return]
+            return self.src.read(  # type: ignore[no-any-return]
+                self.bands, window=win, boundless=True, fill_value=fill_value
+            )
+        except RasterioError as exc:
+            raise SourceError(
+                f"{self.path}: reading pixels {window} failed ({exc}); the file is probably "
+                "corrupt or truncated — re-download it"
+            ) from exc
+
+    def close(self) -> None:
+        if self._vrt is not None:
+            self._vrt.close()
+            self._vrt = None
+        self._cm.__exit__(None, None, None)
+
+    def __enter__(self) -> AlignedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _integer_offset(src: Grid, dst: Grid) -> tuple[int, int] | None:
+    """(dcol, drow) such that dst pixel (c, r) is src pixel (c+dcol, r+drow), if one exists."""
+    if src.crs != dst.crs:
+        return None
+    a, b = src.transform, dst.transform
+    if not (np.isclose(a.a, b.a, rtol=1e-9) and np.isclose(a.e, b.e, rtol=1e-9)):
+        return None
+    if a.b != 0 or a.d != 0 or b.b != 0 or b.d != 0:
+        return None
+    dcol = (b.c - a.c) / a.a
+    drow = (b.f - a.f) / a.e
+    if abs(dcol - round(dcol)) > 1e-6 or abs(drow - round(drow)) > 1e-6:
+        return None
+    return int(round(dcol)), int(round(drow))
+
+
+def _overlaps(src: Grid, dst: Grid) -> bool:
+    from rasterio.warp import transform_bounds
+
+    try:
+        left, bottom, right, top = transform_bounds(src.crs, dst.crs, *src.bounds, densify_pts=21)
+    except Exception:  # noqa: BLE001 - any PROJ failure means we cannot show an overlap
+        return False
+    d = dst.bounds
+    return left < d[2] and right > d[0] and bottom < d[3] and top > d[1]
+
+
+def window_of_bounds(grid: Grid, bounds: tuple[float, float, float, float]) -> PixelWindow:
+    """The grid window (clipped to the grid) covering ``bounds`` in the grid's CRS."""
+    win = from_bounds(*bounds, transform=grid.transform).round_offsets().round_lengths()
+    c0 = max(0, int(win.col_off))
+    r0 = max(0, int(win.row_off))
+    c1 = min(grid.width, int(win.col_off + win.width))
+    r1 = min(grid.height, int(win.row_off + win.height))
+    if c1 <= c0 or r1 <= r0:
+        raise AlignmentError(f"bounds {bounds} lie outside the grid {grid.bounds}")
+    return PixelWindow(c0, r0, c1 - c0, r1 - r0)

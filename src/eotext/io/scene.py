@@ -1,0 +1,301 @@
+"""Scenes: every layer of one source put on one grid, read window by window.
+
+A :class:`Scene` is a plain, picklable description (paths, grid, scheme) so units of work can be
+shipped to other processes; :meth:`Scene.open` gives a :class:`SceneReader` that holds the files
+open while a unit reads its windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasterio.enums import Resampling
+
+from eotext.errors import RecipeError, SourceError, UnknownClassCodeError
+from eotext.io.bigearthnet import find_bigearthnet_patches, read_bigearthnet_patch
+from eotext.io.grid import Grid, reprojected_grid
+from eotext.io.imagery import BandFile, Imagery
+from eotext.io.raster import AlignedReader, grid_of, open_raster
+from eotext.io.sentinel2 import is_safe, read_band_folder, read_multiband, read_safe
+from eotext.model import PixelWindow
+from eotext.recipe import GridSpec, SourceSpec
+from eotext.schemes import Scheme, get_scheme
+from eotext.schemes.scl import SCL_CLOUD, SCL_CLOUD_SHADOW, SCL_DEFECTIVE, SCL_NODATA
+
+log = logging.getLogger(__name__)
+
+_CLOUDY = np.array(sorted(SCL_CLOUD | SCL_CLOUD_SHADOW), dtype=np.int64)
+_NO_DATA_SCL = np.array(sorted(SCL_NODATA | SCL_DEFECTIVE), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One source resolved onto a grid.
+
+    Attributes:
+        scene_id: stable id, the prefix of every patch id.
+        grid: the grid every layer is read onto.
+        imagery: band files, or None for a label map alone.
+        layers: extra single-band layers stacked after the bands, as band files.
+        label_path / scheme: the label map and its scheme, or None.
+        cloud_path: an SCL raster used to mask clouds and cloud shadows, or None.
+        multilabels: scene-level labels (BigEarthNet), names in ``scheme``.
+        whole_scene: the scene is one patch (BigEarthNet), whatever the patch size.
+    """
+
+    scene_id: str
+    grid: Grid
+    imagery: Imagery | None
+    layers: tuple[BandFile, ...] = ()
+    label_path: str | None = None
+    scheme: Scheme | None = None
+    cloud_path: str | None = None
+    multilabels: tuple[str, ...] = ()
+    whole_scene: bool = False
+    grid_spec: GridSpec = field(default_factory=GridSpec)
+
+    @property
+    def sensor(self) -> str:
+        return self.imagery.sensor if self.imagery else "none"
+
+    @property
+    def acquired(self) -> str | None:
+        return self.imagery.acquired if self.imagery else None
+
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        bands = self.imagery.band_names if self.imagery else ()
+        return bands + tuple(b.name for b in self.layers)
+
+    @property
+    def all_bands(self) -> tuple[BandFile, ...]:
+        return (self.imagery.bands if self.imagery else ()) + self.layers
+
+    def open(self) -> SceneReader:
+        return SceneReader(self)
+
+
+@dataclass
+class WindowData:
+    """The layers of one window: arrays are (rows, cols) except ``image`` (bands, rows, cols)."""
+
+    image: np.ndarray[Any, Any] | None
+    labels: np.ndarray[Any, Any] | None
+    data: np.ndarray[Any, Any]  # pixel has data in every layer present
+    cloud: np.ndarray[Any, Any]  # pixel is cloud or cloud shadow
+    unknown: np.ndarray[Any, Any]  # label code not in the scheme ("unlabelled" policy)
+
+
+class SceneReader:
+    """Holds a scene's files open and reads aligned windows of all its layers."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        self._readers: list[AlignedReader] = []
+        try:
+            self._bands = [self._open(b.path, _resampling_for(b, scene.grid), [b.index]) for b in scene.all_bands]
+            self._labels = (
+                self._open(scene.label_path, Resampling.nearest) if scene.label_path else None
+            )
+            self._cloud = (
+                self._open(scene.cloud_path, Resampling.nearest) if scene.cloud_path else None
+            )
+        except Exception:
+            self.close()
+            raise
+        self._valid_codes = (
+            np.array(sorted(scene.scheme.codes), dtype=np.int64) if scene.scheme else None
+        )
+        label_nodata = set(scene.scheme.nodata) if scene.scheme else set()
+        if self._labels is not None and self._labels.nodata is not None:
+            label_nodata.add(int(self._labels.nodata))
+        self._label_nodata = np.array(sorted(label_nodata), dtype=np.int64)
+
+    def _open(self, path: str, resampling: Resampling, bands: list[int] | None = None) -> AlignedReader:
+        reader = AlignedReader(path, self.scene.grid, resampling, bands)
+        self._readers.append(reader)
+        return reader
+
+    def read(self, window: PixelWindow, unknown_codes: str = "error") -> WindowData:
+        """Read every layer over ``window``.
+
+        Args:
+            window: pixels of the scene grid.
+            unknown_codes: ``"error"`` raises on label codes the scheme does not define;
+                ``"unlabelled"`` treats them as unlabelled pixels and reports them.
+
+        Raises:
+            UnknownClassCodeError: unknown codes under the ``"error"`` policy.
+        """
+        shape = (window.height, window.width)
+        data = np.ones(shape, dtype=bool)
+        image = None
+        if self._bands:
+            image = np.concatenate([r.read(window) for r in self._bands], axis=0)
+            nodata = self.scene.imagery.nodata if self.scene.imagery else None
+            n_img = len(self.scene.imagery.bands) if self.scene.imagery else 0
+            if nodata is not None and n_img:
+                data &= ~np.all(image[:n_img] == nodata, axis=0)
+        labels = None
+        unknown = np.zeros(shape, dtype=bool)
+        if self._labels is not None:
+            labels = self._labels.read(window)[0]
+            if self._label_nodata.size:
+                data &= ~np.isin(labels, self._label_nodata)
+            assert self._valid_codes is not None and self.scene.scheme is not None
+            unknown = data & ~np.isin(labels, self._valid_codes)
+            if unknown.any():
+                if unknown_codes == "error":
+                    codes = sorted(int(c) for c in np.unique(labels[unknown]))
+                    raise UnknownClassCodeError(
+                        f"{self.scene.label_path}: codes {codes[:20]} in pixels "
+                        f"{window} are not classes of scheme '{self.scene.scheme.name}' "
+                        f"(valid: {list(self.scene.scheme.codes)}); pick the right --scheme, or "
+                        "set unknown_codes = \"unlabelled\" to count them as unlabelled"
+                    )
+                data &= ~unknown
+        cloud = np.zeros(shape, dtype=bool)
+        if self._cloud is not None:
+            scl = self._cloud.read(window)[0]
+            data &= ~np.isin(scl, _NO_DATA_SCL)
+            cloud = data & np.isin(scl, _CLOUDY)
+        return WindowData(image, labels, data, cloud, unknown)
+
+    def close(self) -> None:
+        for r in self._readers:
+            r.close()
+        self._readers.clear()
+
+    def __enter__(self) -> SceneReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
+    """Turn a source of the recipe into scenes (a folder of BigEarthNet patches gives many).
+
+    Raises:
+        SourceError: a file is missing or unreadable.
+        RecipeError: the source's settings contradict its files.
+    """
+    gspec = GridSpec(
+        patch_size=spec.patch_size or grid_spec.patch_size,
+        stride=spec.stride or (grid_spec.stride if not spec.patch_size else None),
+        gsd_m=grid_spec.gsd_m,
+        crs=grid_spec.crs,
+        edge=grid_spec.edge,
+    )
+    fmt = _image_format(spec) if spec.image else None
+    if fmt == "bigearthnet":
+        return [_bigearthnet_scene(p, spec, gspec) for p in find_bigearthnet_patches(spec.image or "")]
+    imagery = _read_imagery(spec.image, fmt, spec.bands) if spec.image and fmt else None
+    scheme = get_scheme(spec.scheme) if spec.scheme else None
+    label_path = spec.labels
+    if spec.labels == "scl":
+        scheme = scheme or get_scheme("scl")
+        label_path = None  # decided once the grid is known
+    if imagery is not None:
+        finest = min(imagery.bands, key=lambda b: b.gsd_m or float("inf"))
+        with open_raster(finest.path) as src:
+            base = grid_of(src, finest.path)
+    else:
+        assert label_path is not None
+        with open_raster(label_path) as src:
+            base = grid_of(src, label_path)
+            _check_label_dtype(src, label_path)
+    grid = reprojected_grid(base, gspec.crs, gspec.gsd_m)
+    cloud_path = None
+    if imagery is not None:
+        scl = imagery.scl_for(grid.gsd_m)
+        if spec.labels == "scl":
+            if scl is None:
+                raise SourceError(f"{spec.image}: labels = \"scl\" but the product has no SCL layer")
+            label_path = scl
+        if spec.cloud_mask:
+            cloud_path = scl
+    layers = tuple(_layer(name, path) for name, path in spec.layers)
+    scene_id = spec.id or _default_id(imagery, spec)
+    return [
+        Scene(scene_id, grid, imagery, layers, label_path, scheme, cloud_path, grid_spec=gspec)
+    ]
+
+
+def _bigearthnet_scene(path: Path, spec: SourceSpec, gspec: GridSpec) -> Scene:
+    patch = read_bigearthnet_patch(path, spec.bands)
+    finest = min(patch.imagery.bands, key=lambda b: b.gsd_m or float("inf"))
+    with open_raster(finest.path) as src:
+        grid = grid_of(src, finest.path)
+    scheme = get_scheme(spec.scheme or "bigearthnet-43")
+    return Scene(
+        scene_id=patch.patch_name,
+        grid=grid,
+        imagery=patch.imagery,
+        scheme=scheme,
+        multilabels=patch.labels,
+        whole_scene=True,
+        grid_spec=gspec,
+    )
+
+
+def _image_format(spec: SourceSpec) -> str:
+    if spec.image_format != "auto":
+        return spec.image_format
+    p = Path(spec.image or "")
+    if not p.exists():
+        raise SourceError(f"{p}: no such file or folder; check `image` in the recipe")
+    if p.is_file():
+        return "geotiff"
+    if is_safe(p):
+        return "safe"
+    if any(p.glob("*_labels_metadata.json")) or any(
+        q.is_dir() and any(q.glob("*_labels_metadata.json")) for q in p.iterdir()
+    ):
+        return "bigearthnet"
+    return "bands"
+
+
+def _read_imagery(path: str, fmt: str, bands: tuple[str, ...] | None) -> Imagery:
+    if fmt == "safe":
+        return read_safe(path, bands)
+    if fmt == "bands":
+        return read_band_folder(path, bands)
+    if fmt == "geotiff":
+        return read_multiband(path, bands)
+    raise RecipeError(f"image_format {fmt!r} cannot be read as one scene")
+
+
+def _layer(name: str, path: str) -> BandFile:
+    with open_raster(path) as src:
+        if src.count != 1:
+            raise SourceError(f"{path}: layer '{name}' must have exactly one band, it has {src.count}")
+        return BandFile(name, path, 1, float(abs(src.transform.a)))
+
+
+def _resampling_for(band: BandFile, grid: Grid) -> Resampling:
+    if band.gsd_m is not None and band.gsd_m < grid.gsd_m * 0.99 and not grid.crs.is_geographic:
+        return Resampling.average  # downsampling: average, as sen2cor does for its 60 m bands
+    return Resampling.bilinear if band.gsd_m and band.gsd_m > grid.gsd_m else Resampling.nearest
+
+
+def _check_label_dtype(src: Any, path: str) -> None:
+    if np.dtype(src.dtypes[0]).kind not in "iu":
+        raise SourceError(
+            f"{path}: a label map must hold integer class codes, but its data type is "
+            f"{src.dtypes[0]}; pass the classified map, not a continuous layer"
+        )
+
+
+def _default_id(imagery: Imagery | None, spec: SourceSpec) -> str:
+    if imagery is not None and imagery.product_id:
+        raw = imagery.product_id
+    else:
+        raw = Path(spec.labels or spec.image or "scene").name
+        raw = raw.split(".")[0]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-") or "scene"

@@ -1,0 +1,79 @@
+"""Cutting a scene grid into patches, and grouping patches into units of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eotext.errors import TilingError
+from eotext.model import PatchSpec, PixelWindow
+
+
+def patch_offsets(length: int, size: int, step: int, edge: str = "shift") -> list[int]:
+    """Start offsets of patches along one axis.
+
+    Args:
+        length: scene length in pixels.
+        size: patch length.
+        step: stride between patch starts.
+        edge: ``"shift"`` adds a last patch flush with the scene edge so the whole scene is
+            covered; ``"drop"`` leaves a remainder shorter than a patch uncovered.
+
+    Raises:
+        TilingError: the patch is longer than the scene.
+    """
+    if size > length:
+        raise TilingError(
+            f"the patch size ({size} px) is larger than the scene ({length} px along one axis); "
+            f"use a patch size of at most {length} px (--patch-size or grid.patch_size)"
+        )
+    offsets = list(range(0, length - size + 1, step))
+    if edge == "shift" and offsets[-1] + size < length:
+        offsets.append(length - size)
+    return offsets
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of work: a window of a scene holding many patches, processed and written as one."""
+
+    scene_index: int
+    scene_id: str
+    window: PixelWindow
+    patches: tuple[PatchSpec, ...]
+
+    @property
+    def unit_id(self) -> str:
+        return f"{self.scene_id}_r{self.window.row_off:06d}_c{self.window.col_off:06d}"
+
+
+def plan_units(
+    scene_index: int,
+    scene_id: str,
+    width: int,
+    height: int,
+    size: int,
+    step: int,
+    edge: str = "shift",
+    unit_patches: int = 8,
+) -> list[Unit]:
+    """Plan the patches of a scene, grouped into units of ``unit_patches``² patches."""
+    cols = patch_offsets(width, size, step, edge)
+    rows = patch_offsets(height, size, step, edge)
+    units = []
+    for ri in range(0, len(rows), unit_patches):
+        for ci in range(0, len(cols), unit_patches):
+            unit_rows = rows[ri : ri + unit_patches]
+            unit_cols = cols[ci : ci + unit_patches]
+            patches = tuple(
+                PatchSpec(scene_id, PixelWindow(c, r, size, size))
+                for r in unit_rows
+                for c in unit_cols
+            )
+            window = PixelWindow(
+                unit_cols[0],
+                unit_rows[0],
+                unit_cols[-1] + size - unit_cols[0],
+                unit_rows[-1] + size - unit_rows[0],
+            )
+            units.append(Unit(scene_index, scene_id, window, patches))
+    return units

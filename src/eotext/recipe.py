@@ -1,0 +1,273 @@
+"""The TOML recipe, parsed once at the edge into validated, frozen dataclasses.
+
+A recipe names its sources (imagery, label maps, extra layers), the patch grid, the filters,
+the annotators and the output. Relative paths are resolved against the recipe's folder.
+
+.. code-block:: toml
+
+    seed = 0
+    [grid]
+    patch_size = 256
+    [filters]
+    min_valid_fraction = 0.5
+    [[sources]]
+    id = "saotome"
+    labels = "WorldCover.tif"
+    scheme = "worldcover"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eotext.errors import RecipeError
+
+IMAGE_FORMATS = ("auto", "safe", "bands", "geotiff", "bigearthnet")
+EDGE_POLICIES = ("shift", "drop")
+UNKNOWN_CODE_POLICIES = ("error", "unlabelled")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """How scenes are cut: patch size and stride in pixels, optional target CRS and GSD."""
+
+    patch_size: int = 256
+    stride: int | None = None
+    gsd_m: float | None = None
+    crs: str | None = None
+    edge: str = "shift"
+
+    def __post_init__(self) -> None:
+        if self.patch_size < 8:
+            raise RecipeError(f"grid.patch_size must be at least 8 px, got {self.patch_size}")
+        if self.stride is not None and self.stride < 1:
+            raise RecipeError(f"grid.stride must be a positive number of pixels, got {self.stride}")
+        if self.gsd_m is not None and self.gsd_m <= 0:
+            raise RecipeError(f"grid.gsd_m must be positive, got {self.gsd_m}")
+        if self.edge not in EDGE_POLICIES:
+            raise RecipeError(f"grid.edge must be one of {EDGE_POLICIES}, got {self.edge!r}")
+
+    @property
+    def step(self) -> int:
+        return self.stride or self.patch_size
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """Which patches to keep. Every drop is counted by reason in the manifest."""
+
+    min_valid_fraction: float = 0.5
+    max_cloud_fraction: float = 0.2
+    max_dominant_share: float | None = None  # e.g. 0.98 drops near-uniform patches
+
+    def __post_init__(self) -> None:
+        for name in ("min_valid_fraction", "max_cloud_fraction"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise RecipeError(f"filters.{name} must lie in [0, 1], got {v}")
+        if self.max_dominant_share is not None and not 0 < self.max_dominant_share <= 1:
+            raise RecipeError(
+                f"filters.max_dominant_share must lie in (0, 1], got {self.max_dominant_share}"
+            )
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One scene: imagery and/or a label map, plus optional extra single-band layers.
+
+    Attributes:
+        id: scene id used in patch ids; default: derived from the file names.
+        image: a SAFE folder, a folder of per-band rasters, a multi-band GeoTIFF, or a
+            BigEarthNet v1 patch folder (or a folder of them).
+        image_format: how to read ``image`` (``auto`` guesses from the path).
+        bands: band names to keep, in order (default: all spectral bands).
+        labels: a label raster, or ``"scl"`` to use the product's Scene Classification.
+        scheme: land-cover scheme of ``labels`` (see ``eotext schemes``).
+        layers: extra single-band rasters stacked after the bands, name → path (e.g. NDVI).
+        cloud_mask: mask clouds and cloud shadows with the product's SCL when it has one.
+        patch_size / stride: per-source overrides of the grid.
+    """
+
+    id: str | None = None
+    image: str | None = None
+    image_format: str = "auto"
+    bands: tuple[str, ...] | None = None
+    labels: str | None = None
+    scheme: str | None = None
+    layers: tuple[tuple[str, str], ...] = ()
+    cloud_mask: bool = True
+    patch_size: int | None = None
+    stride: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.image is None and self.labels is None:
+            raise RecipeError("a source needs `image`, `labels` or both")
+        if self.labels is not None and self.scheme is None and self.labels != "scl":
+            raise RecipeError(
+                f"source {self.id or self.labels}: `labels` needs a `scheme` "
+                "(for example scheme = \"worldcover\"; list them with `eotext schemes`)"
+            )
+        if self.labels == "scl" and self.image is None:
+            raise RecipeError("labels = \"scl\" needs an `image` product that carries an SCL")
+        if self.image_format not in IMAGE_FORMATS:
+            raise RecipeError(
+                f"image_format must be one of {IMAGE_FORMATS}, got {self.image_format!r}"
+            )
+        if self.id is not None and not _ID_RE.match(self.id):
+            raise RecipeError(
+                f"source id {self.id!r} may hold only letters, digits, '_', '-' and '.'"
+            )
+
+
+@dataclass(frozen=True)
+class AnnotateSpec:
+    """Which annotators run."""
+
+    detailed_captions: bool = True
+    short_captions: bool = True
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """Where and how the dataset is written."""
+
+    unit_patches: int = 8  # a unit of work is a window of unit_patches × unit_patches patches
+    write_images: bool = True
+    write_previews: bool = True
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.unit_patches < 1:
+            raise RecipeError(f"output.unit_patches must be ≥ 1, got {self.unit_patches}")
+        if self.workers < 1:
+            raise RecipeError(f"output.workers must be ≥ 1, got {self.workers}")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A whole build: sources, grid, filters, annotators, output and the random seed."""
+
+    sources: tuple[SourceSpec, ...]
+    seed: int = 0
+    name: str = "eotext-dataset"
+    grid: GridSpec = field(default_factory=GridSpec)
+    filters: FilterSpec = field(default_factory=FilterSpec)
+    annotate: AnnotateSpec = field(default_factory=AnnotateSpec)
+    output: OutputSpec = field(default_factory=OutputSpec)
+    unknown_codes: str = "error"
+
+    def __post_init__(self) -> None:
+        if not self.sources:
+            raise RecipeError("the recipe has no sources; add a [[sources]] table")
+        if self.unknown_codes not in UNKNOWN_CODE_POLICIES:
+            raise RecipeError(
+                f"unknown_codes must be one of {UNKNOWN_CODE_POLICIES}, got {self.unknown_codes!r}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the dataset's content (not workers or unit size).
+
+        Source paths are reduced to file names, so moving the data does not orphan a build.
+        """
+        d = self.to_dict()
+        d.pop("output", None)
+        for s in d["sources"]:
+            for key in ("image", "labels"):
+                if s[key] and s[key] != "scl":
+                    s[key] = Path(s[key]).name
+            s["layers"] = [[n, Path(p).name] for n, p in s["layers"]]
+        blob = json.dumps(d, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and validate a TOML recipe.
+
+    Raises:
+        RecipeError: the file is missing, not TOML, or holds unknown or invalid settings.
+    """
+    p = Path(path)
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RecipeError(f"recipe {p} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RecipeError(f"recipe {p} is not valid TOML: {exc}") from exc
+    return recipe_from_dict(doc, base_dir=p.resolve().parent)
+
+
+def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recipe:
+    """Build a recipe from a parsed TOML document; relative paths resolve against ``base_dir``."""
+    doc = dict(doc)
+    base = base_dir or Path.cwd()
+    try:
+        sources = tuple(_source(dict(s), base) for s in doc.pop("sources", []))
+        annotate_doc = dict(doc.pop("annotate", {}))
+        template = dict(annotate_doc.pop("template", {}))
+        _no_leftovers("annotate", annotate_doc)
+        recipe = Recipe(
+            sources=sources,
+            seed=int(doc.pop("seed", 0)),
+            name=str(doc.pop("name", "eotext-dataset")),
+            grid=_build(GridSpec, "grid", doc.pop("grid", {})),
+            filters=_build(FilterSpec, "filters", doc.pop("filters", {})),
+            annotate=_build(AnnotateSpec, "annotate.template", template),
+            output=_build(OutputSpec, "output", doc.pop("output", {})),
+            unknown_codes=str(doc.pop("unknown_codes", "error")),
+        )
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, RecipeError):
+            raise
+        raise RecipeError(f"invalid recipe: {exc}") from exc
+    _no_leftovers("recipe", doc)
+    return recipe
+
+
+def resolve_path(value: str, base: Path) -> str:
+    """Expand ``~`` and environment variables, and anchor relative paths at ``base``."""
+    expanded = os.path.expanduser(os.path.expandvars(value))
+    if "://" in expanded or expanded.startswith("/vsi"):
+        return expanded
+    p = Path(expanded)
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def _source(d: dict[str, Any], base: Path) -> SourceSpec:
+    for key in ("image", "labels"):
+        if d.get(key) and d[key] != "scl":
+            d[key] = resolve_path(str(d[key]), base)
+    if "bands" in d:
+        d["bands"] = tuple(str(b) for b in d["bands"])
+    layers = d.pop("layers", {})
+    if not isinstance(layers, dict):
+        raise RecipeError("sources.layers must be a table of name = \"path\"")
+    d["layers"] = tuple((str(k), resolve_path(str(v), base)) for k, v in layers.items())
+    return _build(SourceSpec, "sources", d)
+
+
+def _build(cls: Any, section: str, d: dict[str, Any]) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - names)
+    if unknown:
+        raise RecipeError(
+            f"[{section}] has unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(names))}"
+        )
+    return cls(**d)
+
+
+def _no_leftovers(section: str, d: dict[str, Any]) -> None:
+    if d:
+        raise RecipeError(f"[{section}] has unknown setting(s) {', '.join(sorted(d))}")

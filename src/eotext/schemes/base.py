@@ -1,0 +1,170 @@
+"""The land-cover scheme data model: classes declared once, as data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from eotext.errors import SchemeError
+
+
+def normalise_name(name: str) -> str:
+    """Lower-case a class name and collapse punctuation and spaces, for look-ups."""
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+
+
+@dataclass(frozen=True)
+class LandCoverClass:
+    """One class of a land-cover scheme.
+
+    Attributes:
+        code: the integer stored in label rasters.
+        name: the official name.
+        short_name: the name used in generated text (ChatEarthNet's short names for WorldCover).
+        color: RGB colour for previews, 0-255 each.
+        synonyms: further names that refer to this class in free text.
+    """
+
+    code: int
+    name: str
+    short_name: str
+    color: tuple[int, int, int]
+    synonyms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.color) != 3 or any(not 0 <= c <= 255 for c in self.color):
+            raise SchemeError(f"class {self.code} ({self.name}): colour must be 3 values in 0..255")
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """Every name by which text may refer to the class."""
+        return (self.name, self.short_name, *self.synonyms)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A land-cover nomenclature.
+
+    Attributes:
+        name: registry key, for example ``"worldcover"``.
+        title: human-readable title.
+        classes: the classes, in code order.
+        nodata: codes that mean "no label" (never counted as a class).
+        licence: licence of the nomenclature's products, for the manifest.
+        attribution: the attribution text a dataset built from this scheme must carry.
+    """
+
+    name: str
+    title: str
+    classes: tuple[LandCoverClass, ...]
+    nodata: frozenset[int] = frozenset()
+    licence: str = ""
+    attribution: str = ""
+    _by_code: dict[int, LandCoverClass] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, LandCoverClass] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_code: dict[int, LandCoverClass] = {}
+        by_name: dict[str, LandCoverClass] = {}
+        for cls in self.classes:
+            if cls.code in by_code:
+                raise SchemeError(f"scheme {self.name}: code {cls.code} declared twice")
+            if cls.code in self.nodata:
+                raise SchemeError(f"scheme {self.name}: code {cls.code} is both a class and nodata")
+            by_code[cls.code] = cls
+        # Official and short names win over synonyms when a synonym is shared.
+        for pass_names in (lambda c: (c.name, c.short_name), lambda c: c.synonyms):
+            for cls in self.classes:
+                for n in pass_names(cls):
+                    by_name.setdefault(normalise_name(n), cls)
+        object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_by_name", by_name)
+
+    def __iter__(self) -> Iterator[LandCoverClass]:
+        return iter(self.classes)
+
+    def __len__(self) -> int:
+        return len(self.classes)
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        """All class codes, in declaration order."""
+        return tuple(c.code for c in self.classes)
+
+    def has_code(self, code: int) -> bool:
+        """Whether ``code`` is one of the scheme's classes."""
+        return int(code) in self._by_code
+
+    def by_code(self, code: int) -> LandCoverClass:
+        """The class with this raster code.
+
+        Raises:
+            SchemeError: the code is not a class of this scheme.
+        """
+        try:
+            return self._by_code[int(code)]
+        except KeyError:
+            raise SchemeError(
+                f"code {code} is not a class of scheme '{self.name}' "
+                f"(valid codes: {', '.join(map(str, self.codes))}; nodata: "
+                f"{', '.join(map(str, sorted(self.nodata))) or 'none'})"
+            ) from None
+
+    def by_name(self, name: str) -> LandCoverClass:
+        """The class with this official name, short name or synonym (case-insensitive).
+
+        Raises:
+            SchemeError: no class has this name.
+        """
+        try:
+            return self._by_name[normalise_name(name)]
+        except KeyError:
+            raise SchemeError(
+                f"'{name}' names no class of scheme '{self.name}'; "
+                f"known names: {', '.join(c.short_name for c in self.classes)}"
+            ) from None
+
+    def find_mentions(self, text: str) -> set[int]:
+        """Codes of the classes a free text mentions by any of their names."""
+        norm = f" {normalise_name(text)} "
+        found: set[int] = set()
+        # Longest names first so "herbaceous wetland" is not also read as a bare "wetland".
+        for key in sorted(self._by_name, key=len, reverse=True):
+            needle = f" {key} "
+            if needle in norm:
+                found.add(self._by_name[key].code)
+                norm = norm.replace(needle, " | ")
+        return found
+
+    def colormap(self) -> dict[int, tuple[int, int, int, int]]:
+        """A rasterio colour map (code → RGBA) for label GeoTIFFs."""
+        return {c.code: (*c.color, 255) for c in self.classes}
+
+    def lookup_table(self) -> tuple[int, ...]:
+        """Codes valid for this scheme, for vectorised checks."""
+        return self.codes
+
+
+def make_classes(
+    rows: Iterable[tuple[int, str, str, str | tuple[int, int, int], tuple[str, ...]]],
+) -> tuple[LandCoverClass, ...]:
+    """Build classes from ``(code, name, short_name, colour, synonyms)`` rows.
+
+    Colours may be given as ``"#rrggbb"`` strings, as the products' legends print them.
+    """
+    out = []
+    for code, name, short, color, synonyms in rows:
+        rgb = _parse_color(color) if isinstance(color, str) else color
+        out.append(LandCoverClass(code, name, short, rgb, synonyms))
+    return tuple(out)
+
+
+def _parse_color(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    if len(h) != 6:
+        raise SchemeError(f"colour '{hex_color}' is not of the form #rrggbb")
+    return (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
+
+
+SchemeMapping = Mapping[int, int]

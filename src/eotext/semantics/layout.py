@@ -1,0 +1,137 @@
+"""Where the classes of a patch lie: regions, a 3×3 grid, connected components, relations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from eotext.model import GRID3_NAMES, ClassShape, Component, Layout, Relation
+from eotext.semantics.stats import grid3_slices, region_slices, region_stats
+
+#: Components and borders of 20 pixels or fewer are ignored, like ChatEarthNet's region lists.
+MIN_PX = 20
+_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+#: A class lies "north of" another when their centroids differ by this share of the patch side.
+_DIRECTION_MIN_OFFSET = 0.2
+
+
+def analyse_layout(
+    labels: np.ndarray[Any, Any],
+    valid: np.ndarray[Any, Any],
+    codes: list[int],
+    max_components: int = 3,
+) -> Layout:
+    """Analyse where each class lies in a patch.
+
+    Args:
+        labels: (rows, cols) class codes.
+        valid: (rows, cols) True where the pixel counts.
+        codes: the classes to analyse (typically those present in the patch).
+        max_components: how many of each class's largest components to keep.
+    """
+    height, width = labels.shape
+    regions = tuple(
+        region_stats(name, labels, valid, where)
+        for name, where in region_slices(height, width).items()
+    )
+    grid3 = tuple(
+        region_stats(name, labels, valid, where)
+        for name, where in zip(GRID3_NAMES, grid3_slices(height, width), strict=True)
+    )
+    shapes = {c: _class_shape(labels, valid, c, max_components) for c in codes}
+    relations = _borders(labels, valid, codes) + _directions(labels, valid, codes)
+    return Layout(height, width, regions, grid3, shapes, tuple(relations))
+
+
+def _class_shape(
+    labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], code: int, keep: int
+) -> ClassShape:
+    mask = (labels == code) & valid
+    lab, n = ndimage.label(mask, structure=_EIGHT_CONNECTED)
+    if n == 0:
+        return ClassShape(code, 0, ())
+    flat = lab.ravel()
+    ys, xs = np.indices(lab.shape)
+    area = np.bincount(flat, minlength=n + 1)[1:]
+    sx = np.bincount(flat, xs.ravel(), minlength=n + 1)[1:]
+    sy = np.bincount(flat, ys.ravel(), minlength=n + 1)[1:]
+    big = np.flatnonzero(area > MIN_PX)
+    if big.size == 0:
+        return ClassShape(code, 0, ())
+    order = big[np.argsort(-area[big], kind="stable")][:keep]
+    objects = ndimage.find_objects(lab)
+    sxx = np.bincount(flat, (xs * xs).ravel(), minlength=n + 1)[1:]
+    syy = np.bincount(flat, (ys * ys).ravel(), minlength=n + 1)[1:]
+    sxy = np.bincount(flat, (xs * ys).ravel(), minlength=n + 1)[1:]
+    comps = []
+    for i in order:
+        a = float(area[i])
+        cx, cy = sx[i] / a, sy[i] / a
+        cov = np.array(
+            [[sxx[i] / a - cx * cx, sxy[i] / a - cx * cy], [sxy[i] / a - cx * cy, syy[i] / a - cy * cy]]
+        )
+        eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + pixel's own variance
+        elongation = float(np.sqrt(eig[1] / eig[0]))
+        sl = objects[i]
+        box = (int(sl[1].start), int(sl[0].start), int(sl[1].stop), int(sl[0].stop))
+        comps.append(Component(code, int(a), box, (float(cx), float(cy)), round(elongation, 3)))
+    return ClassShape(code, int(big.size), tuple(comps))
+
+
+def _borders(
+    labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], codes: list[int]
+) -> list[Relation]:
+    """Pairs of classes that share a border longer than MIN_PX pixel edges."""
+    if len(codes) < 2:
+        return []
+    index = {c: i for i, c in enumerate(codes)}
+    lut = np.full(int(max(codes)) + 1, -1, dtype=np.int64)
+    for c, i in index.items():
+        lut[c] = i
+    safe = np.where(valid, labels, 0).astype(np.int64)
+    safe = np.where(safe < lut.size, safe, 0)
+    idx = np.where(valid, lut[safe], -1)
+    k = len(codes)
+    pair_counts = np.zeros((k, k), dtype=np.int64)
+    for a, b in ((idx[:, 1:], idx[:, :-1]), (idx[1:, :], idx[:-1, :])):
+        m = (a >= 0) & (b >= 0) & (a != b)
+        np.add.at(pair_counts, (a[m], b[m]), 1)
+    pair_counts = pair_counts + pair_counts.T
+    edge_total = pair_counts.sum(axis=1)
+    relations = []
+    for i in range(k):
+        for j in range(i + 1, k):
+            n = int(pair_counts[i, j])
+            if n > MIN_PX:
+                strength = n / max(int(edge_total[i]), 1)
+                relations.append(Relation(codes[i], codes[j], "borders", round(strength, 4)))
+    return relations
+
+
+def _directions(
+    labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], codes: list[int]
+) -> list[Relation]:
+    """Cardinal relations between the centroids of the classes (image north is up)."""
+    height, width = labels.shape
+    ys, xs = np.indices(labels.shape)
+    centroids = {}
+    for c in codes:
+        m = (labels == c) & valid
+        n = int(m.sum())
+        if n > MIN_PX:
+            centroids[c] = (float(xs[m].mean()), float(ys[m].mean()))
+    relations = []
+    items = list(centroids.items())
+    for i, (a, (ax, ay)) in enumerate(items):
+        for b, (bx, by) in items[i + 1 :]:
+            dx, dy = (ax - bx) / width, (ay - by) / height
+            if max(abs(dx), abs(dy)) < _DIRECTION_MIN_OFFSET:
+                continue
+            if abs(dy) >= abs(dx):
+                kind = "north of" if dy < 0 else "south of"
+            else:
+                kind = "west of" if dx < 0 else "east of"
+            relations.append(Relation(a, b, kind, round(max(abs(dx), abs(dy)), 4)))
+    return relations

@@ -1,0 +1,83 @@
+"""Landscape themes for closing summaries, decided from class shares.
+
+Each class is put in a broad group by keywords of its short name; this keeps themes valid for
+every scheme without a per-scheme table, and the group names never name a class.
+"""
+
+from __future__ import annotations
+
+from eotext.schemes import Scheme
+
+#: Group → keywords of class short names (checked in this order, first match wins).
+GROUP_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "snow": ("snow", "ice", "glacier"),
+    "water": ("water", "sea", "lake", "lagoon", "estuar", "river", "ocean"),
+    "wet": ("wetland", "marsh", "bog", "peat", "mangrove", "flooded", "intertidal", "salines"),
+    "built": ("developed", "urban", "built", "industrial", "artificial", "construction",
+              "road", "port", "airport", "dump", "mineral extraction", "sport"),
+    "crop": ("crop", "arable", "cultivat", "vineyard", "orchard", "fruit", "olive", "rice",
+             "agricult", "pasture", "agro"),
+    "forest": ("tree", "forest", "wood"),
+    "bare": ("bare", "sand", "beach", "dune", "rock", "burnt", "not vegetated", "sparse"),
+    "green": ("grass", "shrub", "moss", "heath", "moor", "sclerophyllous", "vegetation", "tundra"),
+}  # fmt: skip
+
+_THEMES: dict[str, tuple[str, ...]] = {
+    "built": ("a densely built-up settlement", "a largely urbanised area"),
+    "crop": ("an agricultural landscape", "a farmed, agricultural landscape"),
+    "forest": ("a densely wooded landscape", "a landscape under dense canopy"),
+    "water": ("a landscape shaped by open water", "a scene largely taken up by open water"),
+    "green": ("an open, green landscape", "a natural landscape of low vegetation"),
+    "bare": ("an arid, sparsely covered landscape", "a barren landscape"),
+    "wet": ("a waterlogged, marshy landscape", "a landscape of saturated ground"),
+    "snow": ("a frozen landscape", "a landscape under snow and ice"),
+}
+
+
+def class_group(short_name: str) -> str:
+    """The broad group of a class, by keywords of its short name ("other" if none match)."""
+    name = short_name.lower()
+    for group, keywords in GROUP_KEYWORDS.items():
+        if any(k in name for k in keywords):
+            return group
+    return "other"
+
+
+def theme_phrase(scheme: Scheme, shares: dict[int, float], pick: int) -> str:
+    """A noun phrase for the landscape's theme, e.g. "an agricultural landscape".
+
+    Args:
+        scheme: the scheme of the class codes.
+        shares: class code → share of valid pixels.
+        pick: a random integer choosing among equivalent phrasings.
+    """
+    groups: dict[str, float] = {}
+    for code, share in shares.items():
+        g = class_group(scheme.by_code(code).short_name)
+        groups[g] = groups.get(g, 0.0) + share
+    ranked = sorted(groups.items(), key=lambda gs: (-gs[1], gs[0]))
+    top, top_share = ranked[0]
+    options = _THEMES.get(top)
+    if options is None:
+        return "a mixed landscape"
+    if top_share >= 0.6 or len(ranked) == 1:
+        return options[pick % len(options)]
+    second = ranked[1][0]
+    if top == "water" or second == "water":
+        land = second if top == "water" else top
+        if land in _THEMES and land != "water":
+            return f"{_THEMES[land][0]} beside open water"
+    return f"a mixed landscape, mainly {_adjective(top)} with {_adjective(second)} parts"
+
+
+def _adjective(group: str) -> str:
+    return {
+        "built": "built-up",
+        "crop": "agricultural",
+        "forest": "wooded",
+        "water": "open-water",
+        "green": "green, open",
+        "bare": "barren",
+        "wet": "marshy",
+        "snow": "frozen",
+    }.get(group, "mixed")
