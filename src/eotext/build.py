@@ -1,0 +1,221 @@
+"""Build a dataset folder from a recipe: resolve scenes, plan units, run them, merge, describe."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eotext import __version__
+from eotext.dataset import DatasetFolder, write_json_atomic
+from eotext.engine import Runner, make_runner, run_units
+from eotext.io.scene import Scene, resolve_scenes
+from eotext.io.tiling import Unit, plan_units
+from eotext.model import PatchSpec
+from eotext.pipeline import UnitTask, process_unit
+from eotext.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced: counts for the whole folder (earlier runs included)."""
+
+    out_dir: Path
+    patches: int
+    texts: int
+    units_total: int
+    units_run: int
+    units_skipped: int
+    dropped: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    patches_per_s: float = 0.0
+
+
+def plan_scene(index: int, scene: Scene, unit_patches: int) -> list[Unit]:
+    """The units of one scene (a whole-scene source such as BigEarthNet is one patch)."""
+    if scene.whole_scene:
+        window = scene.grid.full_window()
+        return [Unit(index, scene.scene_id, window, (PatchSpec(scene.scene_id, window),))]
+    g = scene.grid_spec
+    return plan_units(
+        index,
+        scene.scene_id,
+        scene.grid.width,
+        scene.grid.height,
+        g.patch_size,
+        g.step,
+        g.edge,
+        unit_patches,
+    )
+
+
+def build_dataset(
+    recipe: Recipe,
+    out_dir: str | Path,
+    runner: Runner | None = None,
+    progress: bool = False,
+) -> BuildResult:
+    """Build (or resume building) the dataset a recipe describes.
+
+    Args:
+        recipe: the validated recipe.
+        out_dir: the dataset folder; created if missing, resumed if it holds this recipe.
+        runner: how units run; default in-process, or ``recipe.output.workers`` processes.
+        progress: show a progress bar with patches/s on stderr.
+
+    Raises:
+        OutputError: ``out_dir`` holds something else.
+        SourceError, AlignmentError, TilingError, UnknownClassCodeError: bad input; units
+            finished before the error stay written.
+    """
+    started = time.perf_counter()
+    folder = DatasetFolder(Path(out_dir))
+    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec, recipe.grid)]
+    _check_unique_ids(scenes)
+    units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]
+    folder.prepare(recipe.fingerprint(), recipe.to_dict())
+    todo = [u for u in units if not folder.is_done(u.unit_id)]
+    log.info(
+        "%d scenes, %d units (%d already done), %d patches planned",
+        len(scenes),
+        len(units),
+        len(units) - len(todo),
+        sum(len(u.patches) for u in units),
+    )
+    tasks = [UnitTask(scenes[u.scene_index], u, recipe, str(folder.root)) for u in todo]
+    runner = runner or make_runner(recipe.output.workers)
+    bar = _progress_bar(sum(len(u.patches) for u in todo)) if progress else None
+    run_started = time.perf_counter()
+    kept_now = 0
+
+    def on_result(summary: dict[str, Any]) -> None:
+        nonlocal kept_now
+        kept_now += summary["patches_kept"]
+        if bar is not None:
+            bar.update(summary["patches_planned"])
+            elapsed = max(time.perf_counter() - run_started, 1e-9)
+            bar.set_postfix_str(f"{kept_now / elapsed:.1f} kept patches/s")
+
+    try:
+        run_units(process_unit, tasks, runner, on_result)
+    finally:
+        if bar is not None:
+            bar.close()
+        # Whatever finished is merged even when a unit failed, so nothing is lost.
+        n_patches, n_texts = folder.merge_tables()
+        seconds = time.perf_counter() - started
+        dropped, unknown_px = _totals(folder.unit_summaries())
+        _write_manifest(folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds)
+    run_seconds = max(time.perf_counter() - run_started, 1e-9)
+    return BuildResult(
+        out_dir=folder.root,
+        patches=n_patches,
+        texts=n_texts,
+        units_total=len(units),
+        units_run=len(todo),
+        units_skipped=len(units) - len(todo),
+        dropped=dropped,
+        seconds=seconds,
+        patches_per_s=kept_now / run_seconds,
+    )
+
+
+def _check_unique_ids(scenes: list[Scene]) -> None:
+    from eotext.errors import RecipeError
+
+    seen: Counter[str] = Counter(s.scene_id for s in scenes)
+    dupes = [sid for sid, n in seen.items() if n > 1]
+    if dupes:
+        raise RecipeError(
+            f"scene id(s) {', '.join(dupes)} used by more than one source; give each source "
+            "its own `id` in the recipe"
+        )
+
+
+def _totals(summaries: list[dict[str, Any]]) -> tuple[dict[str, int], int]:
+    dropped: Counter[str] = Counter()
+    unknown = 0
+    for s in summaries:
+        dropped.update(s["dropped"])
+        unknown += s["unknown_px"]
+    return dict(sorted(dropped.items())), unknown
+
+
+def _write_manifest(
+    folder: DatasetFolder,
+    recipe: Recipe,
+    scenes: list[Scene],
+    units: list[Unit],
+    n_patches: int,
+    n_texts: int,
+    dropped: dict[str, int],
+    unknown_px: int,
+    seconds: float,
+) -> None:
+    done = {s["unit_id"] for s in folder.unit_summaries()}
+    manifest = {
+        "name": recipe.name,
+        "eotext_version": __version__,
+        "recipe_fingerprint": recipe.fingerprint(),
+        "recipe": recipe.to_dict(),
+        "complete": all(u.unit_id in done for u in units),
+        "sources": [_describe_scene(s) for s in scenes],
+        "counts": {
+            "scenes": len(scenes),
+            "units": len(units),
+            "units_done": len(done),
+            "patches_planned": sum(len(u.patches) for u in units),
+            "patches": n_patches,
+            "texts": n_texts,
+            "dropped": dropped,
+            "unknown_code_pixels": unknown_px,
+        },
+        "timings": {"last_run_seconds": round(seconds, 3)},
+    }
+    write_json_atomic(folder.manifest, manifest)
+
+
+def _describe_scene(scene: Scene) -> dict[str, Any]:
+    licences = []
+    if scene.imagery is not None:
+        licences.append(
+            {
+                "what": f"imagery ({scene.imagery.sensor})",
+                "licence": scene.imagery.licence or "unknown: check the provider's terms",
+                "attribution": scene.imagery.attribution,
+            }
+        )
+    if scene.scheme is not None:
+        licences.append(
+            {
+                "what": f"labels ({scene.scheme.title})",
+                "licence": scene.scheme.licence,
+                "attribution": scene.scheme.attribution,
+            }
+        )
+    return {
+        "scene_id": scene.scene_id,
+        "sensor": scene.sensor,
+        "product_id": scene.imagery.product_id if scene.imagery else None,
+        "acquired": scene.acquired,
+        "processing_baseline": scene.imagery.processing_baseline if scene.imagery else None,
+        "bands": list(scene.band_names),
+        "image_files": sorted({b.path for b in scene.all_bands}),
+        "label_file": scene.label_path,
+        "cloud_mask_file": scene.cloud_path,
+        "scheme": scene.scheme.name if scene.scheme else None,
+        "crs": scene.grid.crs.to_string(),
+        "grid": {"width": scene.grid.width, "height": scene.grid.height, "gsd_m": scene.grid.gsd_m},
+        "licences": licences,
+    }
+
+
+def _progress_bar(total: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="patch", desc="building", dynamic_ncols=True)

@@ -1,0 +1,118 @@
+"""The ``eotext`` command: a thin shell over the library.
+
+Each command parses options, builds typed configuration, calls one library function and
+prints. Errors from the library become a one-line message and a non-zero exit, here only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from eotext import __version__
+from eotext.errors import EotextError
+
+
+class EotextGroup(click.Group):
+    """Turns any :class:`EotextError` into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EotextError as exc:
+            click.echo(f"eotext: error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=EotextGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="eotext")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Turn Earth-observation data into vision-language datasets."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = {"quiet": quiet}
+
+
+@cli.command()
+@click.argument("recipe", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--image", "images", multiple=True, type=click.Path(path_type=Path),
+              help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF or "
+              "BigEarthNet patch folder(s). Repeat for several scenes.")
+@click.option("--labels", type=click.Path(path_type=Path),
+              help="A label map (any CRS; aligned to the imagery by nearest neighbour), or "
+              "'scl' for the product's Scene Classification.")
+@click.option("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
+@click.option("--patch-size", type=int, help="Patch size in pixels (default 256).")
+@click.option("--stride", type=int, help="Stride between patches in pixels (default: patch size).")
+@click.option("--gsd", "gsd_m", type=float, help="Ground sampling distance in metres.")
+@click.option("--crs", help="Target CRS, e.g. EPSG:32629, or 'utm'.")
+@click.option("--seed", type=int, help="Seed for text variation (default 0).")
+@click.option("--min-valid", type=float, help="Drop patches with less valid data (0-1).")
+@click.option("--max-cloud", type=float, help="Drop patches with more cloud (0-1).")
+@click.option("--unknown-codes", type=click.Choice(["error", "unlabelled"]),
+              help="What to do with label codes the scheme does not define.")
+@click.option("--workers", type=int, help="Worker processes (default 1).")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Dataset folder to write (rerun the same command to resume).")
+@click.pass_context
+def build(ctx: click.Context, recipe: Path | None, out_dir: Path, **flags: Any) -> None:
+    """Build a dataset folder from RECIPE (a TOML file) or from flags.
+
+    \b
+    Examples:
+      eotext build recipes/demo.toml -o demo-out
+      eotext build --labels WorldCover.tif --scheme worldcover -o out
+      eotext build --image S2A_MSIL2A_...SAFE --labels scl -o out
+    """
+    from eotext.build import build_dataset
+    from eotext.cli.recipe_flags import recipe_from_flags
+
+    config = recipe_from_flags(recipe, **flags)
+    result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
+    dropped = ", ".join(f"{k} {v}" for k, v in result.dropped.items()) or "none"
+    click.echo(
+        f"{result.out_dir}: {result.patches} patches, {result.texts} texts "
+        f"({result.units_run} units built, {result.units_skipped} already done; "
+        f"dropped: {dropped}; {result.seconds:.1f} s)"
+    )
+    if result.patches == 0:
+        click.echo(
+            "eotext: warning: no patch passed the filters; check the drop reasons above and "
+            "lower --min-valid or raise --max-cloud",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("name", required=False)
+def schemes(name: str | None) -> None:
+    """List the land-cover schemes, or the classes of scheme NAME."""
+    from eotext.schemes import SCHEMES, get_scheme
+
+    if name is None:
+        for s in SCHEMES.values():
+            click.echo(f"{s.name:16} {len(s):3} classes  {s.title}")
+        return
+    scheme = get_scheme(name)
+    for c in scheme:
+        click.echo(f"{c.code:5}  #{bytes(c.color).hex()}  {c.short_name:28} {c.name}")
+
+
+@cli.command()
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def info(dataset: Path) -> None:
+    """Summarise a dataset folder: counts, drops, sources and licences."""
+    from eotext.report import summarise
+
+    click.echo(summarise(dataset))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,69 @@
+"""Turning ``eotext build`` flags (with or without a recipe file) into a :class:`Recipe`."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from eotext.errors import RecipeError
+from eotext.recipe import Recipe, SourceSpec, load_recipe, resolve_path
+
+
+def recipe_from_flags(
+    recipe_path: Path | None,
+    images: tuple[Path, ...] = (),
+    labels: Path | None = None,
+    scheme: str | None = None,
+    patch_size: int | None = None,
+    stride: int | None = None,
+    gsd_m: float | None = None,
+    crs: str | None = None,
+    seed: int | None = None,
+    min_valid: float | None = None,
+    max_cloud: float | None = None,
+    unknown_codes: str | None = None,
+    workers: int | None = None,
+) -> Recipe:
+    """A recipe from a file and/or flags; flags override the file's settings."""
+    cwd = Path.cwd()
+    if recipe_path is not None:
+        recipe = load_recipe(recipe_path)
+        if images or labels:
+            raise RecipeError("give either a RECIPE or --image/--labels, not both")
+    else:
+        if not images and labels is None:
+            raise RecipeError("nothing to build: give a RECIPE file, or --labels and/or --image")
+        label_str = None if labels is None else (
+            "scl" if str(labels) == "scl" else resolve_path(str(labels), cwd)
+        )
+        if label_str is not None and label_str != "scl" and scheme is None:
+            raise RecipeError("--labels needs --scheme (list them with `eotext schemes`)")
+        sources: list[SourceSpec] = []
+        if images:
+            for img in images:
+                sources.append(
+                    SourceSpec(image=resolve_path(str(img), cwd), labels=label_str, scheme=scheme)
+                )
+        else:
+            sources.append(SourceSpec(labels=label_str, scheme=scheme))
+        recipe = Recipe(sources=tuple(sources))
+    grid = dataclasses.replace(
+        recipe.grid,
+        **_given(patch_size=patch_size, stride=stride, gsd_m=gsd_m, crs=crs),
+    )
+    filters = dataclasses.replace(
+        recipe.filters, **_given(min_valid_fraction=min_valid, max_cloud_fraction=max_cloud)
+    )
+    output = dataclasses.replace(recipe.output, **_given(workers=workers))
+    return dataclasses.replace(
+        recipe,
+        grid=grid,
+        filters=filters,
+        output=output,
+        **_given(seed=seed, unknown_codes=unknown_codes),
+    )
+
+
+def _given(**kwargs: Any) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if v is not None}

@@ -1,0 +1,78 @@
+"""Runs units of work: in-process, or in a pool of worker processes.
+
+A runner maps a function over tasks and yields results as they finish. The engine skips units
+whose results are already stored, so a rerun resumes a killed build. A cluster runner (Dask)
+only needs to implement :class:`Runner`.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+log = logging.getLogger(__name__)
+
+
+class Runner(Protocol):
+    """Something that applies a function to tasks and yields each result when it is ready."""
+
+    def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]: ...
+
+
+class LocalRunner:
+    """Runs tasks one after another in this process (the default; easiest to debug)."""
+
+    def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        for task in tasks:
+            yield fn(task)
+
+
+class ProcessRunner:
+    """Runs tasks in ``workers`` processes, keeping at most ``2 × workers`` in flight."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        # "spawn" avoids forking a process that holds GDAL handles or threads.
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
+            pending: set[Future[R]] = set()
+            it = iter(tasks)
+            for task in it:
+                pending.add(pool.submit(fn, task))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(fn, nxt))
+
+
+def make_runner(workers: int) -> Runner:
+    """A runner for ``workers`` processes (1 = in-process)."""
+    return LocalRunner() if workers <= 1 else ProcessRunner(workers)
+
+
+def run_units(
+    fn: Callable[[Any], dict[str, Any]],
+    tasks: list[Any],
+    runner: Runner,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``fn`` over ``tasks`` and collect each unit's summary."""
+    summaries = []
+    for summary in runner.map_unordered(fn, tasks):
+        summaries.append(summary)
+        if on_result is not None:
+            on_result(summary)
+    return summaries

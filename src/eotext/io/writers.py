@@ -1,0 +1,107 @@
+"""Writing patch rasters and previews, each atomically (temporary name, then rename)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from affine import Affine
+from PIL import Image
+from rasterio.crs import CRS
+
+_GTIFF_OPTIONS: dict[str, Any] = {
+    "driver": "GTiff",
+    "compress": "deflate",
+    "zlevel": 1,  # patches are small; speed matters more than the last few per cent of size
+    "tiled": True,
+    "blockxsize": 256,
+    "blockysize": 256,
+}
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_geotiff(
+    path: Path,
+    array: np.ndarray[Any, Any],
+    crs: CRS,
+    transform: Affine,
+    nodata: float | None = None,
+    band_names: Sequence[str] = (),
+    scales: Sequence[float] = (),
+    offsets: Sequence[float] = (),
+    colormap: dict[int, tuple[int, int, int, int]] | None = None,
+    tags: dict[str, str] | None = None,
+) -> None:
+    """Write a (bands, rows, cols) or (rows, cols) array as a georeferenced GeoTIFF, atomically."""
+    data = array[np.newaxis] if array.ndim == 2 else array
+    count, height, width = data.shape
+    profile = dict(_GTIFF_OPTIONS, count=count, height=height, width=width, dtype=data.dtype)
+    if width % 16 or height % 16:
+        profile["tiled"] = False
+        profile.pop("blockxsize")
+        profile.pop("blockysize")
+    else:
+        profile["blockxsize"] = min(256, width)
+        profile["blockysize"] = min(256, height)
+    tmp = _tmp(path)
+    with rasterio.open(tmp, "w", crs=crs, transform=transform, nodata=nodata, **profile) as dst:
+        dst.write(data)
+        for i, name in enumerate(band_names, start=1):
+            dst.set_band_description(i, name)
+        if scales:
+            dst.scales = tuple(scales)
+        if offsets:
+            dst.offsets = tuple(offsets)
+        if colormap is not None and count == 1 and data.dtype in (np.uint8, np.uint16):
+            dst.write_colormap(1, colormap)
+        if tags:
+            dst.update_tags(**tags)
+    os.replace(tmp, path)
+
+
+def write_png(path: Path, rgb: np.ndarray[Any, Any]) -> None:
+    """Write a (rows, cols, 3) uint8 array as PNG, atomically."""
+    tmp = _tmp(path)
+    Image.fromarray(rgb, mode="RGB").save(tmp, format="PNG", compress_level=1)
+    os.replace(tmp, path)
+
+
+def true_colour(
+    rgb_reflectance: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], low: float = 2, high: float = 98
+) -> np.ndarray[Any, Any]:
+    """A robust percentile stretch of three reflectance bands to 8 bits.
+
+    Each band is stretched between its ``low`` and ``high`` percentiles over valid pixels (a
+    common stretch for true-colour previews); invalid pixels are black.
+    """
+    out = np.zeros((*rgb_reflectance.shape[1:], 3), dtype=np.uint8)
+    if not valid.any():
+        return out
+    for i in range(3):
+        band = rgb_reflectance[i].astype(np.float32)
+        lo, hi = np.percentile(band[valid], [low, high])
+        scaled = (band - lo) / max(float(hi - lo), 1e-6)
+        out[..., i] = (np.clip(scaled, 0, 1) * 255).astype(np.uint8)
+    out[~valid] = 0
+    return out
+
+
+def colour_labels(
+    labels: np.ndarray[Any, Any],
+    valid: np.ndarray[Any, Any],
+    colormap: dict[int, tuple[int, int, int, int]],
+) -> np.ndarray[Any, Any]:
+    """Colour a label array with the scheme's colours (invalid pixels black)."""
+    lut = np.zeros((max(max(colormap), int(labels.max(initial=0))) + 1, 3), dtype=np.uint8)
+    for code, rgba in colormap.items():
+        lut[code] = rgba[:3]
+    rgb = lut[labels.astype(np.int64, copy=False)]
+    rgb[~valid] = 0
+    return rgb

@@ -1,0 +1,267 @@
+"""One unit of work: read a scene window, cut patches, analyse, caption, write.
+
+This is the function the engine runs, in-process or in worker processes; it touches files only
+through :mod:`eotext.io` and :class:`eotext.dataset.DatasetFolder`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from eotext.dataset import DatasetFolder
+from eotext.io.scene import Scene, WindowData
+from eotext.io.tiling import Unit
+from eotext.io.writers import colour_labels, true_colour, write_geotiff, write_png
+from eotext.model import LandCoverStats, PatchSpec
+from eotext.recipe import Recipe
+from eotext.schemes.corine import bigearthnet_label_codes
+from eotext.semantics.layout import analyse_layout
+from eotext.semantics.stats import compute_class_shares
+from eotext.text.templates import CaptionWriter, multilabel_caption, season_of
+
+log = logging.getLogger(__name__)
+
+#: Reasons a patch is dropped, as counted in the manifest.
+DROP_REASONS = ("low_valid_fraction", "cloudy", "no_labelled_pixels", "near_uniform")
+
+
+@dataclass(frozen=True)
+class UnitTask:
+    """Everything a worker needs to process one unit (picklable)."""
+
+    scene: Scene
+    unit: Unit
+    recipe: Recipe
+    out_dir: str
+
+
+def process_unit(task: UnitTask) -> dict[str, Any]:
+    """Process one unit and store its results; returns the unit's summary.
+
+    The summary counts kept patches, texts, drops by reason and unknown-code pixels.
+    """
+    scene, unit, recipe = task.scene, task.unit, task.recipe
+    folder = DatasetFolder(Path(task.out_dir))
+    drops: Counter[str] = Counter()
+    patch_rows: list[dict[str, Any]] = []
+    text_rows: list[dict[str, Any]] = []
+    unknown_px = 0
+    with scene.open() as reader:
+        data = reader.read(unit.window, recipe.unknown_codes)
+    writer = CaptionWriter(scene.scheme, recipe.seed) if scene.scheme else None
+    for spec in unit.patches:
+        rows, cols = spec.window.relative_to(unit.window)
+        patch = _crop(data, rows, cols)
+        result = _process_patch(scene, spec, patch, recipe, writer, folder)
+        if isinstance(result, str):
+            drops[result] += 1
+            continue
+        prow, trows = result
+        prow["unit_id"] = unit.unit_id
+        unknown_px += int(prow["unknown_px"])
+        patch_rows.append(prow)
+        text_rows.extend(trows)
+    summary = {
+        "unit_id": unit.unit_id,
+        "scene_id": scene.scene_id,
+        "patches_planned": len(unit.patches),
+        "patches_kept": len(patch_rows),
+        "texts": len(text_rows),
+        "dropped": dict(drops),
+        "unknown_px": unknown_px,
+    }
+    folder.save_unit(unit.unit_id, patch_rows, text_rows, summary)
+    return summary
+
+
+def _crop(data: WindowData, rows: slice, cols: slice) -> WindowData:
+    return WindowData(
+        image=data.image[:, rows, cols] if data.image is not None else None,
+        labels=data.labels[rows, cols] if data.labels is not None else None,
+        data=data.data[rows, cols],
+        cloud=data.cloud[rows, cols],
+        unknown=data.unknown[rows, cols],
+    )
+
+
+def _process_patch(
+    scene: Scene,
+    spec: PatchSpec,
+    patch: WindowData,
+    recipe: Recipe,
+    writer: CaptionWriter | None,
+    folder: DatasetFolder,
+) -> str | tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Analyse and write one patch; returns a drop reason or (patch row, text rows)."""
+    filters = recipe.filters
+    total = patch.data.size
+    n_data = int(patch.data.sum())
+    valid_fraction = n_data / total
+    if n_data == 0 or valid_fraction < filters.min_valid_fraction:
+        return "low_valid_fraction"
+    cloud_fraction = int(patch.cloud.sum()) / n_data
+    if cloud_fraction > filters.max_cloud_fraction:
+        return "cloudy"
+    usable = patch.data & ~patch.cloud
+    stats: LandCoverStats | None = None
+    if patch.labels is not None:
+        stats = compute_class_shares(patch.labels, usable, patch.unknown)
+        if stats.valid_px == 0:
+            return "no_labelled_pixels"
+        dominant_share = stats.ranked()[0][1]
+        if filters.max_dominant_share is not None and dominant_share >= filters.max_dominant_share:
+            return "near_uniform"
+
+    pid = spec.patch_id
+    grid = scene.grid
+    transform = grid.window_transform(spec.window)
+    paths = _write_patch_files(scene, pid, patch, usable, transform, recipe, folder)
+    scheme = scene.scheme
+    texts: list[dict[str, Any]] = []
+    fractions: dict[str, float] = {}
+    pixels: dict[int, int] = {}
+    dominant = None
+    footprint = grid.window_footprint(spec.window)
+    if stats is not None and scheme is not None and writer is not None:
+        fractions = {scheme.by_code(c).name: s for c, s in stats.ranked()}
+        pixels = dict(sorted(stats.counts.items()))
+        dominant = scheme.by_code(stats.ranked()[0][0]).name
+        assert patch.labels is not None
+        layout = analyse_layout(patch.labels, usable, sorted(stats.counts))
+        if recipe.annotate.detailed_captions:
+            texts.append(_text_row(pid, "detailed", writer.detailed(pid, stats, layout)))
+        if recipe.annotate.short_captions:
+            texts.append(_text_row(pid, "short", writer.short(pid, stats)))
+    elif scene.multilabels and scheme is not None:
+        codes = list(bigearthnet_label_codes(scene.multilabels))
+        season = None
+        if scene.acquired and len(scene.acquired) >= 7:
+            season = season_of(int(scene.acquired[5:7]), footprint.centroid.y)
+        caption = multilabel_caption(scheme, codes, scene.acquired, season, recipe.seed, pid)
+        texts.append(_text_row(pid, "multilabel", caption))
+    texts = [t for t in texts if t["text"]]
+
+    layer_means: dict[str, float] = {}
+    if scene.layers and patch.image is not None:
+        n_img = len(scene.imagery.bands) if scene.imagery else 0
+        for i, layer in enumerate(scene.layers):
+            values = patch.image[n_img + i][usable].astype(np.float64)
+            values = values[np.isfinite(values)]
+            if values.size:
+                layer_means[layer.name] = float(values.mean())
+
+    row = {
+        "patch_id": pid,
+        "scene_id": scene.scene_id,
+        "unit_id": None,
+        "sensor": scene.sensor,
+        "acquired": scene.acquired,
+        "crs": grid.crs.to_string(),
+        "transform": list(transform)[:6],
+        "width": spec.window.width,
+        "height": spec.window.height,
+        "gsd_m": round(grid.gsd_m, 4),
+        "geometry": shapely.to_wkb(footprint),
+        "scheme": scheme.name if scheme else None,
+        "class_fractions": fractions,
+        "class_pixels": pixels,
+        "dominant_class": dominant,
+        "multilabels": list(scene.multilabels),
+        "valid_fraction": valid_fraction,
+        "cloud_fraction": cloud_fraction,
+        "unknown_px": stats.unknown_px if stats else 0,
+        "bands": list(scene.band_names),
+        "layer_means": layer_means,
+        **paths,
+    }
+    return row, texts
+
+
+def _write_patch_files(
+    scene: Scene,
+    pid: str,
+    patch: WindowData,
+    usable: np.ndarray[Any, Any],
+    transform: Any,
+    recipe: Recipe,
+    folder: DatasetFolder,
+) -> dict[str, str | None]:
+    crs = scene.grid.crs
+    paths: dict[str, str | None] = {"image_path": None, "label_path": None, "preview_path": None}
+    preview = None
+    if patch.image is not None and recipe.output.write_images:
+        bands = scene.all_bands
+        nodata = scene.imagery.nodata if scene.imagery else None
+        write_geotiff(
+            folder.images / f"{pid}.tif",
+            patch.image,
+            crs,
+            transform,
+            nodata=nodata,
+            band_names=[b.name for b in bands],
+            scales=[b.scale for b in bands],
+            offsets=[b.offset for b in bands],
+        )
+        paths["image_path"] = f"images/{pid}.tif"
+    if patch.image is not None and scene.imagery is not None:
+        rgb = scene.imagery.rgb_indices()
+        if rgb is not None:
+            bands = scene.imagery.bands
+            refl = np.stack(
+                [patch.image[i].astype(np.float32) * bands[i].scale + bands[i].offset for i in rgb]
+            )
+            preview = true_colour(refl, patch.data)
+    if patch.labels is not None and scene.scheme is not None:
+        nodata = _label_nodata(scene, patch.labels.dtype)
+        # Pixels the statistics did not use (no data, cloud, unknown code) are written as
+        # nodata, so the label file holds exactly what the captions describe.
+        labels = np.where(usable, patch.labels, nodata).astype(patch.labels.dtype)
+        write_geotiff(
+            folder.labels / f"{pid}.tif",
+            labels,
+            crs,
+            transform,
+            nodata=nodata,
+            colormap=scene.scheme.colormap(),
+            tags={"EOTEXT_SCHEME": scene.scheme.name},
+        )
+        paths["label_path"] = f"labels/{pid}.tif"
+        if preview is None:
+            preview = colour_labels(labels, usable, scene.scheme.colormap())
+    if preview is not None and recipe.output.write_previews:
+        write_png(folder.previews / f"{pid}.png", preview)
+        paths["preview_path"] = f"previews/{pid}.png"
+    return paths
+
+
+def _label_nodata(scene: Scene, dtype: np.dtype[Any]) -> int:
+    assert scene.scheme is not None
+    if scene.scheme.nodata:
+        return min(scene.scheme.nodata)
+    top = int(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer) else 255
+    return top if not scene.scheme.has_code(top) else 255
+
+
+def _text_row(patch_id: str, style: str, text: str) -> dict[str, Any]:
+    return {
+        "text_id": f"{patch_id}:caption:{style}",
+        "patch_id": patch_id,
+        "type": "caption",
+        "style": style,
+        "generator": "template",
+        "prompt": None,
+        "text": text,
+        "question": None,
+        "answer": None,
+        "choices": None,
+        "box": None,
+        "status": "generated",
+        "findings": [],
+    }
