@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from pyproj import Transformer
 
 from affine import Affine
 from pyproj import CRS as ProjCRS
 from rasterio.crs import CRS
-from rasterio.warp import calculate_default_transform, transform_geom
-from shapely.geometry import box, mapping, shape
+from rasterio.warp import calculate_default_transform
+from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from eotext.errors import AlignmentError
@@ -59,9 +64,12 @@ class Grid:
         x0, y0 = t * (0, 0)
         x1, y1 = t * (window.width, window.height)
         geom = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-        if self.crs == CRS.from_epsg(4326):
+        if self.crs.is_geographic and self.crs.to_epsg() == 4326:
             return geom
-        return shape(transform_geom(self.crs, "EPSG:4326", mapping(geom), densify_pts=8))
+        # Densify the edges so the outline stays faithful after projection.
+        dense = shapely.segmentize(geom, max_segment_length=max(abs(x1 - x0), abs(y1 - y0)) / 8)
+        to_wgs84 = _transformer_to_wgs84(self.crs.to_wkt())
+        return shapely.transform(dense, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1])))
 
     def full_window(self) -> PixelWindow:
         return PixelWindow(0, 0, self.width, self.height)
@@ -91,8 +99,7 @@ def reprojected_grid(source: Grid, crs: str | None, gsd_m: float | None) -> Grid
         left, bottom, right, top = source.bounds
         cx, cy = (left + right) / 2, (bottom + top) / 2
         if not source.crs.is_geographic:
-            lonlat = shape(transform_geom(source.crs, "EPSG:4326", mapping(box(cx, cy, cx, cy))))
-            cx, cy = lonlat.bounds[0], lonlat.bounds[1]
+            cx, cy = _transformer_to_wgs84(source.crs.to_wkt()).transform(cx, cy)
         dst_crs = utm_crs_for(cx, cy)
     else:
         try:
@@ -118,3 +125,8 @@ def reprojected_grid(source: Grid, crs: str | None, gsd_m: float | None) -> Grid
         resolution=resolution,
     )
     return Grid(dst_crs, transform, int(width), int(height))
+
+
+@lru_cache(maxsize=16)
+def _transformer_to_wgs84(crs_wkt: str) -> Transformer:
+    return Transformer.from_crs(ProjCRS.from_wkt(crs_wkt), "EPSG:4326", always_xy=True)
