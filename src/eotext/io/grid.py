@@ -39,8 +39,8 @@ class Grid:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in the grid's CRS."""
-        x0, y0 = self.transform * (0, 0)
-        x1, y1 = self.transform * (self.width, self.height)
+        x0, y0 = self.transform @ (0, 0)
+        x1, y1 = self.transform @ (self.width, self.height)
         return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
     @property
@@ -56,13 +56,13 @@ class Grid:
         return res * factor
 
     def window_transform(self, window: PixelWindow) -> Affine:
-        return self.transform * Affine.translation(window.col_off, window.row_off)
+        return self.transform @ Affine.translation(window.col_off, window.row_off)
 
     def window_footprint(self, window: PixelWindow) -> BaseGeometry:
         """The window's outline in WGS84 longitude/latitude."""
         t = self.window_transform(window)
-        x0, y0 = t * (0, 0)
-        x1, y1 = t * (window.width, window.height)
+        x0, y0 = t @ (0, 0)
+        x1, y1 = t @ (window.width, window.height)
         geom = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
         if self.crs.is_geographic and self.crs.to_epsg() == 4326:
             return geom

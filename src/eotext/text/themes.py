@@ -27,7 +27,7 @@ _THEMES: dict[str, tuple[str, ...]] = {
     "crop": ("an agricultural landscape", "a farmed, agricultural landscape"),
     "forest": ("a densely wooded landscape", "a landscape under dense canopy"),
     "water": ("a landscape shaped by open water", "a scene largely taken up by open water"),
-    "green": ("an open, green landscape", "a natural landscape of low vegetation"),
+    "green": ("an open, green landscape", "a natural landscape of low plant cover"),
     "bare": ("an arid, sparsely covered landscape", "a barren landscape"),
     "wet": ("a waterlogged, marshy landscape", "a landscape of saturated ground"),
     "snow": ("a frozen landscape", "a landscape under snow and ice"),
