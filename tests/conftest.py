@@ -11,8 +11,12 @@ import pytest
 import rasterio
 from affine import Affine
 
-DATA = Path(os.environ.get("EOTEXT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
-WORLDCOVER_1024 = DATA / "worldcover_N00E006_2021" / "derived" / "WorldCover_2021_SaoTome_NE_1024.tif"
+DATA = Path(
+    os.environ.get("EOTEXT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+)
+WORLDCOVER_1024 = (
+    DATA / "worldcover_N00E006_2021" / "derived" / "WorldCover_2021_SaoTome_NE_1024.tif"
+)
 WORLDCOVER_TILE = DATA / "worldcover_N00E006_2021" / "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif"
 SAFE = DATA / "s2_l2a_safe_T29UNU_20221005" / "original"
 COG_FOLDER = DATA / "s2_l2a_cog_T29RKH_20200219"
@@ -40,8 +44,16 @@ def write_tif(
     data = array[np.newaxis] if array.ndim == 2 else array
     transform = transform or Affine(10, 0, 500000, 0, -10, 5100000)
     with rasterio.open(
-        path, "w", driver="GTiff", count=data.shape[0], height=data.shape[1], width=data.shape[2],
-        dtype=data.dtype, crs=crs, transform=transform, nodata=nodata,
+        path,
+        "w",
+        driver="GTiff",
+        count=data.shape[0],
+        height=data.shape[1],
+        width=data.shape[2],
+        dtype=data.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
     ) as dst:
         dst.write(data)
         for i, d in enumerate(descriptions or [], start=1):

@@ -32,7 +32,9 @@ def check_dataset(out: Path) -> dict[str, Any]:
         codes, counts = np.unique(labels[valid], return_counts=True)
         present = {int(c) for c in codes}
         # The stored statistics agree with the file.
-        assert dict(p["class_pixels"]) == {int(c): int(n) for c, n in zip(codes, counts, strict=True)}
+        assert dict(p["class_pixels"]) == {
+            int(c): int(n) for c, n in zip(codes, counts, strict=True)
+        }
         shares = counts / counts.sum()
         assert abs(sum(dict(p["class_fractions"]).values()) - 1) < 1e-9
         order = np.argsort(-counts, kind="stable")

@@ -58,7 +58,7 @@ def test_quick_form_worldcover_is_faithful(tmp_path: Path) -> None:
     with rasterio.open(labels) as src:
         origin = ~src.transform
     for row in rows:
-        col, r = (int(round(v)) for v in origin @ (row["transform"][2], row["transform"][5]))
+        col, r = (round(v) for v in origin @ (row["transform"][2], row["transform"][5]))
         coverage[r : r + 256, col : col + 256] += 1
     assert (coverage == 1).all()
     manifest = json.loads((out / "manifest.json").read_text())

@@ -110,7 +110,9 @@ def build_dataset(
         n_patches, n_texts = folder.merge_tables()
         seconds = time.perf_counter() - started
         dropped, unknown_px = _totals(folder.unit_summaries())
-        _write_manifest(folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds)
+        _write_manifest(
+            folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds
+        )
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,

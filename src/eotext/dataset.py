@@ -167,7 +167,9 @@ class DatasetFolder:
             sort_key = "patch_id" if suffix == "patches" else "text_id"
             table = table.sort_by(sort_key)
             if suffix == "patches":
-                table = table.replace_schema_metadata({b"geo": json.dumps(_geo_metadata()).encode()})
+                table = table.replace_schema_metadata(
+                    {b"geo": json.dumps(_geo_metadata()).encode()}
+                )
             tmp = target.with_name(f".{target.name}.tmp")
             pq.write_table(table, tmp, compression="zstd")
             os.replace(tmp, target)

@@ -26,13 +26,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eotext.errors import RecipeError
 
 IMAGE_FORMATS = ("auto", "safe", "bands", "geotiff", "bigearthnet")
 EDGE_POLICIES = ("shift", "drop")
 UNKNOWN_CODE_POLICIES = ("error", "unlabelled")
+_T = TypeVar("_T")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -114,10 +115,10 @@ class SourceSpec:
         if self.labels is not None and self.scheme is None and self.labels != "scl":
             raise RecipeError(
                 f"source {self.id or self.labels}: `labels` needs a `scheme` "
-                "(for example scheme = \"worldcover\"; list them with `eotext schemes`)"
+                '(for example scheme = "worldcover"; list them with `eotext schemes`)'
             )
         if self.labels == "scl" and self.image is None:
-            raise RecipeError("labels = \"scl\" needs an `image` product that carries an SCL")
+            raise RecipeError('labels = "scl" needs an `image` product that carries an SCL')
         if self.image_format not in IMAGE_FORMATS:
             raise RecipeError(
                 f"image_format must be one of {IMAGE_FORMATS}, got {self.image_format!r}"
@@ -252,13 +253,13 @@ def _source(d: dict[str, Any], base: Path) -> SourceSpec:
         d["bands"] = tuple(str(b) for b in d["bands"])
     layers = d.pop("layers", {})
     if not isinstance(layers, dict):
-        raise RecipeError("sources.layers must be a table of name = \"path\"")
+        raise RecipeError('sources.layers must be a table of name = "path"')
     d["layers"] = tuple((str(k), resolve_path(str(v), base)) for k, v in layers.items())
     return _build(SourceSpec, "sources", d)
 
 
-def _build(cls: Any, section: str, d: dict[str, Any]) -> Any:
-    names = {f.name for f in dataclasses.fields(cls)}
+def _build(cls: type[_T], section: str, d: dict[str, Any]) -> _T:
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(d) - names)
     if unknown:
         raise RecipeError(

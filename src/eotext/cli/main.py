@@ -35,19 +35,31 @@ class EotextGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Turn Earth-observation data into vision-language datasets."""
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     ctx.obj = {"quiet": quiet}
 
 
 @cli.command()
 @click.argument("recipe", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--image", "images", multiple=True, type=click.Path(path_type=Path),
-              help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF or "
-              "BigEarthNet patch folder(s). Repeat for several scenes.")
-@click.option("--labels", type=click.Path(path_type=Path),
-              help="A label map (any CRS; aligned to the imagery by nearest neighbour), or "
-              "'scl' for the product's Scene Classification.")
+@click.option(
+    "--image",
+    "images",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF or "
+    "BigEarthNet patch folder(s). Repeat for several scenes.",
+)
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path),
+    help="A label map (any CRS; aligned to the imagery by nearest neighbour), or "
+    "'scl' for the product's Scene Classification.",
+)
 @click.option("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
 @click.option("--patch-size", type=int, help="Patch size in pixels (default 256).")
 @click.option("--stride", type=int, help="Stride between patches in pixels (default: patch size).")
@@ -56,13 +68,22 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--seed", type=int, help="Seed for text variation (default 0).")
 @click.option("--min-valid", type=float, help="Drop patches with less valid data (0-1).")
 @click.option("--max-cloud", type=float, help="Drop patches with more cloud (0-1).")
-@click.option("--unknown-codes", type=click.Choice(["error", "unlabelled"]),
-              help="What to do with label codes the scheme does not define.")
+@click.option(
+    "--unknown-codes",
+    type=click.Choice(["error", "unlabelled"]),
+    help="What to do with label codes the scheme does not define.",
+)
 @click.option("--workers", type=int, help="Worker processes (default 1).")
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Dataset folder to write (rerun the same command to resume).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Dataset folder to write (rerun the same command to resume).",
+)
 @click.pass_context
-def build(ctx: click.Context, recipe: Path | None, out_dir: Path, **flags: Any) -> None:
+def build(ctx: click.Context, /, recipe: Path | None, out_dir: Path, **flags: Any) -> None:
     """Build a dataset folder from RECIPE (a TOML file) or from flags.
 
     \b

@@ -34,8 +34,10 @@ def recipe_from_flags(
     else:
         if not images and labels is None:
             raise RecipeError("nothing to build: give a RECIPE file, or --labels and/or --image")
-        label_str = None if labels is None else (
-            "scl" if str(labels) == "scl" else resolve_path(str(labels), cwd)
+        label_str = (
+            None
+            if labels is None
+            else ("scl" if str(labels) == "scl" else resolve_path(str(labels), cwd))
         )
         if label_str is not None and label_str != "scl" and scheme is None:
             raise RecipeError("--labels needs --scheme (list them with `eotext schemes`)")

@@ -46,7 +46,9 @@ def find_bigearthnet_patches(path: str | Path) -> list[Path]:
     return patches
 
 
-def read_bigearthnet_patch(path: str | Path, bands: tuple[str, ...] | None = None) -> BigEarthNetPatch:
+def read_bigearthnet_patch(
+    path: str | Path, bands: tuple[str, ...] | None = None
+) -> BigEarthNetPatch:
     """Describe one BigEarthNet v1 Sentinel-2 patch folder.
 
     Raises:
@@ -60,9 +62,7 @@ def read_bigearthnet_patch(path: str | Path, bands: tuple[str, ...] | None = Non
         meta = json.loads(meta_files[0].read_text())
     except (json.JSONDecodeError, OSError) as exc:
         raise SourceError(f"{meta_files[0]}: not valid JSON ({exc})") from exc
-    found = {
-        m.group(1).upper(): f for f in root.glob("*.tif") if (m := _BAND_FILE.search(f.name))
-    }
+    found = {m.group(1).upper(): f for f in root.glob("*.tif") if (m := _BAND_FILE.search(f.name))}
     wanted = bands or tuple(b for b in S2_BANDS if b in found)
     missing = [b for b in wanted if b.upper() not in found]
     if missing or not wanted:

@@ -8,10 +8,9 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from pyproj import Transformer
-
 from affine import Affine
 from pyproj import CRS as ProjCRS
+from pyproj import Transformer
 from rasterio.crs import CRS
 from rasterio.warp import calculate_default_transform
 from shapely.geometry import box
@@ -69,7 +68,9 @@ class Grid:
         # Densify the edges so the outline stays faithful after projection.
         dense = shapely.segmentize(geom, max_segment_length=max(abs(x1 - x0), abs(y1 - y0)) / 8)
         to_wgs84 = _transformer_to_wgs84(self.crs.to_wkt())
-        return shapely.transform(dense, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1])))
+        return shapely.transform(
+            dense, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1]))
+        )
 
     def full_window(self) -> PixelWindow:
         return PixelWindow(0, 0, self.width, self.height)

@@ -108,7 +108,8 @@ class AlignedReader:
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return np.dtype(self.src.dtypes[self.bands[0] - 1])
+        dtype: np.dtype[Any] = np.dtype(str(self.src.dtypes[self.bands[0] - 1]))
+        return dtype
 
     def read(self, window: PixelWindow, fill: float | None = None) -> np.ndarray[Any, Any]:
         """Read ``window`` of the target grid as a (bands, rows, cols) array.
@@ -166,7 +167,7 @@ def _integer_offset(src: Grid, dst: Grid) -> tuple[int, int] | None:
     drow = (b.f - a.f) / a.e
     if abs(dcol - round(dcol)) > 1e-6 or abs(drow - round(drow)) > 1e-6:
         return None
-    return int(round(dcol)), int(round(drow))
+    return round(dcol), round(drow)
 
 
 def _overlaps(src: Grid, dst: Grid) -> bool:
@@ -174,10 +175,10 @@ def _overlaps(src: Grid, dst: Grid) -> bool:
 
     try:
         left, bottom, right, top = transform_bounds(src.crs, dst.crs, *src.bounds, densify_pts=21)
-    except Exception:  # noqa: BLE001 - any PROJ failure means we cannot show an overlap
+    except Exception:
         return False
     d = dst.bounds
-    return left < d[2] and right > d[0] and bottom < d[3] and top > d[1]
+    return bool(left < d[2] and right > d[0] and bottom < d[3] and top > d[1])
 
 
 def window_of_bounds(grid: Grid, bounds: tuple[float, float, float, float]) -> PixelWindow:

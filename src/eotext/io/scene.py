@@ -98,7 +98,10 @@ class SceneReader:
         self.scene = scene
         self._readers: list[AlignedReader] = []
         try:
-            self._bands = [self._open(b.path, _resampling_for(b, scene.grid), [b.index]) for b in scene.all_bands]
+            self._bands = [
+                self._open(b.path, _resampling_for(b, scene.grid), [b.index])
+                for b in scene.all_bands
+            ]
             self._labels = (
                 self._open(scene.label_path, Resampling.nearest) if scene.label_path else None
             )
@@ -116,7 +119,9 @@ class SceneReader:
             label_nodata.add(int(self._labels.nodata))
         self._label_nodata = np.array(sorted(label_nodata), dtype=np.int64)
 
-    def _open(self, path: str, resampling: Resampling, bands: list[int] | None = None) -> AlignedReader:
+    def _open(
+        self, path: str, resampling: Resampling, bands: list[int] | None = None
+    ) -> AlignedReader:
         reader = AlignedReader(path, self.scene.grid, resampling, bands)
         self._readers.append(reader)
         return reader
@@ -156,7 +161,7 @@ class SceneReader:
                         f"{self.scene.label_path}: codes {codes[:20]} in pixels "
                         f"{window} are not classes of scheme '{self.scene.scheme.name}' "
                         f"(valid: {list(self.scene.scheme.codes)}); pick the right --scheme, or "
-                        "set unknown_codes = \"unlabelled\" to count them as unlabelled"
+                        'set unknown_codes = "unlabelled" to count them as unlabelled'
                     )
                 data &= ~unknown
         cloud = np.zeros(shape, dtype=bool)
@@ -194,7 +199,9 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
     )
     fmt = _image_format(spec) if spec.image else None
     if fmt == "bigearthnet":
-        return [_bigearthnet_scene(p, spec, gspec) for p in find_bigearthnet_patches(spec.image or "")]
+        return [
+            _bigearthnet_scene(p, spec, gspec) for p in find_bigearthnet_patches(spec.image or "")
+        ]
     imagery = _read_imagery(spec.image, fmt, spec.bands) if spec.image and fmt else None
     scheme = get_scheme(spec.scheme) if spec.scheme else None
     label_path = spec.labels
@@ -216,15 +223,13 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
         scl = imagery.scl_for(grid.gsd_m)
         if spec.labels == "scl":
             if scl is None:
-                raise SourceError(f"{spec.image}: labels = \"scl\" but the product has no SCL layer")
+                raise SourceError(f'{spec.image}: labels = "scl" but the product has no SCL layer')
             label_path = scl
         if spec.cloud_mask:
             cloud_path = scl
     layers = tuple(_layer(name, path) for name, path in spec.layers)
     scene_id = spec.id or _default_id(imagery, spec)
-    return [
-        Scene(scene_id, grid, imagery, layers, label_path, scheme, cloud_path, grid_spec=gspec)
-    ]
+    return [Scene(scene_id, grid, imagery, layers, label_path, scheme, cloud_path, grid_spec=gspec)]
 
 
 def _bigearthnet_scene(path: Path, spec: SourceSpec, gspec: GridSpec) -> Scene:
@@ -274,7 +279,9 @@ def _read_imagery(path: str, fmt: str, bands: tuple[str, ...] | None) -> Imagery
 def _layer(name: str, path: str) -> BandFile:
     with open_raster(path) as src:
         if src.count != 1:
-            raise SourceError(f"{path}: layer '{name}' must have exactly one band, it has {src.count}")
+            raise SourceError(
+                f"{path}: layer '{name}' must have exactly one band, it has {src.count}"
+            )
         return BandFile(name, path, 1, float(abs(src.transform.a)))
 
 

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 from eotext.errors import SourceError
@@ -87,19 +88,19 @@ def read_safe(path: str | Path, bands: tuple[str, ...] | None = None) -> Imagery
                 f"{', '.join(sorted(found)) or 'none'}); drop it from `bands` in the recipe"
             )
         res, file = min(found[key])
-        scale = 1.0 / meta["quantification"]
-        offset = meta["offsets"].get(key, 0.0) / meta["quantification"]
+        scale = 1.0 / meta.quantification
+        offset = meta.offsets.get(key, 0.0) / meta.quantification
         band_files.append(BandFile(key, str(file), 1, float(res), scale, offset))
     return Imagery(
-        sensor=meta["sensor"],
+        sensor=meta.sensor,
         bands=tuple(band_files),
-        product_id=meta["product_id"],
-        acquired=meta["acquired"],
+        product_id=meta.product_id,
+        acquired=meta.acquired,
         nodata=0.0,
         scl_paths=tuple((float(r), str(f)) for r, f in sorted(scl)),
-        processing_baseline=meta["baseline"],
+        processing_baseline=meta.baseline,
         licence=COPERNICUS_LICENCE,
-        attribution=f"Contains modified Copernicus Sentinel data {str(meta['acquired'])[:4]}",
+        attribution=f"Contains modified Copernicus Sentinel data {str(meta.acquired)[:4]}",
     )
 
 
@@ -146,7 +147,9 @@ def read_band_folder(path: str | Path, bands: tuple[str, ...] | None = None) -> 
     return Imagery(
         sensor=platform,
         bands=tuple(band_files),
-        product_id=str(stac.get("s2:product_uri") or stac.get("id") or root.name).removesuffix(".SAFE"),
+        product_id=str(stac.get("s2:product_uri") or stac.get("id") or root.name).removesuffix(
+            ".SAFE"
+        ),
         acquired=str(acquired) if acquired else None,
         nodata=0.0,
         scl_paths=((_gsd_of(scl_path), str(scl_path)),) if scl_path else (),
@@ -177,7 +180,17 @@ def read_multiband(path: str | Path, bands: tuple[str, ...] | None = None) -> Im
     return Imagery(sensor="unknown", bands=tuple(band_files), nodata=nodata)
 
 
-def _parse_product_metadata(path: Path) -> dict[str, object]:
+@dataclass(frozen=True)
+class _ProductMetadata:
+    product_id: str
+    acquired: str | None
+    baseline: str | None
+    quantification: float
+    offsets: dict[str, float]
+    sensor: str
+
+
+def _parse_product_metadata(path: Path) -> _ProductMetadata:
     try:
         tree = ET.parse(path)
     except (ET.ParseError, OSError) as exc:
@@ -203,14 +216,14 @@ def _parse_product_metadata(path: Path) -> dict[str, object]:
         # Baseline 04.00 products always carry the offset; be safe if the list is missing.
         offsets = dict.fromkeys(S2_BANDS, _DEFAULT_OFFSET_DN)
     spacecraft = (text("SPACECRAFT_NAME") or "Sentinel-2").lower()
-    return {
-        "product_id": (text("PRODUCT_URI") or path.parent.name).removesuffix(".SAFE"),
-        "acquired": text("PRODUCT_START_TIME") or text("DATATAKE_SENSING_START"),
-        "baseline": baseline,
-        "quantification": float(quant) if quant else _DEFAULT_QUANTIFICATION,
-        "offsets": offsets,
-        "sensor": spacecraft,
-    }
+    return _ProductMetadata(
+        product_id=(text("PRODUCT_URI") or path.parent.name).removesuffix(".SAFE"),
+        acquired=text("PRODUCT_START_TIME") or text("DATATAKE_SENSING_START"),
+        baseline=baseline,
+        quantification=float(quant) if quant else _DEFAULT_QUANTIFICATION,
+        offsets=offsets,
+        sensor=spacecraft,
+    )
 
 
 def _normalise_band(physical: str) -> str:

@@ -74,7 +74,10 @@ def write_png(path: Path, rgb: np.ndarray[Any, Any]) -> None:
 
 
 def true_colour(
-    rgb_reflectance: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], low: float = 2, high: float = 98
+    rgb_reflectance: np.ndarray[Any, Any],
+    valid: np.ndarray[Any, Any],
+    low: float = 2,
+    high: float = 98,
 ) -> np.ndarray[Any, Any]:
     """A robust percentile stretch of three reflectance bands to 8 bits.
 
@@ -102,6 +105,6 @@ def colour_labels(
     lut = np.zeros((max(max(colormap), int(labels.max(initial=0))) + 1, 3), dtype=np.uint8)
     for code, rgba in colormap.items():
         lut[code] = rgba[:3]
-    rgb = lut[labels.astype(np.int64, copy=False)]
+    rgb: np.ndarray[Any, Any] = lut[labels.astype(np.int64, copy=False)]
     rgb[~valid] = 0
     return rgb

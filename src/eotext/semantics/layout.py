@@ -70,7 +70,10 @@ def _class_shape(
         a = float(area[i])
         cx, cy = sx[i] / a, sy[i] / a
         cov = np.array(
-            [[sxx[i] / a - cx * cx, sxy[i] / a - cx * cy], [sxy[i] / a - cx * cy, syy[i] / a - cy * cy]]
+            [
+                [sxx[i] / a - cx * cx, sxy[i] / a - cx * cy],
+                [sxy[i] / a - cx * cy, syy[i] / a - cy * cy],
+            ]
         )
         eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + pixel's own variance
         elongation = float(np.sqrt(eig[1] / eig[0]))

@@ -110,7 +110,9 @@ class CaptionWriter:
         loc = (
             "spread evenly across the image"
             if where is None
-            else rng.choice([f"with its largest share in the {where}", f"concentrated in the {where}"])
+            else rng.choice(
+                [f"with its largest share in the {where}", f"concentrated in the {where}"]
+            )
         )
         patterns = [
             f"The image is dominated by {dom}, which covers {a_an(size)} "
@@ -239,7 +241,10 @@ class CaptionWriter:
             a, b = self.name(r.subject), self.name(r.object)
             out.append(
                 rng.choice(
-                    [f"{_cap(a)} directly borders {b}.", f"{_cap(a)} and {b} meet along a shared edge."]
+                    [
+                        f"{_cap(a)} directly borders {b}.",
+                        f"{_cap(a)} and {b} meet along a shared edge.",
+                    ]
                 )
             )
         if directions:
@@ -268,7 +273,10 @@ class CaptionWriter:
         names = [self.name(c) for c, _ in ranked[:3]]
         if len(names) == 1 or ranked[0][1] >= 0.95:
             return rng.choice(
-                [f"A satellite image of {names[0]}.", f"An area almost entirely covered by {names[0]}."]
+                [
+                    f"A satellite image of {names[0]}.",
+                    f"An area almost entirely covered by {names[0]}.",
+                ]
             )
         rest = _join(names[1:])
         return rng.choice(
@@ -281,7 +289,12 @@ class CaptionWriter:
 
 
 def multilabel_caption(
-    scheme: Scheme, codes: list[int], acquired: str | None, season: str | None, seed: int, patch_id: str
+    scheme: Scheme,
+    codes: list[int],
+    acquired: str | None,
+    season: str | None,
+    seed: int,
+    patch_id: str,
 ) -> str:
     """A caption for a patch that has scene-level labels but no label map (BigEarthNet)."""
     rng = text_rng(seed, patch_id, "multilabel")

@@ -1,0 +1,135 @@
+"""Benchmark: build the whole WorldCover tile N00E006 (36000 x 36000 px) into a dataset.
+
+Two phases, each in its own process so peak RSS is measured separately:
+
+* build    - statistics, layout, template captions, label patches, previews, parquet tables
+* baseline - the same reader and the same unit windows; only cut the patches and write the
+             label GeoTIFFs of the non-empty ones (the least any tool has to do)
+
+Prints patches/s, peak RSS and the ratio build/baseline of wall time.
+
+    python benchmarks/bench_build_worldcover.py [--workers N] [--tile PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_TILE = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "worldcover_N00E006_2021"
+    / "ESA_WorldCover_10m_2021_v200_N00E006_Map.tif"
+)
+
+
+def _recipe(tile: str, workers: int):  # type: ignore[no-untyped-def]
+    from eotext.recipe import FilterSpec, OutputSpec, Recipe, SourceSpec
+
+    return Recipe(
+        sources=(SourceSpec(id="N00E006", labels=tile, scheme="worldcover"),),
+        # Keep every patch with at least one land pixel: the tile is ~97 % ocean (nodata).
+        filters=FilterSpec(min_valid_fraction=0.0),
+        output=OutputSpec(unit_patches=8, workers=workers),
+    )
+
+
+def run_build(tile: str, out: str, workers: int) -> dict[str, float]:
+    from eotext.build import build_dataset
+
+    t0 = time.perf_counter()
+    result = build_dataset(_recipe(tile, workers), out)
+    return {"seconds": time.perf_counter() - t0, "patches": result.patches, "texts": result.texts}
+
+
+def _baseline_unit(args: tuple[object, object, str]) -> int:
+    from eotext.io.writers import write_geotiff
+
+    scene, unit, out = args
+    written = 0
+    with scene.open() as reader:  # type: ignore[attr-defined]
+        data = reader.read(unit.window)  # type: ignore[attr-defined]
+    for spec in unit.patches:  # type: ignore[attr-defined]
+        rows, cols = spec.window.relative_to(unit.window)  # type: ignore[attr-defined]
+        if not data.data[rows, cols].any():
+            continue
+        write_geotiff(
+            Path(out) / f"{spec.patch_id}.tif",
+            data.labels[rows, cols],
+            scene.grid.crs,  # type: ignore[attr-defined]
+            scene.grid.window_transform(spec.window),  # type: ignore[attr-defined]
+            nodata=0,
+        )
+        written += 1
+    return written
+
+
+def run_baseline(tile: str, out: str, workers: int) -> dict[str, float]:
+    from eotext.build import plan_scene
+    from eotext.engine import make_runner
+    from eotext.io.scene import resolve_scenes
+
+    t0 = time.perf_counter()
+    recipe = _recipe(tile, workers)
+    (scene,) = resolve_scenes(recipe.sources[0], recipe.grid)
+    units = plan_scene(0, scene, recipe.output.unit_patches)
+    runner = make_runner(workers)
+    patches = sum(runner.map_unordered(_baseline_unit, [(scene, u, out) for u in units]))
+    return {"seconds": time.perf_counter() - t0, "patches": patches, "texts": 0}
+
+
+def _phase(args: argparse.Namespace) -> None:
+    fn = run_build if args.phase == "build" else run_baseline
+    result = fn(args.tile, args.out, args.workers)
+    # ru_maxrss is in KiB on Linux; children covers worker processes.
+    self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["peak_rss_mb"] = max(self_kib, child_kib) / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tile", default=str(DEFAULT_TILE))
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--phase", choices=["build", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        _phase(args)
+        return
+    if not Path(args.tile).exists():
+        sys.exit(f"tile not found: {args.tile}")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="eotext-bench-") as tmp:
+        for phase in ("baseline", "build"):
+            out = os.path.join(tmp, phase)
+            os.makedirs(out, exist_ok=True) if phase == "baseline" else None
+            cmd = [sys.executable, __file__, "--phase", phase, "--tile", args.tile,
+                   "--workers", str(args.workers), "--out", out]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            results[phase] = json.loads(proc.stdout.strip().splitlines()[-1])
+    b, base = results["build"], results["baseline"]
+    print(f"WorldCover tile {Path(args.tile).name}, 36000x36000 px, 256-px patches, "
+          f"{args.workers} worker(s)")  # fmt: skip
+    for name, r in (("baseline (read+tile+write labels)", base), ("build (full dataset)", b)):
+        print(
+            f"  {name:36} {r['patches']:6.0f} patches  {r['seconds']:7.1f} s  "
+            f"{r['patches'] / r['seconds']:7.1f} patches/s  peak RSS {r['peak_rss_mb']:6.0f} MB"
+        )
+    print(f"  texts written: {b['texts']:.0f}")
+    print(f"  ratio build/baseline (wall time): {b['seconds'] / base['seconds']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
