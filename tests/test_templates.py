@@ -27,11 +27,13 @@ Array = np.ndarray[Any, Any]
 
 
 @st.composite
-def label_patches(draw: st.DrawFn, scheme: Scheme = WORLDCOVER) -> tuple[Array, Array]:
+def label_patches(
+    draw: st.DrawFn, scheme: Scheme = WORLDCOVER, exclude: frozenset[int] = frozenset()
+) -> tuple[Array, Array]:
     """A (labels, valid) pair of 16..96 px per side: noisy or blocky arrays of a few of the
     scheme's codes plus nodata, and a random mask of pixels that count."""
     nodata = min(scheme.nodata)
-    codes = (nodata, *scheme.codes)
+    codes = (nodata, *(c for c in scheme.codes if c not in exclude))
     height = draw(st.integers(16, 96))
     width = draw(st.integers(16, 96))
     palette = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=5, unique=True))
@@ -144,13 +146,22 @@ def test_single_class_patch() -> None:
 
 
 # -- other schemes ---------------------------------------------------------------------------
-@pytest.mark.parametrize("scheme", [CORINE, SCL], ids=lambda s: s.name)
+#: CORINE classes whose captions name absent classes because of the two bugs shown by the
+#: xfail tests below; left out of the random arrays so the property checks everything else.
+CORINE_KNOWN_BAD = frozenset({213, 421})
+
+
+@pytest.mark.parametrize(
+    ("scheme", "exclude"),
+    [(CORINE, CORINE_KNOWN_BAD), (SCL, frozenset())],
+    ids=["corine", "scl"],
+)
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**32), patch_id=ids)
 def test_other_scheme_captions_are_faithful(
-    scheme: Scheme, data: st.DataObject, seed: int, patch_id: str
+    scheme: Scheme, exclude: frozenset[int], data: st.DataObject, seed: int, patch_id: str
 ) -> None:
-    labels, valid = data.draw(label_patches(scheme))
+    labels, valid = data.draw(label_patches(scheme, exclude))
     texts = captions(scheme, labels, valid, seed, patch_id)
     if not valid.any():
         assert texts == ["", ""]
@@ -159,14 +170,57 @@ def test_other_scheme_captions_are_faithful(
         check_caption(scheme, text, present_codes(labels, valid))
 
 
-@pytest.mark.parametrize("scheme", [WORLDCOVER, CORINE, SCL], ids=lambda s: s.name)
-def test_every_single_class_patch_is_faithful(scheme: Scheme) -> None:
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**32), patch_id=ids)
+def test_corine_captions_have_no_banned_words(
+    data: st.DataObject, seed: int, patch_id: str
+) -> None:
+    labels, valid = data.draw(label_patches(CORINE))
+    for text in captions(CORINE, labels, valid, seed, patch_id):
+        assert not [w for w in BANNED_WORDS if w in text.lower()], text
+
+
+def _single_class_cases() -> list[Any]:
+    reasons = {
+        213: "'rice fields' is grouped as snow (its name contains 'ice'), so the caption closes "
+        "with 'a landscape under snow and ice' and names 335; and find_mentions reads the second "
+        "of 'rice fields. Rice fields' as 'fields' (211)",
+        421: "find_mentions reads the second of 'salt marshes. Salt marshes' as 'marshes' (411)",
+    }
+    cases = []
+    for scheme in (WORLDCOVER, CORINE, SCL):
+        for code in scheme.codes:
+            marks = []
+            if scheme is CORINE and code in reasons:
+                marks = [pytest.mark.xfail(strict=True, reason=reasons[code])]
+            cases.append(pytest.param(scheme, code, marks=marks, id=f"{scheme.name}-{code}"))
+    return cases
+
+
+@pytest.mark.parametrize(("scheme", "code"), _single_class_cases())
+def test_every_single_class_patch_is_faithful(scheme: Scheme, code: int) -> None:
     valid = np.ones((32, 32), dtype=bool)
-    for code in scheme.codes:
-        labels = np.full((32, 32), code, dtype=np.uint16)
-        for seed in range(3):
-            for text in captions(scheme, labels, valid, seed, f"s_r{seed:06d}_c000000"):
-                check_caption(scheme, text, {code})
+    labels = np.full((32, 32), code, dtype=np.uint16)
+    for seed in range(4):
+        for text in captions(scheme, labels, valid, seed, f"s_r{seed:06d}_c000000"):
+            check_caption(scheme, text, {code})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Scheme.find_mentions replaces ' name ' with str.replace, which consumes the space "
+    "shared by two adjacent occurrences, so the second one is left and its last word matches "
+    "a shorter class name",
+)
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The center is entirely salt marshes. Salt marshes forms one continuous area.", 421),
+        ("The center is entirely rice fields. Rice fields forms one continuous area.", 213),
+    ],
+)
+def test_find_mentions_of_a_repeated_name(text: str, code: int) -> None:
+    assert CORINE.find_mentions(text) == {code}
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -40,47 +40,53 @@ def analyse_layout(
         region_stats(name, labels, valid, where)
         for name, where in zip(GRID3_NAMES, grid3_slices(height, width), strict=True)
     )
-    shapes = {c: _class_shape(labels, valid, c, max_components) for c in codes}
-    relations = _borders(labels, valid, codes) + _directions(labels, valid, codes)
+    shapes: dict[int, ClassShape] = {}
+    centroids: dict[int, tuple[float, float]] = {}
+    for code in codes:
+        shape, centroid = _class_shape(labels, valid, code, max_components)
+        shapes[code] = shape
+        if centroid is not None:
+            centroids[code] = centroid
+    relations = _borders(labels, valid, codes) + _directions(centroids, height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations))
 
 
 def _class_shape(
     labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], code: int, keep: int
-) -> ClassShape:
+) -> tuple[ClassShape, tuple[float, float] | None]:
+    """The class's components, and the centroid of all its pixels (None if ≤ MIN_PX)."""
     mask = (labels == code) & valid
     lab, n = ndimage.label(mask, structure=_EIGHT_CONNECTED)
     if n == 0:
-        return ClassShape(code, 0, ())
-    flat = lab.ravel()
-    ys, xs = np.indices(lab.shape)
-    area = np.bincount(flat, minlength=n + 1)[1:]
-    sx = np.bincount(flat, xs.ravel(), minlength=n + 1)[1:]
-    sy = np.bincount(flat, ys.ravel(), minlength=n + 1)[1:]
+        return ClassShape(code, 0, ()), None
+    # Moments are summed over the class's own pixels only, not over the whole patch.
+    ys, xs = np.nonzero(mask)
+    ids = lab[ys, xs]
+    xf, yf = xs.astype(np.float64), ys.astype(np.float64)
+    area = np.bincount(ids, minlength=n + 1)[1:]
+    sx = np.bincount(ids, xf, minlength=n + 1)[1:]
+    sy = np.bincount(ids, yf, minlength=n + 1)[1:]
+    centroid = (float(xf.mean()), float(yf.mean())) if xs.size > MIN_PX else None
     big = np.flatnonzero(area > MIN_PX)
     if big.size == 0:
-        return ClassShape(code, 0, ())
+        return ClassShape(code, 0, ()), centroid
     order = big[np.argsort(-area[big], kind="stable")][:keep]
     objects = ndimage.find_objects(lab)
-    sxx = np.bincount(flat, (xs * xs).ravel(), minlength=n + 1)[1:]
-    syy = np.bincount(flat, (ys * ys).ravel(), minlength=n + 1)[1:]
-    sxy = np.bincount(flat, (xs * ys).ravel(), minlength=n + 1)[1:]
+    sxx = np.bincount(ids, xf * xf, minlength=n + 1)[1:]
+    syy = np.bincount(ids, yf * yf, minlength=n + 1)[1:]
+    sxy = np.bincount(ids, xf * yf, minlength=n + 1)[1:]
     comps = []
     for i in order:
         a = float(area[i])
         cx, cy = sx[i] / a, sy[i] / a
-        cov = np.array(
-            [
-                [sxx[i] / a - cx * cx, sxy[i] / a - cx * cy],
-                [sxy[i] / a - cx * cy, syy[i] / a - cy * cy],
-            ]
-        )
-        eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + pixel's own variance
+        cxy = sxy[i] / a - cx * cy
+        cov = np.array([[sxx[i] / a - cx * cx, cxy], [cxy, syy[i] / a - cy * cy]])
+        eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + a pixel's own variance
         elongation = float(np.sqrt(eig[1] / eig[0]))
         sl = objects[i]
         box = (int(sl[1].start), int(sl[0].start), int(sl[1].stop), int(sl[0].stop))
         comps.append(Component(code, int(a), box, (float(cx), float(cy)), round(elongation, 3)))
-    return ClassShape(code, int(big.size), tuple(comps))
+    return ClassShape(code, int(big.size), tuple(comps)), centroid
 
 
 def _borders(
@@ -97,10 +103,11 @@ def _borders(
     safe = np.where(safe < lut.size, safe, 0)
     idx = np.where(valid, lut[safe], -1)
     k = len(codes)
-    pair_counts = np.zeros((k, k), dtype=np.int64)
+    pair_counts = np.zeros(k * k, dtype=np.int64)
     for a, b in ((idx[:, 1:], idx[:, :-1]), (idx[1:, :], idx[:-1, :])):
         m = (a >= 0) & (b >= 0) & (a != b)
-        np.add.at(pair_counts, (a[m], b[m]), 1)
+        pair_counts += np.bincount(a[m] * k + b[m], minlength=k * k)
+    pair_counts = pair_counts.reshape(k, k)
     pair_counts = pair_counts + pair_counts.T
     edge_total = pair_counts.sum(axis=1)
     relations = []
@@ -114,19 +121,11 @@ def _borders(
 
 
 def _directions(
-    labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], codes: list[int]
+    centroids: dict[int, tuple[float, float]], height: int, width: int
 ) -> list[Relation]:
     """Cardinal relations between the centroids of the classes (image north is up)."""
-    height, width = labels.shape
-    ys, xs = np.indices(labels.shape)
-    centroids = {}
-    for c in codes:
-        m = (labels == c) & valid
-        n = int(m.sum())
-        if n > MIN_PX:
-            centroids[c] = (float(xs[m].mean()), float(ys[m].mean()))
     relations = []
-    items = list(centroids.items())
+    items = sorted(centroids.items())
     for i, (a, (ax, ay)) in enumerate(items):
         for b, (bx, by) in items[i + 1 :]:
             dx, dy = (ax - bx) / width, (ay - by) / height
