@@ -32,8 +32,8 @@ def label_patches(
 ) -> tuple[Array, Array]:
     """A (labels, valid) pair of 16..96 px per side: noisy or blocky arrays of a few of the
     scheme's codes plus nodata, and a random mask of pixels that count."""
-    nodata = min(scheme.nodata)
-    codes = (nodata, *(c for c in scheme.codes if c not in exclude))
+    nodata = tuple(sorted(scheme.nodata))[:1]  # some schemes have no nodata code
+    codes = (*nodata, *(c for c in scheme.codes if c not in exclude))
     height = draw(st.integers(16, 96))
     width = draw(st.integers(16, 96))
     palette = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=5, unique=True))

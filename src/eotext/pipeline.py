@@ -18,11 +18,11 @@ import shapely
 from eotext.dataset import DatasetFolder
 from eotext.io.scene import Scene, WindowData
 from eotext.io.tiling import Unit
-from eotext.io.writers import colour_labels, true_colour, write_geotiff, write_png
+from eotext.io.writers import true_colour, write_geotiff, write_label_png, write_png
 from eotext.model import LandCoverStats, PatchSpec
 from eotext.recipe import Recipe
 from eotext.schemes.corine import bigearthnet_label_codes
-from eotext.semantics.layout import analyse_layout
+from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
 from eotext.text.templates import CaptionWriter, multilabel_caption, season_of
 
@@ -134,7 +134,10 @@ def _process_patch(
         pixels = dict(sorted(stats.counts.items()))
         dominant = scheme.by_code(stats.ranked()[0][0]).name
         assert patch.labels is not None
-        layout = analyse_layout(patch.labels, usable, sorted(stats.counts))
+        # Classes of 20 px or fewer are too small to describe; skip their component analysis.
+        layout = analyse_layout(
+            patch.labels, usable, sorted(c for c, n in stats.counts.items() if n > MIN_PX)
+        )
         if recipe.annotate.detailed_captions:
             texts.append(_text_row(pid, "detailed", writer.detailed(pid, stats, layout)))
         if recipe.annotate.short_captions:
@@ -233,8 +236,9 @@ def _write_patch_files(
             tags={"EOTEXT_SCHEME": scene.scheme.name},
         )
         paths["label_path"] = f"labels/{pid}.tif"
-        if preview is None:
-            preview = colour_labels(labels, usable, scene.scheme.colormap())
+        if preview is None and recipe.output.write_previews:
+            write_label_png(folder.previews / f"{pid}.png", labels, usable, scene.scheme.colormap())
+            paths["preview_path"] = f"previews/{pid}.png"
     if preview is not None and recipe.output.write_previews:
         write_png(folder.previews / f"{pid}.png", preview)
         paths["preview_path"] = f"previews/{pid}.png"

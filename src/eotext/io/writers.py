@@ -96,6 +96,36 @@ def true_colour(
     return out
 
 
+def write_label_png(
+    path: Path,
+    labels: np.ndarray[Any, Any],
+    valid: np.ndarray[Any, Any],
+    colormap: dict[int, tuple[int, int, int, int]],
+) -> None:
+    """Write a label patch as a palette PNG in the scheme's colours (invalid pixels black).
+
+    A palette image stores one byte per pixel, so it encodes about three times faster than RGB.
+    """
+    if labels.dtype == np.uint8 and max(colormap) < 256:
+        palette = np.zeros((256, 3), dtype=np.uint8)
+        for code, rgba in colormap.items():
+            palette[code] = rgba[:3]
+        index = labels.copy()
+        if 0 in colormap:  # index 0 is black for invalid pixels; move a class coded 0 aside
+            spare = next(i for i in range(255, 0, -1) if i not in colormap)
+            palette[spare] = colormap[0][:3]
+            index[labels == 0] = spare
+        palette[0] = 0
+        index[~valid] = 0
+        image = Image.fromarray(index, mode="P")
+        image.putpalette(palette.ravel().tolist())
+        tmp = _tmp(path)
+        image.save(tmp, format="PNG", compress_level=1)
+        os.replace(tmp, path)
+        return
+    write_png(path, colour_labels(labels, valid, colormap))
+
+
 def colour_labels(
     labels: np.ndarray[Any, Any],
     valid: np.ndarray[Any, Any],
@@ -105,6 +135,6 @@ def colour_labels(
     lut = np.zeros((max(max(colormap), int(labels.max(initial=0))) + 1, 3), dtype=np.uint8)
     for code, rgba in colormap.items():
         lut[code] = rgba[:3]
-    rgb: np.ndarray[Any, Any] = lut[labels.astype(np.int64, copy=False)]
+    rgb: np.ndarray[Any, Any] = lut[labels]
     rgb[~valid] = 0
     return rgb

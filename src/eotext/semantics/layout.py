@@ -71,7 +71,6 @@ def _class_shape(
     if big.size == 0:
         return ClassShape(code, 0, ()), centroid
     order = big[np.argsort(-area[big], kind="stable")][:keep]
-    objects = ndimage.find_objects(lab)
     sxx = np.bincount(ids, xf * xf, minlength=n + 1)[1:]
     syy = np.bincount(ids, yf * yf, minlength=n + 1)[1:]
     sxy = np.bincount(ids, xf * yf, minlength=n + 1)[1:]
@@ -83,8 +82,9 @@ def _class_shape(
         cov = np.array([[sxx[i] / a - cx * cx, cxy], [cxy, syy[i] / a - cy * cy]])
         eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + a pixel's own variance
         elongation = float(np.sqrt(eig[1] / eig[0]))
-        sl = objects[i]
-        box = (int(sl[1].start), int(sl[0].start), int(sl[1].stop), int(sl[0].stop))
+        mine = ids == i + 1
+        px, py = xs[mine], ys[mine]
+        box = (int(px.min()), int(py.min()), int(px.max()) + 1, int(py.max()) + 1)
         comps.append(Component(code, int(a), box, (float(cx), float(cy)), round(elongation, 3)))
     return ClassShape(code, int(big.size), tuple(comps)), centroid
 
@@ -103,12 +103,12 @@ def _borders(
     safe = np.where(safe < lut.size, safe, 0)
     idx = np.where(valid, lut[safe], -1)
     k = len(codes)
-    pair_counts = np.zeros(k * k, dtype=np.int64)
+    flat_counts = np.zeros(k * k, dtype=np.int64)
     for a, b in ((idx[:, 1:], idx[:, :-1]), (idx[1:, :], idx[:-1, :])):
         m = (a >= 0) & (b >= 0) & (a != b)
-        pair_counts += np.bincount(a[m] * k + b[m], minlength=k * k)
-    pair_counts = pair_counts.reshape(k, k)
-    pair_counts = pair_counts + pair_counts.T
+        flat_counts += np.bincount(a[m] * k + b[m], minlength=k * k)
+    square = flat_counts.reshape(k, k)
+    pair_counts = square + square.T
     edge_total = pair_counts.sum(axis=1)
     relations = []
     for i in range(k):
