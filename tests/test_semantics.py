@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from eotext.model import GRID3_NAMES, REGION_NAMES, RegionStats
+from eotext.model import GRID3_NAMES, REGION_NAMES, RegionStats, Relation
 from eotext.schemes import WORLDCOVER
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import (
@@ -40,7 +40,9 @@ def label_patches(draw: st.DrawFn, codes: tuple[int, ...] = CODES) -> tuple[Arra
     else:
         # Blocks of a coarse grid, which give large components, borders and directions.
         coarse = draw(
-            hnp.arrays(np.uint8, (draw(st.integers(1, 6)), draw(st.integers(1, 6))), elements=elements)
+            hnp.arrays(
+                np.uint8, (draw(st.integers(1, 6)), draw(st.integers(1, 6))), elements=elements
+            )
         )
         rows = np.arange(height) * coarse.shape[0] // height
         cols = np.arange(width) * coarse.shape[1] // width
@@ -85,7 +87,8 @@ def test_shares_sum_to_one_and_counts_match_numpy(patch: tuple[Array, Array]) ->
 @settings(max_examples=50, deadline=None)
 @given(
     labels=hnp.arrays(
-        np.uint16, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=40),
+        np.uint16,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=40),
         elements=st.integers(0, 1000),
     ),
     data=st.data(),
@@ -186,7 +189,12 @@ def test_layout_components_are_consistent(patch: tuple[Array, Array]) -> None:
     assert (layout.height, layout.width) == (height, width)
     assert tuple(r.name for r in layout.regions) == REGION_NAMES
     assert tuple(r.name for r in layout.grid3) == GRID3_NAMES
-    assert set(layout.shapes) == set(present)
+    # Components are analysed for the (up to) four largest classes, those a caption talks about.
+    assert set(layout.shapes) <= set(present)
+    assert len(layout.shapes) == min(len(present), 4)
+    counts = numpy_counts(labels, valid)
+    left_out = [counts[c] for c in present if c not in layout.shapes]
+    assert all(counts[c] >= max(left_out, default=0) for c in layout.shapes)
     for code, shape in layout.shapes.items():
         assert shape.code == code
         assert len(shape.largest) <= 3
@@ -216,32 +224,42 @@ def test_layout_components_are_consistent(patch: tuple[Array, Array]) -> None:
         assert region.valid_px == int(valid[where].sum())
 
 
+def canonical(relations: tuple[Relation, ...]) -> set[tuple[int, str, int]]:
+    """Direction relations stated one way: "east of" → "west of", "south of" → "north of"."""
+    flip = {"east of": "west of", "south of": "north of"}
+    out = set()
+    for r in relations:
+        if r.kind == "borders":
+            continue
+        if r.kind in flip:
+            out.add((r.object, flip[r.kind], r.subject))
+        else:
+            out.add((r.subject, r.kind, r.object))
+    return out
+
+
 def test_two_halves_border_and_lie_west_and_east() -> None:
     labels = np.full((64, 64), 10, dtype=np.uint8)
     labels[:, 32:] = 80
     valid = np.ones_like(labels, dtype=bool)
-    layout = analyse_layout(labels, valid, [10, 80])
-    borders = [r for r in layout.relations if r.kind == "borders"]
-    assert len(borders) == 1
-    assert {borders[0].subject, borders[0].object} == {10, 80}
-    directions = [r for r in layout.relations if r.kind != "borders"]
-    assert [(r.subject, r.kind, r.object) for r in directions] == [(10, "west of", 80)]
-    # The same relation, stated from the other side, when the codes come in the other order.
-    swapped = analyse_layout(labels, valid, [80, 10])
-    assert [(r.subject, r.kind, r.object) for r in swapped.relations if r.kind != "borders"] == [
-        (80, "east of", 10)
-    ]
-    for code in (10, 80):
-        assert layout.shapes[code].n_components == 1
-        assert layout.shapes[code].largest[0].area_px == 64 * 32
+    for codes in ([10, 80], [80, 10]):
+        layout = analyse_layout(labels, valid, codes)
+        borders = [r for r in layout.relations if r.kind == "borders"]
+        assert len(borders) == 1
+        assert {borders[0].subject, borders[0].object} == {10, 80}
+        directions = [r for r in layout.relations if r.kind != "borders"]
+        assert len(directions) == 1
+        assert canonical(layout.relations) == {(10, "west of", 80)}
+        for code in (10, 80):
+            assert layout.shapes[code].n_components == 1
+            assert layout.shapes[code].largest[0].area_px == 64 * 32
 
 
 def test_top_and_bottom_halves_lie_north_and_south() -> None:
     labels = np.full((64, 64), 40, dtype=np.uint8)
     labels[32:, :] = 50
     layout = analyse_layout(labels, np.ones_like(labels, dtype=bool), [40, 50])
-    directions = [(r.subject, r.kind, r.object) for r in layout.relations if r.kind != "borders"]
-    assert directions == [(40, "north of", 50)]
+    assert canonical(layout.relations) == {(40, "north of", 50)}
 
 
 @pytest.mark.parametrize("row", [0, 20, 62])
@@ -275,3 +293,74 @@ def test_invalid_pixels_do_not_count() -> None:
     assert layout.shapes[80].n_components == 0
     assert layout.relations == ()
     assert layout.region("top right").valid_px == 0
+
+
+# -- relations against an independent count ----------------------------------------------------
+def border_edges(labels: Array, valid: Array, a: int, b: int) -> int:
+    """Pixel edges (4-neighbours) between a valid pixel of class a and one of class b."""
+    n = 0
+    for x, y, vx, vy in (
+        (labels[:, 1:], labels[:, :-1], valid[:, 1:], valid[:, :-1]),
+        (labels[1:], labels[:-1], valid[1:], valid[:-1]),
+    ):
+        pair = ((x == a) & (y == b)) | ((x == b) & (y == a))
+        n += int((pair & vx & vy).sum())
+    return n
+
+
+def expected_directions(labels: Array, valid: Array, codes: list[int]) -> set[tuple[int, str, int]]:
+    height, width = labels.shape
+    centroids = {}
+    for c in codes:
+        ys, xs = np.nonzero((labels == c) & valid)
+        if xs.size > MIN_PX:
+            centroids[c] = (xs.mean(), ys.mean())
+    out = set()
+    for a in centroids:
+        for b in centroids:
+            dx = (centroids[a][0] - centroids[b][0]) / width
+            dy = (centroids[a][1] - centroids[b][1]) / height
+            if a >= b or max(abs(dx), abs(dy)) < 0.2:
+                continue
+            if abs(dy) >= abs(dx):
+                out.add((a, "north of", b) if dy < 0 else (b, "north of", a))
+            else:
+                out.add((a, "west of", b) if dx < 0 else (b, "west of", a))
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(patch=label_patches(), subset=st.booleans())
+def test_relations_match_an_independent_count(patch: tuple[Array, Array], subset: bool) -> None:
+    labels, valid = patch
+    counts = numpy_counts(labels, valid)
+    # The pipeline passes only the classes of more than MIN_PX pixels.
+    codes = sorted(c for c, n in counts.items() if n > MIN_PX) if subset else sorted(counts)
+    layout = analyse_layout(labels, valid, codes)
+    borders = {frozenset((r.subject, r.object)) for r in layout.relations if r.kind == "borders"}
+    expected = {
+        frozenset((a, b))
+        for i, a in enumerate(codes)
+        for b in codes[i + 1 :]
+        if border_edges(labels, valid, a, b) > MIN_PX
+    }
+    assert borders == expected
+    assert canonical(layout.relations) == expected_directions(labels, valid, codes)
+    # Regions count the listed classes; every valid pixel counts towards their valid pixels.
+    for region, where in zip(layout.regions, region_slices(*labels.shape).values(), strict=True):
+        sub = numpy_counts(labels[where], valid[where])
+        assert region.counts == {c: n for c, n in sub.items() if c in codes}
+        assert region.valid_px == int(valid[where].sum())
+
+
+def test_unlisted_classes_do_not_count_as_code_zero() -> None:
+    # Regression: unlisted valid codes were once clamped to 0 and counted as class 0.
+    # Dynamic World: 0 water, 1 trees, 8 snow and ice. The 20 snow pixels (≤ MIN_PX) are left
+    # out of ``codes``, as the pipeline does; water touches trees along only 10 pixel edges.
+    labels = np.full((64, 64), 1, dtype=np.uint8)
+    labels[:20, :10] = 0
+    labels[:20, 10] = 8
+    valid = np.ones_like(labels, dtype=bool)
+    assert border_edges(labels, valid, 0, 1) == 10
+    layout = analyse_layout(labels, valid, [0, 1])
+    assert [r for r in layout.relations if r.kind == "borders"] == []

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from eotext.schemes import CORINE, SCL, WORLDCOVER, Scheme
-from eotext.semantics.layout import analyse_layout
+from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
 from eotext.text.templates import (
     BANNED_WORDS,
@@ -55,9 +55,14 @@ def label_patches(
 
 def captions(scheme: Scheme, labels: Array, valid: Array, seed: int, patch_id: str) -> list[str]:
     stats = compute_class_shares(labels, valid)
-    layout = analyse_layout(labels, valid, sorted(stats.counts))
+    layout = analyse_layout(labels, valid, layout_codes(stats.counts))
     writer = CaptionWriter(scheme, seed)
     return [writer.detailed(patch_id, stats, layout), writer.short(patch_id, stats)]
+
+
+def layout_codes(counts: dict[int, int]) -> list[int]:
+    """The classes the pipeline analyses: those of more than MIN_PX pixels."""
+    return sorted(c for c, n in counts.items() if n > MIN_PX)
 
 
 def present_codes(labels: Array, valid: Array) -> set[int]:
@@ -108,7 +113,7 @@ def test_captions_vary_across_patch_ids(patch: tuple[Array, Array], seed: int) -
     if not valid.any():
         return
     stats = compute_class_shares(labels, valid)
-    layout = analyse_layout(labels, valid, sorted(stats.counts))
+    layout = analyse_layout(labels, valid, layout_codes(stats.counts))
     writer = CaptionWriter(WORLDCOVER, seed)
     patch_ids = [f"scene_r{i * 64:06d}_c000000" for i in range(30)]
     detailed = {writer.detailed(p, stats, layout) for p in patch_ids}
@@ -124,7 +129,9 @@ def test_same_seed_and_id_same_text_different_seed_may_differ() -> None:
     valid = np.ones_like(labels, dtype=bool)
     a = captions(WORLDCOVER, labels, valid, 7, "x_r000000_c000000")
     assert a == captions(WORLDCOVER, labels, valid, 7, "x_r000000_c000000")
-    by_seed = {tuple(captions(WORLDCOVER, labels, valid, s, "x_r000000_c000000")) for s in range(20)}
+    by_seed = {
+        tuple(captions(WORLDCOVER, labels, valid, s, "x_r000000_c000000")) for s in range(20)
+    }
     assert len(by_seed) > 1
 
 
@@ -146,14 +153,9 @@ def test_single_class_patch() -> None:
 
 
 # -- other schemes ---------------------------------------------------------------------------
-#: CORINE classes whose captions name absent classes because of the two bugs shown by the
-#: xfail tests below; left out of the random arrays so the property checks everything else.
-CORINE_KNOWN_BAD = frozenset({213, 421})
-
-
 @pytest.mark.parametrize(
     ("scheme", "exclude"),
-    [(CORINE, CORINE_KNOWN_BAD), (SCL, frozenset())],
+    [(CORINE, frozenset()), (SCL, frozenset())],
     ids=["corine", "scl"],
 )
 @settings(max_examples=60, deadline=None)
@@ -181,20 +183,11 @@ def test_corine_captions_have_no_banned_words(
 
 
 def _single_class_cases() -> list[Any]:
-    reasons = {
-        213: "'rice fields' is grouped as snow (its name contains 'ice'), so the caption closes "
-        "with 'a landscape under snow and ice' and names 335; and find_mentions reads the second "
-        "of 'rice fields. Rice fields' as 'fields' (211)",
-        421: "find_mentions reads the second of 'salt marshes. Salt marshes' as 'marshes' (411)",
-    }
-    cases = []
-    for scheme in (WORLDCOVER, CORINE, SCL):
-        for code in scheme.codes:
-            marks = []
-            if scheme is CORINE and code in reasons:
-                marks = [pytest.mark.xfail(strict=True, reason=reasons[code])]
-            cases.append(pytest.param(scheme, code, marks=marks, id=f"{scheme.name}-{code}"))
-    return cases
+    return [
+        pytest.param(scheme, code, id=f"{scheme.name}-{code}")
+        for scheme in (WORLDCOVER, CORINE, SCL)
+        for code in scheme.codes
+    ]
 
 
 @pytest.mark.parametrize(("scheme", "code"), _single_class_cases())
@@ -206,12 +199,7 @@ def test_every_single_class_patch_is_faithful(scheme: Scheme, code: int) -> None
             check_caption(scheme, text, {code})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scheme.find_mentions replaces ' name ' with str.replace, which consumes the space "
-    "shared by two adjacent occurrences, so the second one is left and its last word matches "
-    "a shorter class name",
-)
+# Regression: find_mentions once consumed the space shared by two adjacent occurrences.
 @pytest.mark.parametrize(
     ("text", "code"),
     [
@@ -275,11 +263,17 @@ def test_theme_phrases_have_no_banned_words(scheme: Scheme) -> None:
             assert not [w for w in BANNED_WORDS if w in phrase.lower()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="class_group matches keywords as substrings: 'rice fields' contains 'ice', so CORINE "
-    "213 is grouped as snow and its captions close with 'a landscape under snow and ice', "
-    "which names CORINE 335 (glaciers: synonyms 'snow', 'ice')",
+def test_class_groups_of_worldcover() -> None:
+    groups = {c.code: class_group(c.short_name) for c in WORLDCOVER}
+    assert groups == {
+        10: "forest", 20: "green", 30: "green", 40: "crop", 50: "built", 60: "bare",
+        70: "snow", 80: "water", 90: "wet", 95: "wet", 100: "green",
+    }  # fmt: skip
+
+
+# Regression: class_group once matched keywords inside words ('rice' → 'ice', 'broad' → 'road').
+@pytest.mark.parametrize(
+    ("code", "group"), [(213, "crop"), (311, "forest")], ids=["rice-fields", "broad-leaved"]
 )
-def test_rice_fields_are_not_snow() -> None:
-    assert class_group(CORINE.by_code(213).short_name) == "crop"
+def test_corine_class_group_substring_matches(code: int, group: str) -> None:
+    assert class_group(CORINE.by_code(code).short_name) == group

@@ -15,12 +15,15 @@ def patch_offsets(length: int, size: int, step: int, edge: str = "shift") -> lis
         length: scene length in pixels.
         size: patch length.
         step: stride between patch starts.
-        edge: ``"shift"`` adds a last patch flush with the scene edge so the whole scene is
-            covered; ``"drop"`` leaves a remainder shorter than a patch uncovered.
+        edge: ``"shift"`` adds a last patch flush with the scene edge, so the whole scene is
+            covered when ``step <= size``; ``"drop"`` leaves a remainder shorter than a patch
+            uncovered. A step larger than the patch samples the scene with gaps.
 
     Raises:
         TilingError: the patch is longer than the scene.
     """
+    if edge not in ("shift", "drop"):
+        raise TilingError(f"edge must be 'shift' or 'drop', got {edge!r}")
     if size > length:
         raise TilingError(
             f"the patch size ({size} px) is larger than the scene ({length} px along one axis); "

@@ -131,10 +131,10 @@ class Scheme:
         found: set[int] = set()
         # Longest names first so "herbaceous wetland" is not also read as a bare "wetland".
         for key in sorted(self._by_name, key=len, reverse=True):
-            needle = f" {key} "
-            if needle in norm:
+            # Whole words only; every occurrence is blanked so it cannot match a shorter name.
+            norm, hits = re.subn(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", "|", norm)
+            if hits:
                 found.add(self._by_name[key].code)
-                norm = norm.replace(needle, " | ")
         return found
 
     def colormap(self) -> dict[int, tuple[int, int, int, int]]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
-from eotext.model import GRID3_NAMES, ClassShape, Component, Layout, Relation
-from eotext.semantics.stats import grid3_slices, region_slices, region_stats
+from eotext.model import GRID3_NAMES, ClassShape, Component, Layout, RegionStats, Relation
+from eotext.semantics.stats import grid3_slices, region_slices
 
 #: Components and borders of 20 pixels or fewer are ignored, like ChatEarthNet's region lists.
 MIN_PX = 20
@@ -22,43 +23,104 @@ def analyse_layout(
     valid: np.ndarray[Any, Any],
     codes: list[int],
     max_components: int = 3,
+    shape_classes: int = 4,
 ) -> Layout:
     """Analyse where each class lies in a patch.
 
     Args:
         labels: (rows, cols) class codes.
         valid: (rows, cols) True where the pixel counts.
-        codes: the classes to analyse (typically those present in the patch).
+        codes: the classes to analyse (typically those present with more than MIN_PX pixels);
+            other valid pixels still count towards each region's valid pixels.
         max_components: how many of each class's largest components to keep.
+        shape_classes: connected components are analysed for this many of the largest classes
+            (the ones a description talks about; components are the costliest step).
     """
     height, width = labels.shape
-    regions = tuple(
-        region_stats(name, labels, valid, where)
-        for name, where in region_slices(height, width).items()
-    )
-    grid3 = tuple(
-        region_stats(name, labels, valid, where)
-        for name, where in zip(GRID3_NAMES, grid3_slices(height, width), strict=True)
-    )
-    shapes: dict[int, ClassShape] = {}
-    centroids: dict[int, tuple[float, float]] = {}
-    for code in codes:
-        shape, centroid = _class_shape(labels, valid, code, max_components)
-        shapes[code] = shape
-        if centroid is not None:
-            centroids[code] = centroid
-    relations = _borders(labels, valid, codes) + _directions(centroids, height, width)
+    k = len(codes)
+    # One class index per pixel: 0..k-1 for ``codes``, k for other valid pixels, k+1 invalid.
+    lut = np.full(max(int(labels.max(initial=0)), max(codes, default=0)) + 1, k, dtype=np.int64)
+    lut[codes] = np.arange(k)
+    idx = np.where(valid, lut[labels], k + 1)
+    regions = _region_counts(idx, codes, height, width)
+    grid3 = _grid3_counts(idx, codes, height, width)
+    class_px = np.bincount(idx.ravel(), minlength=k + 2)[:k]
+    largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
+    shapes = {c: _class_shape(labels, valid, c, max_components) for c in largest}
+    relations = _borders(idx, codes) + _directions(_centroids(idx, codes), height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations))
+
+
+def _region_stats(name: str, counts: np.ndarray[Any, Any], codes: list[int]) -> RegionStats:
+    k = len(codes)
+    return RegionStats(
+        name,
+        int(counts[: k + 1].sum()),
+        {codes[j]: int(counts[j]) for j in np.flatnonzero(counts[:k])},
+    )
+
+
+def _region_counts(
+    idx: np.ndarray[Any, Any], codes: list[int], height: int, width: int
+) -> tuple[RegionStats, ...]:
+    """Class counts of ChatEarthNet's five regions (see ``region_slices``)."""
+    n = len(codes) + 2
+    slices = region_slices(height, width)
+    return tuple(
+        _region_stats(name, np.bincount(idx[where].ravel(), minlength=n), codes)
+        for name, where in slices.items()
+    )
+
+
+def _grid3_counts(
+    idx: np.ndarray[Any, Any], codes: list[int], height: int, width: int
+) -> tuple[RegionStats, ...]:
+    n = len(codes) + 2
+    cells = _cell_ids(height, width)
+    counts = np.bincount((cells * n + idx).ravel(), minlength=9 * n).reshape(9, n)
+    return tuple(_region_stats(name, counts[i], codes) for i, name in enumerate(GRID3_NAMES))
+
+
+@lru_cache(maxsize=8)
+def _cell_ids(height: int, width: int) -> np.ndarray[Any, Any]:
+    """The 3×3 cell number (0..8, row by row) of every pixel, cached per patch shape."""
+    cells = np.zeros((height, width), dtype=np.int64)
+    for i, (rows, cols) in enumerate(grid3_slices(height, width)):
+        cells[rows, cols] = i
+    cells.flags.writeable = False
+    return cells
+
+
+@lru_cache(maxsize=8)
+def _pixel_coords(height: int, width: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Flattened x and y of every pixel, as floats, cached per patch shape."""
+    ys, xs = np.indices((height, width), dtype=np.float64)
+    return xs.ravel(), ys.ravel()
+
+
+def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[float, float]]:
+    """Centroid (x, y) of every class with more than MIN_PX pixels."""
+    n = len(codes) + 2
+    flat = idx.ravel()
+    xs, ys = _pixel_coords(*idx.shape)
+    area = np.bincount(flat, minlength=n)
+    sx = np.bincount(flat, xs, minlength=n)
+    sy = np.bincount(flat, ys, minlength=n)
+    return {
+        c: (float(sx[j] / area[j]), float(sy[j] / area[j]))
+        for j, c in enumerate(codes)
+        if area[j] > MIN_PX
+    }
 
 
 def _class_shape(
     labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], code: int, keep: int
-) -> tuple[ClassShape, tuple[float, float] | None]:
-    """The class's components, and the centroid of all its pixels (None if ≤ MIN_PX)."""
+) -> ClassShape:
+    """The class's connected components (8-connected), largest first."""
     mask = (labels == code) & valid
     lab, n = ndimage.label(mask, structure=_EIGHT_CONNECTED)
     if n == 0:
-        return ClassShape(code, 0, ()), None
+        return ClassShape(code, 0, ())
     # Moments are summed over the class's own pixels only, not over the whole patch.
     ys, xs = np.nonzero(mask)
     ids = lab[ys, xs]
@@ -66,10 +128,9 @@ def _class_shape(
     area = np.bincount(ids, minlength=n + 1)[1:]
     sx = np.bincount(ids, xf, minlength=n + 1)[1:]
     sy = np.bincount(ids, yf, minlength=n + 1)[1:]
-    centroid = (float(xf.mean()), float(yf.mean())) if xs.size > MIN_PX else None
     big = np.flatnonzero(area > MIN_PX)
     if big.size == 0:
-        return ClassShape(code, 0, ()), centroid
+        return ClassShape(code, 0, ())
     order = big[np.argsort(-area[big], kind="stable")][:keep]
     sxx = np.bincount(ids, xf * xf, minlength=n + 1)[1:]
     syy = np.bincount(ids, yf * yf, minlength=n + 1)[1:]
@@ -86,26 +147,17 @@ def _class_shape(
         px, py = xs[mine], ys[mine]
         box = (int(px.min()), int(py.min()), int(px.max()) + 1, int(py.max()) + 1)
         comps.append(Component(code, int(a), box, (float(cx), float(cy)), round(elongation, 3)))
-    return ClassShape(code, int(big.size), tuple(comps)), centroid
+    return ClassShape(code, int(big.size), tuple(comps))
 
 
-def _borders(
-    labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], codes: list[int]
-) -> list[Relation]:
+def _borders(idx: np.ndarray[Any, Any], codes: list[int]) -> list[Relation]:
     """Pairs of classes that share a border longer than MIN_PX pixel edges."""
-    if len(codes) < 2:
-        return []
-    index = {c: i for i, c in enumerate(codes)}
-    lut = np.full(int(max(codes)) + 1, -1, dtype=np.int64)
-    for c, i in index.items():
-        lut[c] = i
-    safe = np.where(valid, labels, 0).astype(np.int64)
-    safe = np.where(safe < lut.size, safe, 0)
-    idx = np.where(valid, lut[safe], -1)
     k = len(codes)
+    if k < 2:
+        return []
     flat_counts = np.zeros(k * k, dtype=np.int64)
     for a, b in ((idx[:, 1:], idx[:, :-1]), (idx[1:, :], idx[:-1, :])):
-        m = (a >= 0) & (b >= 0) & (a != b)
+        m = (a < k) & (b < k) & (a != b)
         flat_counts += np.bincount(a[m] * k + b[m], minlength=k * k)
     square = flat_counts.reshape(k, k)
     pair_counts = square + square.T

@@ -1,10 +1,13 @@
 """Landscape themes for closing summaries, decided from class shares.
 
-Each class is put in a broad group by keywords of its short name; this keeps themes valid for
-every scheme without a per-scheme table, and the group names never name a class.
+Each class is put in a broad group by keywords that start a word of its short name (so "rice"
+is not "ice" and "broad-leaved" is not "road"); this keeps themes valid for every scheme
+without a per-scheme table, and the group names never name a class.
 """
 
 from __future__ import annotations
+
+import re
 
 from eotext.schemes import Scheme
 
@@ -16,10 +19,10 @@ GROUP_KEYWORDS: dict[str, tuple[str, ...]] = {
     "built": ("developed", "urban", "built", "industrial", "artificial", "construction",
               "road", "port", "airport", "dump", "mineral extraction", "sport"),
     "crop": ("crop", "arable", "cultivat", "vineyard", "orchard", "fruit", "olive", "rice",
-             "agricult", "pasture", "agro"),
+             "agricult", "pasture", "agro", "irrigat"),
     "forest": ("tree", "forest", "wood"),
-    "bare": ("bare", "sand", "beach", "dune", "rock", "burnt", "not vegetated", "sparse"),
     "green": ("grass", "shrub", "moss", "heath", "moor", "sclerophyllous", "vegetation", "tundra"),
+    "bare": ("bare", "sand", "beach", "dune", "rock", "burnt", "not vegetated", "sparse"),
 }  # fmt: skip
 
 _THEMES: dict[str, tuple[str, ...]] = {
@@ -38,7 +41,7 @@ def class_group(short_name: str) -> str:
     """The broad group of a class, by keywords of its short name ("other" if none match)."""
     name = short_name.lower()
     for group, keywords in GROUP_KEYWORDS.items():
-        if any(k in name for k in keywords):
+        if any(re.search(rf"(?<![a-z]){re.escape(k)}", name) for k in keywords):
             return group
     return "other"
 
