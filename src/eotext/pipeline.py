@@ -58,6 +58,9 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
     writer = CaptionWriter(scene.scheme, recipe.seed) if scene.scheme else None
     for spec in unit.patches:
         rows, cols = spec.window.relative_to(unit.window)
+        if not data.data[rows, cols].any():  # most of a coastal tile: skip before copying
+            drops["low_valid_fraction"] += 1
+            continue
         patch = _crop(data, rows, cols)
         result = _process_patch(scene, spec, patch, recipe, writer, folder)
         if isinstance(result, str):
@@ -82,12 +85,16 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
 
 
 def _crop(data: WindowData, rows: slice, cols: slice) -> WindowData:
+    # Contiguous copies: the per-patch analysis runs several times faster than on strided views.
+    def cut(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.ascontiguousarray(a[..., rows, cols])
+
     return WindowData(
-        image=data.image[:, rows, cols] if data.image is not None else None,
-        labels=data.labels[rows, cols] if data.labels is not None else None,
-        data=data.data[rows, cols],
-        cloud=data.cloud[rows, cols],
-        unknown=data.unknown[rows, cols],
+        image=cut(data.image) if data.image is not None else None,
+        labels=cut(data.labels) if data.labels is not None else None,
+        data=cut(data.data),
+        cloud=cut(data.cloud),
+        unknown=cut(data.unknown),
     )
 
 

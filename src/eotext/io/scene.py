@@ -150,10 +150,13 @@ class SceneReader:
         unknown = np.zeros(shape, dtype=bool)
         if self._labels is not None:
             labels = self._labels.read(window)[0]
-            if self._label_nodata.size:
-                data &= ~np.isin(labels, self._label_nodata)
             assert self._valid_codes is not None and self.scene.scheme is not None
-            unknown = data & ~np.isin(labels, self._valid_codes)
+            present = _codes_present(labels)
+            if self._label_nodata.size:
+                data &= ~_is_member(labels, self._label_nodata)
+            known = np.concatenate([self._valid_codes, self._label_nodata])
+            if present is None or np.setdiff1d(present, known).size:
+                unknown = data & ~_is_member(labels, self._valid_codes)
             if unknown.any():
                 if unknown_codes == "error":
                     codes = sorted(int(c) for c in np.unique(labels[unknown]))
@@ -167,8 +170,8 @@ class SceneReader:
         cloud = np.zeros(shape, dtype=bool)
         if self._cloud is not None:
             scl = self._cloud.read(window)[0]
-            data &= ~np.isin(scl, _NO_DATA_SCL)
-            cloud = data & np.isin(scl, _CLOUDY)
+            data &= ~_is_member(scl, _NO_DATA_SCL)
+            cloud = data & _is_member(scl, _CLOUDY)
         return WindowData(image, labels, data, cloud, unknown)
 
     def close(self) -> None:
@@ -181,6 +184,26 @@ class SceneReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _codes_present(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
+    """The distinct values of an 8/16-bit unsigned raster (None for other types)."""
+    if values.dtype.kind == "u" and values.dtype.itemsize <= 2:
+        return np.flatnonzero(np.bincount(values.ravel()))
+    return None
+
+
+def _is_member(values: np.ndarray[Any, Any], codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``np.isin(values, codes)``; a table look-up for 8- and 16-bit unsigned rasters (faster)."""
+    if codes.size == 1:
+        equal: np.ndarray[Any, Any] = values == codes[0]
+        return equal
+    if values.dtype.kind == "u" and values.dtype.itemsize <= 2:
+        table = np.zeros(1 << (8 * values.dtype.itemsize), dtype=bool)
+        table[codes[(codes >= 0) & (codes < table.size)]] = True
+        member: np.ndarray[Any, Any] = table[values]
+        return member
+    return np.isin(values, codes)
 
 
 def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:

@@ -121,32 +121,25 @@ def _class_shape(
     lab, n = ndimage.label(mask, structure=_EIGHT_CONNECTED)
     if n == 0:
         return ClassShape(code, 0, ())
-    # Moments are summed over the class's own pixels only, not over the whole patch.
-    ys, xs = np.nonzero(mask)
-    ids = lab[ys, xs]
-    xf, yf = xs.astype(np.float64), ys.astype(np.float64)
-    area = np.bincount(ids, minlength=n + 1)[1:]
-    sx = np.bincount(ids, xf, minlength=n + 1)[1:]
-    sy = np.bincount(ids, yf, minlength=n + 1)[1:]
+    area = np.bincount(lab.ravel(), minlength=n + 1)[1:]
     big = np.flatnonzero(area > MIN_PX)
     if big.size == 0:
         return ClassShape(code, 0, ())
     order = big[np.argsort(-area[big], kind="stable")][:keep]
-    sxx = np.bincount(ids, xf * xf, minlength=n + 1)[1:]
-    syy = np.bincount(ids, yf * yf, minlength=n + 1)[1:]
-    sxy = np.bincount(ids, xf * yf, minlength=n + 1)[1:]
+    objects = ndimage.find_objects(lab)
     comps = []
     for i in order:
-        a = float(area[i])
-        cx, cy = sx[i] / a, sy[i] / a
-        cxy = sxy[i] / a - cx * cy
-        cov = np.array([[sxx[i] / a - cx * cx, cxy], [cxy, syy[i] / a - cy * cy]])
+        rows, cols = objects[i]
+        # Moments only over the component's own box: the costly part scales with its size.
+        ys, xs = np.nonzero(lab[rows, cols] == i + 1)
+        cx, cy = float(xs.mean()), float(ys.mean())
+        dx, dy = xs - cx, ys - cy
+        cov = np.array([[np.mean(dx * dx), np.mean(dx * dy)], [np.mean(dx * dy), np.mean(dy * dy)]])
         eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + a pixel's own variance
-        elongation = float(np.sqrt(eig[1] / eig[0]))
-        mine = ids == i + 1
-        px, py = xs[mine], ys[mine]
-        box = (int(px.min()), int(py.min()), int(px.max()) + 1, int(py.max()) + 1)
-        comps.append(Component(code, int(a), box, (float(cx), float(cy)), round(elongation, 3)))
+        box = (int(cols.start), int(rows.start), int(cols.stop), int(rows.stop))
+        centroid = (cx + cols.start, cy + rows.start)
+        elongation = round(float(np.sqrt(eig[1] / eig[0])), 3)
+        comps.append(Component(code, int(area[i]), box, centroid, elongation))
     return ClassShape(code, int(big.size), tuple(comps))
 
 
