@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,6 +103,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tile", default=str(DEFAULT_TILE))
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="alternate the phases N times; report medians"
+    )
     parser.add_argument("--phase", choices=["build", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,18 +114,24 @@ def main() -> None:
         return
     if not Path(args.tile).exists():
         sys.exit(f"tile not found: {args.tile}")
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="eotext-bench-") as tmp:
-        for phase in ("baseline", "build"):
-            out = os.path.join(tmp, phase)
-            os.makedirs(out, exist_ok=True) if phase == "baseline" else None
-            cmd = [sys.executable, __file__, "--phase", phase, "--tile", args.tile,
-                   "--workers", str(args.workers), "--out", out]  # fmt: skip
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            results[phase] = json.loads(proc.stdout.strip().splitlines()[-1])
+    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "build": []}
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory(prefix="eotext-bench-") as tmp:
+            for phase in ("baseline", "build"):
+                out = os.path.join(tmp, phase)
+                if phase == "baseline":
+                    os.makedirs(out)
+                cmd = [sys.executable, __file__, "--phase", phase, "--tile", args.tile,
+                       "--workers", str(args.workers), "--out", out]  # fmt: skip
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+                runs[phase].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results = {
+        phase: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
+        for phase, rs in runs.items()
+    }
     b, base = results["build"], results["baseline"]
     print(f"WorldCover tile {Path(args.tile).name}, 36000x36000 px, 256-px patches, "
-          f"{args.workers} worker(s)")  # fmt: skip
+          f"{args.workers} worker(s), median of {args.repeat} run(s)")  # fmt: skip
     for name, r in (("baseline (read+tile+write labels)", base), ("build (full dataset)", b)):
         print(
             f"  {name:36} {r['patches']:6.0f} patches  {r['seconds']:7.1f} s  "

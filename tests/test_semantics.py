@@ -189,9 +189,9 @@ def test_layout_components_are_consistent(patch: tuple[Array, Array]) -> None:
     assert (layout.height, layout.width) == (height, width)
     assert tuple(r.name for r in layout.regions) == REGION_NAMES
     assert tuple(r.name for r in layout.grid3) == GRID3_NAMES
-    # Components are analysed for the (up to) four largest classes, those a caption talks about.
+    # Components are analysed for the (up to) three largest classes, those a caption describes.
     assert set(layout.shapes) <= set(present)
-    assert len(layout.shapes) == min(len(present), 4)
+    assert len(layout.shapes) == min(len(present), 3)
     counts = numpy_counts(labels, valid)
     left_out = [counts[c] for c in present if c not in layout.shapes]
     assert all(counts[c] >= max(left_out, default=0) for c in layout.shapes)

@@ -151,9 +151,11 @@ class SceneReader:
         if self._labels is not None:
             labels = self._labels.read(window)[0]
             assert self._valid_codes is not None and self.scene.scheme is not None
-            present = _codes_present(labels)
             if self._label_nodata.size:
                 data &= ~_is_member(labels, self._label_nodata)
+            # A histogram tells cheaply whether any unknown code is present at all; windows
+            # without data (open ocean in a WorldCover tile) need no check.
+            present = _codes_present(labels) if data.any() else np.empty(0, dtype=np.int64)
             known = np.concatenate([self._valid_codes, self._label_nodata])
             if present is None or np.setdiff1d(present, known).size:
                 unknown = data & ~_is_member(labels, self._valid_codes)

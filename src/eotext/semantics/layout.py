@@ -23,7 +23,7 @@ def analyse_layout(
     valid: np.ndarray[Any, Any],
     codes: list[int],
     max_components: int = 3,
-    shape_classes: int = 4,
+    shape_classes: int = 3,
 ) -> Layout:
     """Analyse where each class lies in a patch.
 
