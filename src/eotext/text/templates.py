@@ -90,7 +90,7 @@ class CaptionWriter:
         sentences = [self._opening(rng, ranked, layout)]
         if len(ranked) > 1:
             sentences.append(self._distribution(rng, ranked))
-        sentences.extend(self._region(rng, r) for r in layout.regions)
+        sentences.extend(self._regions(rng, layout))
         sentences.extend(self._shapes(rng, ranked, layout))
         sentences.extend(self._relations(rng, ranked, layout))
         sentences.append(self._closing(rng, stats))
@@ -144,6 +144,21 @@ class CaptionWriter:
                 f"The overall land cover, from most to least, is {_join(items)}.",
             ]
         )
+
+    def _regions(self, rng: random.Random, layout: Layout) -> list[str]:
+        """One sentence per region in spatial order, or one for all when they are alike."""
+        tops = [r.top(1, MIN_PX) for r in layout.regions]
+        if all(t and t[0][1] >= 0.995 for t in tops) and len({t[0][0] for t in tops}) == 1:
+            name = self.name(tops[0][0][0])
+            return [
+                rng.choice(
+                    [
+                        f"Every part of the image, from top left to center, holds only {name}.",
+                        f"All four quadrants and the center consist of {name} alone.",
+                    ]
+                )
+            ]
+        return [self._region(rng, r) for r in layout.regions]
 
     def _region(self, rng: random.Random, region: RegionStats) -> str:
         where = region.name

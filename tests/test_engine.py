@@ -1,0 +1,44 @@
+"""Runners: in-process and in worker processes give the same dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from eotext.build import build_dataset
+from eotext.engine import LocalRunner, ProcessRunner, make_runner
+from eotext.recipe import GridSpec, OutputSpec, Recipe, SourceSpec
+from tests.conftest import WORLDCOVER_1024, need
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_runners_map_every_task() -> None:
+    assert sorted(LocalRunner().map_unordered(_square, range(7))) == [0, 1, 4, 9, 16, 25, 36]
+    assert sorted(ProcessRunner(2).map_unordered(_square, range(7))) == [0, 1, 4, 9, 16, 25, 36]
+    assert isinstance(make_runner(1), LocalRunner)
+    assert isinstance(make_runner(3), ProcessRunner)
+
+
+@pytest.mark.slow
+def test_two_workers_build_the_same_dataset(tmp_path: Path) -> None:
+    labels = need(WORLDCOVER_1024)
+
+    def recipe(workers: int) -> Recipe:
+        return Recipe(
+            sources=(SourceSpec(labels=str(labels), scheme="worldcover"),),
+            grid=GridSpec(patch_size=128),
+            output=OutputSpec(unit_patches=2, workers=workers),
+        )
+
+    one = build_dataset(recipe(1), tmp_path / "one")
+    two = build_dataset(recipe(2), tmp_path / "two")
+    assert one.patches == two.patches == 64 and two.units_run == 16
+    for table in ("patches.parquet", "texts.parquet"):
+        assert pq.read_table(tmp_path / "one" / table).equals(
+            pq.read_table(tmp_path / "two" / table)
+        )
