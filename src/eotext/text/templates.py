@@ -62,6 +62,12 @@ def _join(items: list[str]) -> str:
     return f"{', '.join(items[:-1])}, and {items[-1]}"
 
 
+def is_plural(name: str) -> bool:
+    """Whether a class name is grammatically plural, by its last word: "salt marshes"."""
+    last = name.split()[-1].lower()
+    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
 def place_of(x: float, y: float, width: int, height: int) -> str:
     """The 3×3 place name of a pixel position."""
     col = min(int(3 * x / max(width, 1)), 2)
@@ -78,6 +84,10 @@ class CaptionWriter:
 
     def name(self, code: int) -> str:
         return self.scheme.by_code(code).short_name
+
+    def verb(self, code: int, singular: str, plural: str) -> str:
+        """The verb form that agrees with a class name ("mangroves form", "tree forms")."""
+        return plural if is_plural(self.name(code)) else singular
 
     # -- detailed ----------------------------------------------------------------------------
     def detailed(self, patch_id: str, stats: LandCoverStats, layout: Layout) -> str:
@@ -104,7 +114,7 @@ class CaptionWriter:
             return rng.choice(
                 [
                     f"The whole image is covered by {dom}.",
-                    f"{_cap(dom)} covers the entire scene.",
+                    f"{_cap(dom)} {self.verb(code, 'covers', 'cover')} the entire scene.",
                 ]
             )
         loc = (
@@ -117,8 +127,8 @@ class CaptionWriter:
         patterns = [
             f"The image is dominated by {dom}, which covers {a_an(size)} "
             f"{rng.choice(PART_NOUNS)} of the scene, {loc}.",
-            f"{_cap(dom)} is the dominant land cover type here, occupying {a_an(size)} "
-            f"{rng.choice(PART_NOUNS)} of the image, {loc}.",
+            f"{_cap(dom)} {self.verb(code, 'is', 'are')} the dominant land cover type here, "
+            f"occupying {a_an(size)} {rng.choice(PART_NOUNS)} of the image, {loc}.",
         ]
         if share >= 0.5:
             patterns.append(f"Most of this scene is covered by {dom} ({size} part), {loc}.")
@@ -178,7 +188,8 @@ class CaptionWriter:
             [
                 f"In the {where}, {first} takes up {a_an(size_word(s0))} {noun}",
                 f"The {where} mainly contains {first} ({size_word(s0)} {noun})",
-                f"{_cap(first)} leads in the {where} with {a_an(size_word(s0))} {noun}",
+                f"{_cap(first)} {self.verb(c0, 'leads', 'lead')} in the {where} "
+                f"with {a_an(size_word(s0))} {noun}",
             ]
         )
         if not rest:
@@ -199,6 +210,10 @@ class CaptionWriter:
 
     def _shape_sentence(self, rng: random.Random, shape: ClassShape, layout: Layout) -> str:
         name = _cap(self.name(shape.code))
+
+        def v(singular: str, plural: str) -> str:
+            return self.verb(shape.code, singular, plural)
+
         big = shape.largest[0]
         where = place_of(*big.centroid_px, layout.width, layout.height)
         x0, y0, x1, y1 = big.box_px
@@ -212,29 +227,30 @@ class CaptionWriter:
                     if spans_h > 2 * spans_w
                     else "diagonally"
                 )
-                return f"{name} forms a single elongated strip running {direction}."
+                return f"{name} {v('forms', 'form')} a single elongated strip running {direction}."
             if spans_w > 0.9 and spans_h > 0.9:
-                return f"{name} forms one continuous area that reaches across the image."
+                return f"{name} {v('forms', 'form')} one continuous area across the whole image."
             return rng.choice(
                 [
-                    f"{name} forms one compact area in the {where}.",
-                    f"{name} occurs as a single connected patch centred in the {where}.",
+                    f"{name} {v('forms', 'form')} one compact area in the {where}.",
+                    f"{name} {v('occurs', 'occur')} as a single connected patch "
+                    f"centred in the {where}.",
                 ]
             )
         if shape.n_components <= 5:
             return rng.choice(
                 [
-                    f"{name} is split into {shape.n_components} separate patches, "
+                    f"{name} {v('is', 'are')} split into {shape.n_components} separate patches, "
                     f"the largest in the {where}.",
-                    f"{name} occurs in {shape.n_components} distinct patches; the biggest lies "
-                    f"in the {where}.",
+                    f"{name} {v('occurs', 'occur')} in {shape.n_components} distinct patches; "
+                    f"the biggest lies in the {where}.",
                 ]
             )
         return rng.choice(
             [
-                f"{name} is scattered across the image in {shape.n_components} patches, "
-                f"the largest in the {where}.",
-                f"{name} is fragmented into many ({shape.n_components}) patches.",
+                f"{name} {v('is', 'are')} scattered across the image in "
+                f"{shape.n_components} patches, the largest in the {where}.",
+                f"{name} {v('is', 'are')} fragmented into many ({shape.n_components}) patches.",
             ]
         )
 
@@ -257,7 +273,7 @@ class CaptionWriter:
             out.append(
                 rng.choice(
                     [
-                        f"{_cap(a)} directly borders {b}.",
+                        f"{_cap(a)} directly {self.verb(r.subject, 'borders', 'border')} {b}.",
                         f"{_cap(a)} and {b} meet along a shared edge.",
                     ]
                 )
@@ -265,7 +281,10 @@ class CaptionWriter:
         if directions:
             r = directions[0]
             a, b = self.name(r.subject), self.name(r.object)
-            out.append(f"{_cap(a)} lies mostly to the {r.kind.removesuffix(' of')} of {b}.")
+            out.append(
+                f"{_cap(a)} {self.verb(r.subject, 'lies', 'lie')} mostly to the "
+                f"{r.kind.removesuffix(' of')} of {b}."
+            )
         return out
 
     def _closing(self, rng: random.Random, stats: LandCoverStats) -> str:
