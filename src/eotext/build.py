@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,7 +89,9 @@ def build_dataset(
         sum(len(u.patches) for u in units),
     )
     tasks = [UnitTask(scenes[u.scene_index], u, recipe, str(folder.root)) for u in todo]
-    runner = runner or make_runner(recipe.output.workers)
+    if runner is None:
+        workers = recipe.output.workers or os.cpu_count() or 1
+        runner = make_runner(min(workers, len(todo)))
     bar = _progress_bar(sum(len(u.patches) for u in todo)) if progress else None
     run_started = time.perf_counter()
     kept_now = 0
@@ -187,7 +190,7 @@ def _describe_scene(scene: Scene) -> dict[str, Any]:
     if scene.imagery is not None:
         licences.append(
             {
-                "what": f"imagery ({scene.imagery.sensor})",
+                "what": "imagery",
                 "licence": scene.imagery.licence or "unknown: check the provider's terms",
                 "attribution": scene.imagery.attribution,
             }

@@ -144,13 +144,13 @@ class OutputSpec:
     unit_patches: int = 8  # a unit of work is a window of unit_patches × unit_patches patches
     write_images: bool = True
     write_previews: bool = True
-    workers: int = 1
+    workers: int = 0  # worker processes; 0 = one per CPU core
 
     def __post_init__(self) -> None:
         if self.unit_patches < 1:
             raise RecipeError(f"output.unit_patches must be ≥ 1, got {self.unit_patches}")
-        if self.workers < 1:
-            raise RecipeError(f"output.workers must be ≥ 1, got {self.workers}")
+        if self.workers < 0:
+            raise RecipeError(f"output.workers must be ≥ 0 (0 = one per core), got {self.workers}")
 
 
 @dataclass(frozen=True)

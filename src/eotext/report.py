@@ -35,8 +35,12 @@ def summarise(folder: str | Path) -> str:
     if dominant:
         top = ", ".join(f"{k} {n}" for k, n in dominant.most_common(6))
         lines.append(f"  dominant classes: {top}")
-    lines.append("  sources:")
+    lines.append("  sources and licences:")
+    groups: dict[str, list[str]] = {}
     for s in manifest["sources"]:
         lic = "; ".join(f"{x['what']}: {x['licence']}" for x in s["licences"])
-        lines.append(f"    {s['scene_id']} [{s['sensor']}] {lic}")
+        groups.setdefault(lic, []).append(s["scene_id"])
+    for lic, ids in groups.items():
+        who = ids[0] if len(ids) == 1 else f"{len(ids)} scenes ({ids[0]}, ...)"
+        lines.append(f"    {who}: {lic}")
     return "\n".join(lines)
