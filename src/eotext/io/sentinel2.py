@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,17 +77,10 @@ def read_safe(path: str | Path, bands: tuple[str, ...] | None = None) -> Imagery
             name = m.group(1).upper()
             res = int(m.group(2)) if m.group(2) else S2_NATIVE_GSD_M[name]
             found.setdefault(name, []).append((res, jp2))
-    wanted = bands or tuple(b for b in S2_BANDS if b in found)
-    if not wanted:
+    if not found:
         raise SourceError(f"{root}: the product holds no band files (*_B??_*.jp2)")
     band_files = []
-    for name in wanted:
-        key = name.upper()
-        if key not in found:
-            raise SourceError(
-                f"{root}: band {name} is missing from the product (present: "
-                f"{', '.join(sorted(found)) or 'none'}); drop it from `bands` in the recipe"
-            )
+    for key in _wanted_bands(root, bands, found):
         res, file = min(found[key])
         scale = 1.0 / meta.quantification
         offset = meta.offsets.get(key, 0.0) / meta.quantification
@@ -127,15 +121,8 @@ def read_band_folder(path: str | Path, bands: tuple[str, ...] | None = None) -> 
     default_offset = 0.0
     if baseline and _baseline_tuple(str(baseline)) >= _BASELINE_WITH_OFFSET and not boa_applied:
         default_offset = _DEFAULT_OFFSET_DN
-    wanted = bands or tuple(b for b in S2_BANDS if b in found)
     band_files = []
-    for name in wanted:
-        key = name.upper()
-        if key not in found:
-            raise SourceError(
-                f"{root}: band {name} is missing (present: {', '.join(sorted(found))}); "
-                "drop it from `bands` in the recipe"
-            )
+    for key in _wanted_bands(root, bands, found):
         with open_raster(found[key]) as src:
             gsd = float(abs(src.transform.a))
             scale, offset = src.scales[0], src.offsets[0]
@@ -157,6 +144,24 @@ def read_band_folder(path: str | Path, bands: tuple[str, ...] | None = None) -> 
         licence=COPERNICUS_LICENCE,
         attribution="Contains modified Copernicus Sentinel data",
     )
+
+
+def _wanted_bands(
+    root: Path, bands: tuple[str, ...] | None, found: Mapping[str, object]
+) -> list[str]:
+    """The band names to read, in order: the requested ones, or every spectral band found.
+
+    Raises:
+        SourceError: a requested band is not among those found.
+    """
+    wanted = [b.upper() for b in bands] if bands else [b for b in S2_BANDS if b in found]
+    for name in wanted:
+        if name not in found:
+            raise SourceError(
+                f"{root}: band {name} is missing (present: {', '.join(sorted(found)) or 'none'}); "
+                "drop it from `bands` in the recipe"
+            )
+    return wanted
 
 
 def read_multiband(path: str | Path, bands: tuple[str, ...] | None = None) -> Imagery:
