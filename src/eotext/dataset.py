@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eotext.errors import OutputError
+from eotext.model import Text
 
 PATCH_SCHEMA = pa.schema(
     [
@@ -175,6 +176,25 @@ class DatasetFolder:
             os.replace(tmp, target)
             counts.append(table.num_rows)
         return counts[0], counts[1]
+
+
+def text_row(text: Text) -> dict[str, Any]:
+    """A ``texts.parquet`` row for a text annotation."""
+    return {
+        "text_id": text.text_id,
+        "patch_id": text.patch_id,
+        "type": text.type,
+        "style": text.style,
+        "generator": text.generator,
+        "prompt": text.prompt,
+        "text": text.text,
+        "question": text.question,
+        "answer": text.answer,
+        "choices": list(text.choices) if text.choices is not None else None,
+        "box": list(text.box) if text.box is not None else None,
+        "status": text.status,
+        "findings": list(text.findings),
+    }
 
 
 def write_json_atomic(path: Path, doc: Any) -> None:

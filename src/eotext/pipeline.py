@@ -15,16 +15,15 @@ from typing import Any
 import numpy as np
 import shapely
 
-from eotext.dataset import DatasetFolder
+from eotext.annotate import Annotator, PatchContext, build_annotators
+from eotext.dataset import DatasetFolder, text_row
 from eotext.io.scene import Scene, WindowData
 from eotext.io.tiling import Unit
 from eotext.io.writers import true_colour, write_geotiff, write_label_png, write_png
 from eotext.model import LandCoverStats, PatchSpec
 from eotext.recipe import Recipe
-from eotext.schemes.corine import bigearthnet_label_codes
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
-from eotext.text.templates import CaptionWriter, multilabel_caption, season_of
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +54,14 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
     unknown_px = 0
     with scene.open() as reader:
         data = reader.read(unit.window, recipe.unknown_codes)
-    writer = CaptionWriter(scene.scheme, recipe.seed) if scene.scheme else None
+    annotators = build_annotators(recipe)
     for spec in unit.patches:
         rows, cols = spec.window.relative_to(unit.window)
         if not data.data[rows, cols].any():  # most of a coastal tile: skip before copying
             drops["low_valid_fraction"] += 1
             continue
         patch = _crop(data, rows, cols)
-        result = _process_patch(scene, spec, patch, recipe, writer, folder)
+        result = _process_patch(scene, spec, patch, recipe, annotators, folder)
         if isinstance(result, str):
             drops[result] += 1
             continue
@@ -103,7 +102,7 @@ def _process_patch(
     spec: PatchSpec,
     patch: WindowData,
     recipe: Recipe,
-    writer: CaptionWriter | None,
+    annotators: list[Annotator],
     folder: DatasetFolder,
 ) -> str | tuple[dict[str, Any], list[dict[str, Any]]]:
     """Analyse and write one patch; returns a drop reason or (patch row, text rows)."""
@@ -131,12 +130,12 @@ def _process_patch(
     transform = grid.window_transform(spec.window)
     paths = _write_patch_files(scene, pid, patch, usable, transform, recipe, folder)
     scheme = scene.scheme
-    texts: list[dict[str, Any]] = []
     fractions: dict[str, float] = {}
     pixels: dict[int, int] = {}
     dominant = None
+    layout = None
     footprint = grid.window_footprint(spec.window)
-    if stats is not None and scheme is not None and writer is not None:
+    if stats is not None and scheme is not None:
         fractions = {scheme.by_code(c).name: s for c, s in stats.ranked()}
         pixels = dict(sorted(stats.counts.items()))
         dominant = scheme.by_code(stats.ranked()[0][0]).name
@@ -145,18 +144,8 @@ def _process_patch(
         layout = analyse_layout(
             patch.labels, usable, sorted(c for c, n in stats.counts.items() if n > MIN_PX)
         )
-        if recipe.annotate.detailed_captions:
-            texts.append(_text_row(pid, "detailed", writer.detailed(pid, stats, layout)))
-        if recipe.annotate.short_captions:
-            texts.append(_text_row(pid, "short", writer.short(pid, stats)))
-    elif scene.multilabels and scheme is not None:
-        codes = list(bigearthnet_label_codes(scene.multilabels))
-        season = None
-        if scene.acquired and len(scene.acquired) >= 7:
-            season = season_of(int(scene.acquired[5:7]), footprint.centroid.y)
-        caption = multilabel_caption(scheme, codes, scene.acquired, season, recipe.seed, pid)
-        texts.append(_text_row(pid, "multilabel", caption))
-    texts = [t for t in texts if t["text"]]
+    ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, recipe.seed)
+    texts = [text_row(t) for annotator in annotators for t in annotator.annotate(ctx)]
 
     layer_means: dict[str, float] = {}
     if scene.layers and patch.image is not None:
@@ -258,21 +247,3 @@ def _label_nodata(scene: Scene, dtype: np.dtype[Any]) -> int:
         return min(scene.scheme.nodata)
     top = int(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer) else 255
     return top if not scene.scheme.has_code(top) else 255
-
-
-def _text_row(patch_id: str, style: str, text: str) -> dict[str, Any]:
-    return {
-        "text_id": f"{patch_id}:caption:{style}",
-        "patch_id": patch_id,
-        "type": "caption",
-        "style": style,
-        "generator": "template",
-        "prompt": None,
-        "text": text,
-        "question": None,
-        "answer": None,
-        "choices": None,
-        "box": None,
-        "status": "generated",
-        "findings": [],
-    }

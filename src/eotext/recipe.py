@@ -130,11 +130,28 @@ class SourceSpec:
 
 
 @dataclass(frozen=True)
-class AnnotateSpec:
-    """Which annotators run."""
+class TemplateSpec:
+    """Template captions: ``[annotate.template]``."""
 
     detailed_captions: bool = True
     short_captions: bool = True
+
+
+@dataclass(frozen=True)
+class AnnotateSpec:
+    """Which annotators run (``[annotate] kinds``), and their settings."""
+
+    kinds: tuple[str, ...] = ("caption",)
+    template: TemplateSpec = field(default_factory=TemplateSpec)
+
+    def __post_init__(self) -> None:
+        from eotext.annotate import ANNOTATORS
+
+        unknown = [k for k in self.kinds if k not in ANNOTATORS]
+        if unknown:
+            raise RecipeError(
+                f"unknown annotator(s) {', '.join(unknown)}; choose from {', '.join(ANNOTATORS)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -216,7 +233,10 @@ def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recip
     try:
         sources = tuple(_source(dict(s), base) for s in doc.pop("sources", []))
         annotate_doc = dict(doc.pop("annotate", {}))
-        template = dict(annotate_doc.pop("template", {}))
+        annotate = AnnotateSpec(
+            kinds=tuple(annotate_doc.pop("kinds", ("caption",))),
+            template=_build(TemplateSpec, "annotate.template", annotate_doc.pop("template", {})),
+        )
         _no_leftovers("annotate", annotate_doc)
         recipe = Recipe(
             sources=sources,
@@ -224,7 +244,7 @@ def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recip
             name=str(doc.pop("name", "eotext-dataset")),
             grid=_build(GridSpec, "grid", doc.pop("grid", {})),
             filters=_build(FilterSpec, "filters", doc.pop("filters", {})),
-            annotate=_build(AnnotateSpec, "annotate.template", template),
+            annotate=annotate,
             output=_build(OutputSpec, "output", doc.pop("output", {})),
             unknown_codes=str(doc.pop("unknown_codes", "error")),
         )

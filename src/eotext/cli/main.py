@@ -73,6 +73,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     type=click.Choice(["error", "unlabelled"]),
     help="What to do with label codes the scheme does not define.",
 )
+@click.option("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU core).")
 @click.option(
     "-o",

@@ -24,6 +24,7 @@ def recipe_from_flags(
     max_cloud: float | None = None,
     unknown_codes: str | None = None,
     workers: int | None = None,
+    annotate: str | None = None,
 ) -> Recipe:
     """A recipe from a file and/or flags; flags override the file's settings."""
     cwd = Path.cwd()
@@ -58,11 +59,13 @@ def recipe_from_flags(
         recipe.filters, **_given(min_valid_fraction=min_valid, max_cloud_fraction=max_cloud)
     )
     output = dataclasses.replace(recipe.output, **_given(workers=workers))
+    kinds = tuple(k.strip() for k in annotate.split(",") if k.strip()) if annotate else None
     return dataclasses.replace(
         recipe,
         grid=grid,
         filters=filters,
         output=output,
+        annotate=dataclasses.replace(recipe.annotate, **_given(kinds=kinds)),
         **_given(seed=seed, unknown_codes=unknown_codes),
     )
 

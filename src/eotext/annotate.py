@@ -1,0 +1,103 @@
+"""Annotators: turn one analysed patch into text annotations.
+
+Each annotator is registered by name in :data:`ANNOTATORS` (grep here to see what exists) and
+built once per unit of work from the recipe. The pipeline hands every kept patch to each
+annotator the recipe asks for (``[annotate] kinds``, ``--annotate``) as a :class:`PatchContext`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shapely.geometry.base import BaseGeometry
+
+from eotext.model import LandCoverStats, Layout, PatchSpec, Text
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from eotext.io.scene import Scene, WindowData
+    from eotext.recipe import Recipe
+
+
+@dataclass(frozen=True)
+class PatchContext:
+    """Everything known about one kept patch.
+
+    Attributes:
+        scene / spec: where the patch comes from.
+        data: the patch's layers (labels, image, masks).
+        usable: pixels the statistics use (data, not cloud, known code).
+        stats / layout: land-cover statistics and layout, when the scene has a label map.
+        footprint_wgs84: the patch outline in longitude/latitude.
+        seed: the recipe seed.
+    """
+
+    scene: Scene
+    spec: PatchSpec
+    data: WindowData
+    usable: np.ndarray[Any, Any]
+    stats: LandCoverStats | None
+    layout: Layout | None
+    footprint_wgs84: BaseGeometry
+    seed: int
+
+    @property
+    def patch_id(self) -> str:
+        return self.spec.patch_id
+
+
+class Annotator(Protocol):
+    """Writes texts for a patch; must be deterministic given (seed, patch id)."""
+
+    def annotate(self, ctx: PatchContext) -> list[Text]: ...
+
+
+class TemplateCaptions:
+    """Template captions: a detailed description and a short one per labelled patch, or a
+    caption from scene-level labels (BigEarthNet) when there is no label map."""
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.spec = recipe.annotate.template
+
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        from eotext.schemes.corine import bigearthnet_label_codes
+        from eotext.text.templates import CaptionWriter, multilabel_caption, season_of
+
+        scheme, pid = ctx.scene.scheme, ctx.patch_id
+        if scheme is None:
+            return []
+        texts: list[tuple[str, str]] = []
+        if ctx.stats is not None and ctx.layout is not None:
+            writer = CaptionWriter(scheme, ctx.seed)
+            if self.spec.detailed_captions:
+                texts.append(("detailed", writer.detailed(pid, ctx.stats, ctx.layout)))
+            if self.spec.short_captions:
+                texts.append(("short", writer.short(pid, ctx.stats)))
+        elif ctx.scene.multilabels:
+            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+            acquired = ctx.scene.acquired
+            season = None
+            if acquired and len(acquired) >= 7:
+                season = season_of(int(acquired[5:7]), ctx.footprint_wgs84.centroid.y)
+            texts.append(
+                ("multilabel", multilabel_caption(scheme, codes, acquired, season, ctx.seed, pid))
+            )
+        return [
+            Text(f"{pid}:caption:{style}", pid, "caption", "template", text, style=style)
+            for style, text in texts
+            if text
+        ]
+
+
+#: Built-in annotators by name. Grep here to see what exists.
+ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
+    "caption": TemplateCaptions,
+}
+
+
+def build_annotators(recipe: Recipe) -> list[Annotator]:
+    """The annotators a recipe asks for, in its order."""
+    return [ANNOTATORS[kind](recipe) for kind in recipe.annotate.kinds]
