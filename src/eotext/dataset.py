@@ -72,6 +72,8 @@ TEXT_SCHEMA = pa.schema(
         ("box", pa.list_(pa.int32())),
         ("status", pa.string()),
         ("findings", pa.list_(pa.string())),
+        ("category", pa.string()),
+        ("meta", pa.string()),  # JSON object: generator-specific metadata (e.g. OSM element ids)
     ]
 )
 
@@ -194,6 +196,8 @@ def text_row(text: Text) -> dict[str, Any]:
         "box": list(text.box) if text.box is not None else None,
         "status": text.status,
         "findings": list(text.findings),
+        "category": text.category,
+        "meta": json.dumps(text.meta, sort_keys=True) if text.meta else None,
     }
 
 

@@ -190,7 +190,8 @@ class Text:
     status: str = "generated"
     findings: tuple[str, ...] = ()
     style: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    category: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.type not in TEXT_TYPES:
