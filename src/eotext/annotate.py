@@ -92,9 +92,43 @@ class TemplateCaptions:
         ]
 
 
+class VqaItems:
+    """Question-answer items computed from the statistics (presence, dominant, comparison,
+    coverage, counting, location, adjacency, area, multiple choice)."""
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.recipe = recipe
+
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        from eotext.text.vqa import VqaWriter
+
+        if ctx.stats is None or ctx.layout is None or ctx.scene.scheme is None:
+            return []
+        writer = VqaWriter(ctx.scene.scheme, ctx.seed)
+        return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m)
+
+
+class ReferringExpressions:
+    """Referring expressions that identify exactly one connected component, with its box."""
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.recipe = recipe
+
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        from eotext.text.referring import ReferringWriter
+
+        labels = ctx.data.labels
+        if ctx.stats is None or labels is None or ctx.scene.scheme is None:
+            return []
+        writer = ReferringWriter(ctx.scene.scheme, ctx.seed)
+        return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats)
+
+
 #: Built-in annotators by name. Grep here to see what exists.
 ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
     "caption": TemplateCaptions,
+    "vqa": VqaItems,
+    "referring": ReferringExpressions,
 }
 
 

@@ -165,6 +165,8 @@ class Layout:
     grid3: tuple[RegionStats, ...]
     shapes: dict[int, ClassShape]
     relations: tuple[Relation, ...]
+    #: Pairs of classes that share no pixel edge at all (8-neighbourhood diagonals aside).
+    apart: frozenset[frozenset[int]] = frozenset()
 
     def region(self, name: str) -> RegionStats:
         for r in self.regions:

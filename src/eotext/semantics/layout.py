@@ -47,8 +47,9 @@ def analyse_layout(
     class_px = np.bincount(idx.ravel(), minlength=k + 2)[:k]
     largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
     shapes = {c: _class_shape(labels, valid, c, max_components) for c in largest}
-    relations = _borders(idx, codes) + _directions(_centroids(idx, codes), height, width)
-    return Layout(height, width, regions, grid3, shapes, tuple(relations))
+    borders, apart = _borders(idx, codes)
+    relations = borders + _directions(_centroids(idx, codes), height, width)
+    return Layout(height, width, regions, grid3, shapes, tuple(relations), apart)
 
 
 def _region_stats(name: str, counts: np.ndarray[Any, Any], codes: list[int]) -> RegionStats:
@@ -143,11 +144,14 @@ def _class_shape(
     return ClassShape(code, int(big.size), tuple(comps))
 
 
-def _borders(idx: np.ndarray[Any, Any], codes: list[int]) -> list[Relation]:
-    """Pairs of classes that share a border longer than MIN_PX pixel edges."""
+def _borders(
+    idx: np.ndarray[Any, Any], codes: list[int]
+) -> tuple[list[Relation], frozenset[frozenset[int]]]:
+    """Pairs of classes that share a border longer than MIN_PX pixel edges, and the pairs that
+    share no edge at all."""
     k = len(codes)
     if k < 2:
-        return []
+        return [], frozenset()
     flat_counts = np.zeros(k * k, dtype=np.int64)
     for a, b in ((idx[:, 1:], idx[:, :-1]), (idx[1:, :], idx[:-1, :])):
         m = (a < k) & (b < k) & (a != b)
@@ -156,13 +160,16 @@ def _borders(idx: np.ndarray[Any, Any], codes: list[int]) -> list[Relation]:
     pair_counts = square + square.T
     edge_total = pair_counts.sum(axis=1)
     relations = []
+    apart = set()
     for i in range(k):
         for j in range(i + 1, k):
             n = int(pair_counts[i, j])
             if n > MIN_PX:
                 strength = n / max(int(edge_total[i]), 1)
                 relations.append(Relation(codes[i], codes[j], "borders", round(strength, 4)))
-    return relations
+            elif n == 0:
+                apart.add(frozenset((codes[i], codes[j])))
+    return relations, frozenset(apart)
 
 
 def _directions(
