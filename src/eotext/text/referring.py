@@ -98,10 +98,10 @@ class ReferringWriter:
             places: dict[str, list[Region]] = {}
             for r in rs:
                 places.setdefault(r.place, []).append(r)
-            for place, in_place in places.items():
-                if len(in_place) == 1:
+            for place, there in places.items():
+                if len(there) == 1:
                     out.append(
-                        Expression(f"the {area_of(name)} {in_place(place)}", "place", in_place[0])
+                        Expression(f"the {area_of(name)} {in_place(place)}", "place", there[0])
                     )
         out.extend(self._directional(regions))
         return out
