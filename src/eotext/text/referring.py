@@ -162,6 +162,7 @@ class ReferringWriter:
                     answer=str(list(r.box_px)),
                     box=r.box_px,
                     style="expression",
+                    category=e.rule.split(":")[0],
                     meta=meta,
                 )
             )
@@ -178,6 +179,7 @@ class ReferringWriter:
                     answer=caption,
                     box=r.box_px,
                     style="region_caption",
+                    category=e.rule.split(":")[0],
                     meta=meta,
                 )
             )
