@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from eotext.schemes import CORINE, SCL, WORLDCOVER, Scheme
+from eotext.semantics.context import season_of
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
 from eotext.text.templates import (
@@ -19,7 +20,6 @@ from eotext.text.templates import (
     a_an,
     multilabel_caption,
     place_of,
-    season_of,
 )
 from eotext.text.themes import class_group, theme_phrase
 

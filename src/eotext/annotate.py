@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from shapely.geometry.base import BaseGeometry
 
 from eotext.model import LandCoverStats, Layout, PatchSpec, Text
+from eotext.semantics.context import Context
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +33,7 @@ class PatchContext:
         usable: pixels the statistics use (data, not cloud, known code).
         stats / layout: land-cover statistics and layout, when the scene has a label map.
         footprint_wgs84: the patch outline in longitude/latitude.
+        where: centre, country, season, climate zone, elevation.
         seed: the recipe seed.
     """
 
@@ -42,6 +44,7 @@ class PatchContext:
     stats: LandCoverStats | None
     layout: Layout | None
     footprint_wgs84: BaseGeometry
+    where: Context
     seed: int
 
     @property
@@ -64,7 +67,7 @@ class TemplateCaptions:
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
         from eotext.schemes.corine import bigearthnet_label_codes
-        from eotext.text.templates import CaptionWriter, multilabel_caption, season_of
+        from eotext.text.templates import CaptionWriter, multilabel_caption
 
         scheme, pid = ctx.scene.scheme, ctx.patch_id
         if scheme is None:
@@ -78,13 +81,10 @@ class TemplateCaptions:
                 texts.append(("short", writer.short(pid, ctx.stats)))
         elif ctx.scene.multilabels:
             codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
-            acquired = ctx.scene.acquired
-            season = None
-            if acquired and len(acquired) >= 7:
-                season = season_of(int(acquired[5:7]), ctx.footprint_wgs84.centroid.y)
-            texts.append(
-                ("multilabel", multilabel_caption(scheme, codes, acquired, season, ctx.seed, pid))
+            caption = multilabel_caption(
+                scheme, codes, ctx.scene.acquired, ctx.where.season, ctx.seed, pid
             )
+            texts.append(("multilabel", caption))
         return [
             Text(f"{pid}:caption:{style}", pid, "caption", "template", text, style=style)
             for style, text in texts
@@ -102,10 +102,17 @@ class VqaItems:
     def annotate(self, ctx: PatchContext) -> list[Text]:
         from eotext.text.vqa import VqaWriter
 
-        if ctx.stats is None or ctx.layout is None or ctx.scene.scheme is None:
+        if ctx.scene.scheme is None:
             return []
         writer = VqaWriter(ctx.scene.scheme, ctx.seed)
-        return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m)
+        if ctx.stats is None or ctx.layout is None:
+            if not ctx.scene.multilabels:
+                return []
+            from eotext.schemes.corine import bigearthnet_label_codes
+
+            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+            return writer.multilabel_items(ctx.patch_id, codes, ctx.where)
+        return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m, ctx.where)
 
 
 class ReferringExpressions:

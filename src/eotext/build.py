@@ -18,6 +18,7 @@ from eotext.io.tiling import Unit, plan_units
 from eotext.model import PatchSpec
 from eotext.pipeline import UnitTask, process_unit
 from eotext.recipe import Recipe
+from eotext.semantics.context import context_sources
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ def _write_manifest(
         "recipe": recipe.to_dict(),
         "complete": all(u.unit_id in done for u in units),
         "sources": [_describe_scene(s) for s in scenes],
+        "context_sources": context_sources(),
         "counts": {
             "scenes": len(scenes),
             "units": len(units),

@@ -22,6 +22,7 @@ from eotext.io.tiling import Unit
 from eotext.io.writers import true_colour, write_geotiff, write_label_png, write_png
 from eotext.model import LandCoverStats, PatchSpec
 from eotext.recipe import Recipe
+from eotext.semantics.context import patch_context
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
 
@@ -144,17 +145,11 @@ def _process_patch(
         layout = analyse_layout(
             patch.labels, usable, sorted(c for c, n in stats.counts.items() if n > MIN_PX)
         )
-    ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, recipe.seed)
+    layer_means = _layer_means(scene, patch, usable)
+    elevation = next((v for k, v in layer_means.items() if k.upper() == "DEM"), None)
+    where = patch_context(footprint, scene.acquired, elevation)
+    ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed)
     texts = [text_row(t) for annotator in annotators for t in annotator.annotate(ctx)]
-
-    layer_means: dict[str, float] = {}
-    if scene.layers and patch.image is not None:
-        n_img = len(scene.imagery.bands) if scene.imagery else 0
-        for i, layer in enumerate(scene.layers):
-            values = patch.image[n_img + i][usable].astype(np.float64)
-            values = values[np.isfinite(values)]
-            if values.size:
-                layer_means[layer.name] = float(values.mean())
 
     row = {
         "patch_id": pid,
@@ -178,9 +173,30 @@ def _process_patch(
         "unknown_px": stats.unknown_px if stats else 0,
         "bands": list(scene.band_names),
         "layer_means": layer_means,
+        "latitude": where.latitude,
+        "longitude": where.longitude,
+        "country": where.country,
+        "country_code": where.country_code,
+        "season": where.season,
+        "climate_zone": where.climate_zone,
+        "elevation_m": where.elevation_m,
         **paths,
     }
     return row, texts
+
+
+def _layer_means(scene: Scene, patch: WindowData, usable: np.ndarray[Any, Any]) -> dict[str, float]:
+    """Mean of each extra layer (NDVI, DEM, ...) over the patch's usable pixels."""
+    means: dict[str, float] = {}
+    if not scene.layers or patch.image is None:
+        return means
+    n_img = len(scene.imagery.bands) if scene.imagery else 0
+    for i, layer in enumerate(scene.layers):
+        values = patch.image[n_img + i][usable].astype(np.float64)
+        values = values[np.isfinite(values)]
+        if values.size:
+            means[layer.name] = float(values.mean())
+    return means
 
 
 def _write_patch_files(

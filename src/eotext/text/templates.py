@@ -345,12 +345,3 @@ def multilabel_caption(
             f"A Sentinel-2 image{when} containing {_join(names)}.",
         ]
     )
-
-
-def season_of(month: int, latitude: float) -> str:
-    """Meteorological season of a month at a latitude (southern hemisphere shifted)."""
-    seasons = ("winter", "spring", "summer", "autumn")
-    idx = (month % 12) // 3
-    if latitude < 0:
-        idx = (idx + 2) % 4
-    return seasons[idx]

