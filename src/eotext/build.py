@@ -22,6 +22,9 @@ from eotext.semantics.context import context_sources
 
 log = logging.getLogger(__name__)
 
+#: With automatic workers, start worker processes only when each gets this many units.
+_UNITS_PER_WORKER = 8
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -92,6 +95,8 @@ def build_dataset(
     tasks = [UnitTask(scenes[u.scene_index], u, recipe, str(folder.root)) for u in todo]
     if runner is None:
         workers = recipe.output.workers or os.cpu_count() or 1
+        if not recipe.output.workers and len(todo) < _UNITS_PER_WORKER * workers:
+            workers = 1  # a worker costs seconds to start; small builds run faster in-process
         runner = make_runner(min(workers, len(todo)))
     bar = _progress_bar(sum(len(u.patches) for u in todo)) if progress else None
     run_started = time.perf_counter()
