@@ -19,6 +19,7 @@ from eotext.model import PatchSpec
 from eotext.pipeline import UnitTask, process_unit
 from eotext.recipe import Recipe
 from eotext.semantics.context import context_sources
+from eotext.splits import assign_splits
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,9 @@ def build_dataset(
         if bar is not None:
             bar.close()
         # Whatever finished is merged even when a unit failed, so nothing is lost.
-        n_patches, n_texts = folder.merge_tables()
+        n_patches, n_texts = folder.merge_tables(
+            lambda rows: assign_splits(rows, recipe.splits, recipe.seed)
+        )
         seconds = time.perf_counter() - started
         dropped, unknown_px = _totals(folder.unit_summaries())
         _write_manifest(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ PATCH_SCHEMA = pa.schema(
         ("image_path", pa.string()),
         ("label_path", pa.string()),
         ("preview_path", pa.string()),
+        ("split", pa.string()),  # assigned when the tables are merged (see eotext.splits)
     ]
 )
 
@@ -164,8 +166,13 @@ class DatasetFolder:
     def unit_summaries(self) -> list[dict[str, Any]]:
         return [json.loads(p.read_text()) for p in sorted(self.units.glob("*.done.json"))]
 
-    def merge_tables(self) -> tuple[int, int]:
-        """Concatenate finished units into ``patches.parquet`` and ``texts.parquet``."""
+    def merge_tables(
+        self, assign_splits: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    ) -> tuple[int, int]:
+        """Concatenate finished units into ``patches.parquet`` and ``texts.parquet``.
+
+        ``assign_splits`` maps the patch rows to their splits (it needs every patch at once).
+        """
         done = sorted(p.name.removesuffix(".done.json") for p in self.units.glob("*.done.json"))
         counts = []
         for suffix, schema, target in (
@@ -176,6 +183,13 @@ class DatasetFolder:
             table = pa.concat_tables(tables) if tables else schema.empty_table()
             sort_key = "patch_id" if suffix == "patches" else "text_id"
             table = table.sort_by(sort_key)
+            if suffix == "patches" and assign_splits is not None and table.num_rows:
+                splits = assign_splits(
+                    table.select(["patch_id", "geometry", "dominant_class"]).to_pylist()
+                )
+                table = table.set_column(
+                    table.schema.get_field_index("split"), "split", pa.array(splits, pa.string())
+                )
             if suffix == "patches":
                 table = table.replace_schema_metadata(
                     {b"geo": json.dumps(_geo_metadata()).encode()}

@@ -180,6 +180,7 @@ def _process_patch(
         "season": where.season,
         "climate_zone": where.climate_zone,
         "elevation_m": where.elevation_m,
+        "split": None,
         **paths,
     }
     return row, texts

@@ -155,6 +155,25 @@ class AnnotateSpec:
 
 
 @dataclass(frozen=True)
+class SplitSpec:
+    """Spatially blocked splits: ``[splits]``."""
+
+    block_km: float = 10.0
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, val, test
+    bench_per_class: int = 5
+
+    def __post_init__(self) -> None:
+        if self.block_km <= 0:
+            raise RecipeError(f"splits.block_km must be positive, got {self.block_km}")
+        if len(self.fractions) != 3 or abs(sum(self.fractions) - 1) > 1e-6:
+            raise RecipeError(
+                f"splits.fractions must be 3 shares summing to 1, got {self.fractions}"
+            )
+        if self.bench_per_class < 0:
+            raise RecipeError("splits.bench_per_class must be ≥ 0")
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """Where and how the dataset is written."""
 
@@ -181,6 +200,7 @@ class Recipe:
     filters: FilterSpec = field(default_factory=FilterSpec)
     annotate: AnnotateSpec = field(default_factory=AnnotateSpec)
     output: OutputSpec = field(default_factory=OutputSpec)
+    splits: SplitSpec = field(default_factory=SplitSpec)
     unknown_codes: str = "error"
 
     def __post_init__(self) -> None:
@@ -246,6 +266,7 @@ def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recip
             filters=_build(FilterSpec, "filters", doc.pop("filters", {})),
             annotate=annotate,
             output=_build(OutputSpec, "output", doc.pop("output", {})),
+            splits=_splits(doc.pop("splits", {})),
             unknown_codes=str(doc.pop("unknown_codes", "error")),
         )
     except (TypeError, ValueError) as exc:
@@ -276,6 +297,13 @@ def _source(d: dict[str, Any], base: Path) -> SourceSpec:
         raise RecipeError('sources.layers must be a table of name = "path"')
     d["layers"] = tuple((str(k), resolve_path(str(v), base)) for k, v in layers.items())
     return _build(SourceSpec, "sources", d)
+
+
+def _splits(d: dict[str, Any]) -> SplitSpec:
+    d = dict(d)
+    if "fractions" in d:
+        d["fractions"] = tuple(float(x) for x in d["fractions"])
+    return _build(SplitSpec, "splits", d)
 
 
 def _build(cls: type[_T], section: str, d: dict[str, Any]) -> _T:

@@ -127,6 +127,39 @@ def schemes(name: str | None) -> None:
         click.echo(f"{c.code:5}  #{bytes(c.color).hex()}  {c.short_name:28} {c.name}")
 
 
+@cli.command(name="export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["bigearthnet-txt", "llava"]))
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (.parquet for bigearthnet-txt, .json for llava).",
+)
+@click.option(
+    "--box-format",
+    type=click.Choice(["qwen", "geochat", "pixel"]),
+    default="qwen",
+    show_default=True,
+    help="How boxes are written: Qwen-VL <box> on 0-1000, GeoChat "
+    "{<x1><y1><x2><y2>} on 0-100, or pixels.",
+)
+def export_command(fmt: str, dataset: Path, out: Path, box_format: str) -> None:
+    """Export DATASET's texts as training items in FORMAT.
+
+    \b
+    bigearthnet-txt  parquet: ID, patch_id, input, output, type (binary, mcq, open,
+                     captioning, bounding box), category, split, latitude, longitude,
+                     country, season, climate_zone
+    llava            LLaVA/ShareGPT JSON: one multi-turn conversation per patch
+    """
+    from eotext.export import export
+
+    n = export(fmt, dataset, out, box_format=box_format)
+    click.echo(f"{out}: {n} {'rows' if fmt == 'bigearthnet-txt' else 'conversations'}")
+
+
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def info(dataset: Path) -> None:

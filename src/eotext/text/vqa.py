@@ -17,7 +17,7 @@ from eotext.model import GRID3_NAMES, LandCoverStats, Layout, Text
 from eotext.schemes import Scheme
 from eotext.semantics.context import Context
 from eotext.semantics.layout import MIN_PX
-from eotext.text.templates import text_rng
+from eotext.text.templates import is_plural, text_rng
 from eotext.text.themes import class_group
 
 #: 3×3 cell → the place word used in questions and answers.
@@ -136,7 +136,8 @@ class VqaWriter:
                 self._item(
                     "presence",
                     "binary",
-                    f"Is there any {self.name(code)} in the image?",
+                    f"{'Are' if is_plural(self.name(code)) else 'Is'} there any "
+                    f"{self.name(code)} in the image?",
                     answer,
                     code=code,
                 )

@@ -1,0 +1,93 @@
+"""Texts of a dataset folder as (input, output) training items, shared by the exporters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from eotext.errors import OutputError
+from eotext.export.boxes import format_box, rewrite_boxes
+from eotext.text.vqa import LeakageError
+
+#: The instruction that asks for each caption style.
+INSTRUCTIONS: dict[str, str] = {
+    "detailed": "Describe this satellite image in detail.",
+    "short": "Describe this satellite image in one sentence.",
+    "multilabel": "Describe the land cover in this satellite image.",
+    "title": "Describe this satellite image in one sentence.",
+    "title_multi_objects": "Describe this satellite image and the objects around its center.",
+}
+_DEFAULT_INSTRUCTION = "Describe this satellite image."
+
+
+@dataclass(frozen=True)
+class Item:
+    """One training item: what the model sees (besides the image) and what it must answer."""
+
+    id: str
+    patch_id: str
+    input: str
+    output: str
+    type: str  # captioning | binary | mcq | open | bounding box
+    category: str | None
+    patch: dict[str, Any]
+
+
+def read_items(dataset: Path, box_format: str = "qwen") -> Iterator[Item]:
+    """Every text of a dataset folder as an :class:`Item`, boxes written in ``box_format``.
+
+    Raises:
+        OutputError: the folder is not a dataset folder.
+        LeakageError: an item's input contains one of its patch's context answers (a bug).
+    """
+    try:
+        patches = {p["patch_id"]: p for p in pq.read_table(dataset / "patches.parquet").to_pylist()}
+        texts = pq.read_table(dataset / "texts.parquet").to_pylist()
+    except FileNotFoundError as exc:
+        raise OutputError(f"{dataset}: not a dataset folder ({exc.filename} is missing)") from exc
+    for t in texts:
+        p = patches[t["patch_id"]]
+        w, h = p["width"], p["height"]
+        item_type, text_input, output = _convert(t, w, h, box_format)
+        item = Item(t["text_id"], t["patch_id"], text_input, output, item_type, t["category"], p)
+        _guard(item)
+        yield item
+
+
+def _convert(t: dict[str, Any], w: int, h: int, box_format: str) -> tuple[str, str, str]:
+    kind, style = t["type"], t["style"]
+    if kind in ("caption", "osm_caption"):
+        return "captioning", INSTRUCTIONS.get(style or "", _DEFAULT_INSTRUCTION), t["text"]
+    if kind == "vqa":
+        if style == "mcq":
+            options = "\n".join(t["choices"])
+            return (
+                "mcq",
+                f"{t['question']}\n{options}\nAnswer with the option's letter.",
+                t["answer"],
+            )
+        return ("binary" if style == "binary" else "open"), t["question"], t["answer"]
+    if kind == "referring":
+        if style == "expression":
+            question = f"{t['question']} Answer with a bounding box."
+            return "bounding box", question, format_box(t["box"], w, h, box_format)
+        return "captioning", rewrite_boxes(t["question"], w, h, box_format), t["answer"]
+    raise OutputError(f"text {t['text_id']} has unknown type {kind!r}")
+
+
+def _guard(item: Item) -> None:
+    """The leakage guard: a context field that is an answer never appears in the input."""
+    p = item.patch
+    for field in ("country", "climate_zone", "season"):
+        value = p.get(field)
+        # Climate codes are case-sensitive ("As" is a zone, "as" a word).
+        flags = 0 if field == "climate_zone" else re.IGNORECASE
+        if value and re.search(rf"\b{re.escape(str(value))}\b", item.input, flags):
+            raise LeakageError(
+                f"{item.id}: its input mentions the patch's {field} ({value!r}), an answer field"
+            )
