@@ -19,7 +19,13 @@ from eotext.annotate import Annotator, PatchContext, build_annotators
 from eotext.dataset import DatasetFolder, text_row
 from eotext.io.scene import Scene, WindowData
 from eotext.io.tiling import Unit
-from eotext.io.writers import true_colour, write_geotiff, write_label_png, write_png
+from eotext.io.writers import (
+    sar_false_colour,
+    true_colour,
+    write_geotiff,
+    write_label_png,
+    write_png,
+)
 from eotext.model import LandCoverStats, PatchSpec
 from eotext.recipe import Recipe
 from eotext.semantics.context import patch_context
@@ -53,6 +59,11 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
     patch_rows: list[dict[str, Any]] = []
     text_rows: list[dict[str, Any]] = []
     unknown_px = 0
+    if scene.skip_reason is not None:  # e.g. no Sentinel-1 partner within the date limit
+        dropped = {scene.skip_reason: len(unit.patches)}
+        summary = _summary(unit, scene, 0, [], dropped, 0)
+        folder.save_unit(unit.unit_id, [], [], summary)
+        return summary
     with scene.open() as reader:
         data = reader.read(unit.window, recipe.unknown_codes)
     annotators = build_annotators(recipe)
@@ -71,17 +82,28 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
         unknown_px += int(prow["unknown_px"])
         patch_rows.append(prow)
         text_rows.extend(trows)
-    summary = {
+    summary = _summary(unit, scene, len(patch_rows), text_rows, dict(drops), unknown_px)
+    folder.save_unit(unit.unit_id, patch_rows, text_rows, summary)
+    return summary
+
+
+def _summary(
+    unit: Unit,
+    scene: Scene,
+    kept: int,
+    texts: list[dict[str, Any]],
+    dropped: dict[str, int],
+    unknown_px: int,
+) -> dict[str, Any]:
+    return {
         "unit_id": unit.unit_id,
         "scene_id": scene.scene_id,
         "patches_planned": len(unit.patches),
-        "patches_kept": len(patch_rows),
-        "texts": len(text_rows),
-        "dropped": dict(drops),
+        "patches_kept": kept,
+        "texts": len(texts),
+        "dropped": dropped,
         "unknown_px": unknown_px,
     }
-    folder.save_unit(unit.unit_id, patch_rows, text_rows, summary)
-    return summary
 
 
 def _crop(data: WindowData, rows: slice, cols: slice) -> WindowData:
@@ -228,6 +250,11 @@ def _write_patch_files(
         paths["image_path"] = f"images/{pid}.tif"
     if patch.image is not None and scene.imagery is not None:
         rgb = scene.imagery.rgb_indices()
+        names = list(scene.band_names)
+        if rgb is None and "VV" in names and "VH" in names:
+            vv, vh = patch.image[names.index("VV")], patch.image[names.index("VH")]
+            db = np.issubdtype(vv.dtype, np.floating)
+            preview = sar_false_colour(vv, vh, patch.data, db)
         if rgb is not None:
             bands = scene.imagery.bands
             refl = np.stack(

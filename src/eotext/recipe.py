@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from eotext.errors import RecipeError
 
-IMAGE_FORMATS = ("auto", "safe", "bands", "geotiff", "bigearthnet")
+IMAGE_FORMATS = ("auto", "safe", "bands", "geotiff", "bigearthnet", "s1")
 EDGE_POLICIES = ("shift", "drop")
 UNKNOWN_CODE_POLICIES = ("error", "unlabelled")
 _T = TypeVar("_T")
@@ -95,6 +95,11 @@ class SourceSpec:
         scheme: land-cover scheme of ``labels`` (see ``eotext schemes``).
         layers: extra single-band rasters stacked after the bands, name → path (e.g. NDVI).
         cloud_mask: mask clouds and cloud shadows with the product's SCL when it has one.
+        s1: Sentinel-1 VV/VH to co-register with the imagery: a folder of VV/VH rasters, or
+            for BigEarthNet sources the root of the S1 patch folders (paired by
+            ``corresponding_s2_patch``).
+        max_s1_s2_days: drop patches whose S1 and S2 acquisitions are further apart.
+        require_s1: drop patches without a Sentinel-1 partner (reason ``no_s1_pair``).
         patch_size / stride: per-source overrides of the grid.
     """
 
@@ -106,6 +111,9 @@ class SourceSpec:
     scheme: str | None = None
     layers: tuple[tuple[str, str], ...] = ()
     cloud_mask: bool = True
+    s1: str | None = None
+    max_s1_s2_days: float = 30.0
+    require_s1: bool = False
     patch_size: int | None = None
     stride: int | None = None
 
@@ -222,7 +230,7 @@ class Recipe:
         d = self.to_dict()
         d.pop("output", None)
         for s in d["sources"]:
-            for key in ("image", "labels"):
+            for key in ("image", "labels", "s1"):
                 if s[key] and s[key] != "scl":
                     s[key] = Path(s[key]).name
             s["layers"] = [[n, Path(p).name] for n, p in s["layers"]]
@@ -287,7 +295,7 @@ def resolve_path(value: str, base: Path) -> str:
 
 
 def _source(d: dict[str, Any], base: Path) -> SourceSpec:
-    for key in ("image", "labels"):
+    for key in ("image", "labels", "s1"):
         if d.get(key) and d[key] != "scl":
             d[key] = resolve_path(str(d[key]), base)
     if "bands" in d:

@@ -18,6 +18,7 @@ class BandFile:
     gsd_m: float | None = None
     scale: float = 1.0
     offset: float = 0.0
+    sensor: str | None = None  # set when the band comes from another sensor than the imagery
 
 
 @dataclass(frozen=True)

@@ -39,14 +39,46 @@ def open_raster(path: str | Path) -> Iterator[DatasetReader]:
         src.close()
 
 
+#: Fewer ground control points than this cannot place a raster reliably.
+MIN_GCPS = 6
+
+
 def grid_of(src: DatasetReader, path: str | Path) -> Grid:
-    """The grid of an open raster, refusing rasters without georeferencing."""
+    """The grid of an open raster, refusing rasters without georeferencing.
+
+    A raster georeferenced only by ground control points (raw Sentinel-1 GRD) gets the
+    north-up grid that covers it in the UTM zone of its centre, at its own resolution.
+    """
     if src.crs is None:
+        gcps, gcp_crs = src.gcps
+        if gcps:
+            return _gcp_grid(src, gcps, gcp_crs, path)
         raise SourceError(
             f"{path}: has no coordinate reference system; eotext needs georeferenced rasters "
             "(assign one with `gdal_edit.py -a_srs EPSG:xxxx`)"
         )
     return Grid(src.crs, src.transform, src.width, src.height)
+
+
+def _gcp_grid(src: DatasetReader, gcps: list[Any], gcp_crs: Any, path: str | Path) -> Grid:
+    from rasterio.warp import calculate_default_transform
+
+    from eotext.io.grid import utm_crs_for
+
+    if len(gcps) < MIN_GCPS or gcp_crs is None:
+        raise SourceError(
+            f"{path}: is georeferenced by {len(gcps)} ground control points"
+            f"{'' if gcp_crs else ' without a CRS'}; at least {MIN_GCPS} with a CRS are needed "
+            "to warp it onto a map grid — use the product's full annotation or a terrain-"
+            "corrected product"
+        )
+    lon = float(np.mean([g.x for g in gcps]))
+    lat = float(np.mean([g.y for g in gcps]))
+    dst = utm_crs_for(lon, lat) if gcp_crs.is_geographic else gcp_crs
+    transform, width, height = calculate_default_transform(
+        gcp_crs, dst, src.width, src.height, gcps=gcps
+    )
+    return Grid(dst, transform, int(width), int(height))
 
 
 def same_grid(a: Grid, b: Grid, tol: float = 1e-9) -> bool:
@@ -64,7 +96,10 @@ class AlignedReader:
 
     Reads directly when the file is already on the grid (or is the grid at an integer offset,
     the common case of a label map cropped from a larger tile), and through a warped VRT
-    otherwise: nearest neighbour for labels, bilinear or average for reflectance.
+    otherwise: nearest neighbour for labels, bilinear or average for reflectance. A file
+    georeferenced only by ground control points is warped window by window with
+    ``rasterio.warp.reproject`` (rasterio's WarpedVRT does not honour GCPs reliably: it read
+    overview-level values in our tests on raw Sentinel-1 GRD).
     """
 
     def __init__(
@@ -82,15 +117,17 @@ class AlignedReader:
         self.bands = bands or list(range(1, self.src.count + 1))
         self._offset: tuple[int, int] | None = None
         self._vrt: WarpedVRT | None = None
-        if not _overlaps(self.src_grid, grid):
+        if not overlaps(self.src_grid, grid):
             self.close()
             raise AlignmentError(
                 f"{path}: does not overlap the scene grid (its bounds {self.src_grid.bounds} in "
                 f"{self.src_grid.crs} vs scene bounds {grid.bounds} in {grid.crs}); pair it "
                 "with imagery of the same area"
             )
-        self._offset = _integer_offset(self.src_grid, grid)
-        if self._offset is None:
+        self._resampling = resampling
+        self._gcps = self.src.gcps if self.src.crs is None else None
+        self._offset = None if self._gcps is not None else _integer_offset(self.src_grid, grid)
+        if self._offset is None and self._gcps is None:
             self._vrt = WarpedVRT(
                 self.src,
                 crs=grid.crs,
@@ -118,6 +155,8 @@ class AlignedReader:
         """
         fill_value = fill if fill is not None else (self.nodata if self.nodata is not None else 0)
         try:
+            if self._gcps is not None:
+                return self._read_by_gcps(window, fill_value)
             if self._vrt is not None:
                 win = Window(window.col_off, window.row_off, window.width, window.height)
                 return self._vrt.read(self.bands, window=win)  # type: ignore[no-any-return]
@@ -140,6 +179,26 @@ class AlignedReader:
                 f"{self.path}: reading pixels {window} failed ({exc}); the file is probably "
                 "corrupt or truncated — re-download it"
             ) from exc
+
+    def _read_by_gcps(self, window: PixelWindow, fill: float) -> np.ndarray[Any, Any]:
+        from rasterio import band
+        from rasterio.warp import reproject
+
+        assert self._gcps is not None
+        gcps, gcp_crs = self._gcps
+        out = np.full((len(self.bands), window.height, window.width), fill, dtype=self.dtype)
+        for i, b in enumerate(self.bands):
+            reproject(
+                band(self.src, b),
+                out[i],
+                gcps=gcps,
+                src_crs=gcp_crs,
+                dst_transform=self.grid.window_transform(window),
+                dst_crs=self.grid.crs,
+                dst_nodata=fill,
+                resampling=self._resampling,
+            )
+        return out
 
     def close(self) -> None:
         if self._vrt is not None:
@@ -170,7 +229,7 @@ def _integer_offset(src: Grid, dst: Grid) -> tuple[int, int] | None:
     return round(dcol), round(drow)
 
 
-def _overlaps(src: Grid, dst: Grid) -> bool:
+def overlaps(src: Grid, dst: Grid) -> bool:
     from rasterio.warp import transform_bounds
 
     try:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from eotext.errors import RecipeError, SourceError, UnknownClassCodeError
 from eotext.io.bigearthnet import find_bigearthnet_patches, read_bigearthnet_patch
 from eotext.io.grid import Grid, reprojected_grid
 from eotext.io.imagery import BandFile, Imagery
-from eotext.io.raster import AlignedReader, grid_of, open_raster
+from eotext.io.raster import AlignedReader, grid_of, open_raster, overlaps
+from eotext.io.sentinel1 import bigearthnet_s1_pairs, find_polarisations, read_s1
 from eotext.io.sentinel2 import is_safe, read_band_folder, read_multiband, read_safe
 from eotext.model import PixelWindow
 from eotext.recipe import GridSpec, SourceSpec
@@ -58,6 +60,8 @@ class Scene:
     multilabels: tuple[str, ...] = ()
     whole_scene: bool = False
     grid_spec: GridSpec = field(default_factory=GridSpec)
+    s1_acquired: str | None = None
+    skip_reason: str | None = None  # every patch of the scene is dropped for this reason
 
     @property
     def sensor(self) -> str:
@@ -224,9 +228,13 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
     )
     fmt = _image_format(spec) if spec.image else None
     if fmt == "bigearthnet":
-        return [
-            _bigearthnet_scene(p, spec, gspec) for p in find_bigearthnet_patches(spec.image or "")
-        ]
+        pairs = bigearthnet_s1_pairs(spec.s1) if spec.s1 else {}
+        scenes = []
+        for folder in find_bigearthnet_patches(spec.image or ""):
+            scene = _bigearthnet_scene(folder, spec, gspec)
+            partner = pairs.get(folder.name)
+            scenes.append(_with_s1(scene, read_s1(partner) if partner else None, spec))
+        return scenes
     imagery = _read_imagery(spec.image, fmt, spec.bands) if spec.image and fmt else None
     scheme = get_scheme(spec.scheme) if spec.scheme else None
     label_path = spec.labels
@@ -254,7 +262,38 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
             cloud_path = scl
     layers = tuple(_layer(name, path) for name, path in spec.layers)
     scene_id = spec.id or _default_id(imagery, spec)
-    return [Scene(scene_id, grid, imagery, layers, label_path, scheme, cloud_path, grid_spec=gspec)]
+    scene = Scene(scene_id, grid, imagery, layers, label_path, scheme, cloud_path, grid_spec=gspec)
+    if spec.s1 and fmt != "s1":
+        return [_with_s1(scene, read_s1(spec.s1), spec)]
+    return [scene]
+
+
+def _with_s1(scene: Scene, s1: Imagery | None, spec: SourceSpec) -> Scene:
+    """The scene with Sentinel-1 bands stacked after its own, or with the reason to drop it."""
+    if s1 is None:
+        return replace(scene, skip_reason="no_s1_pair") if spec.require_s1 else scene
+    with open_raster(s1.bands[0].path) as src:
+        s1_grid = grid_of(src, s1.bands[0].path)
+    if not overlaps(s1_grid, scene.grid):
+        log.warning("%s: Sentinel-1 %s does not overlap the scene", scene.scene_id, s1.product_id)
+        return replace(scene, skip_reason="s1_no_overlap")
+    gap = _days_between(scene.acquired, s1.acquired)
+    if gap is not None and gap > spec.max_s1_s2_days:
+        log.warning("%s: S1 and S2 are %.1f days apart", scene.scene_id, gap)
+        return replace(scene, skip_reason="s1_s2_date_gap")
+    bands = tuple(replace(b, sensor=s1.sensor) for b in s1.bands)
+    return replace(scene, layers=scene.layers + bands, s1_acquired=s1.acquired)
+
+
+def _days_between(a: str | None, b: str | None) -> float | None:
+    if not a or not b:
+        return None
+    try:
+        ta = datetime.fromisoformat(a.replace("Z", "+00:00")).replace(tzinfo=None)
+        tb = datetime.fromisoformat(b.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+    return abs((ta - tb).total_seconds()) / 86400
 
 
 def _bigearthnet_scene(path: Path, spec: SourceSpec, gspec: GridSpec) -> Scene:
@@ -284,6 +323,8 @@ def _image_format(spec: SourceSpec) -> str:
         return "geotiff"
     if is_safe(p):
         return "safe"
+    if find_polarisations(p):
+        return "s1"
     if any(p.glob("*_labels_metadata.json")) or any(
         q.is_dir() and any(q.glob("*_labels_metadata.json")) for q in p.iterdir()
     ):
@@ -292,6 +333,8 @@ def _image_format(spec: SourceSpec) -> str:
 
 
 def _read_imagery(path: str, fmt: str, bands: tuple[str, ...] | None) -> Imagery:
+    if fmt == "s1":
+        return read_s1(path)
     if fmt == "safe":
         return read_safe(path, bands)
     if fmt == "bands":

@@ -96,6 +96,20 @@ def true_colour(
     return out
 
 
+def sar_false_colour(
+    vv: np.ndarray[Any, Any], vh: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], db: bool
+) -> np.ndarray[Any, Any]:
+    """A SAR preview: red VV, green VH, blue VV−VH (all in dB), robustly stretched."""
+
+    def to_db(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        a = a.astype(np.float32)
+        return a if db else 20 * np.log10(np.maximum(a, 1e-3))  # amplitude → dB
+
+    vv_db, vh_db = to_db(vv), to_db(vh)
+    ok = valid & np.isfinite(vv_db) & np.isfinite(vh_db)
+    return true_colour(np.stack([vv_db, vh_db, vv_db - vh_db]), ok)
+
+
 def write_label_png(
     path: Path,
     labels: np.ndarray[Any, Any],
