@@ -194,10 +194,9 @@ class VqaWriter:
         out = []
         for code in candidates[: self.settings.counting]:
             n = layout.shapes[code].n_components
-            q = (
-                f"How many separate areas of {self.name(code)} larger than {MIN_PX} pixels "
-                "are there in the image?"
-            )
+            # The visibility threshold (MIN_PX) is kept in meta, not in the question: a number
+            # in the question could equal, and so give away, the count.
+            q = f"How many separate, clearly visible areas of {self.name(code)} are there?"
             out.append(self._item("counting", "open", q, str(n), code=code, min_px=MIN_PX))
         return out
 
