@@ -199,3 +199,23 @@ def test_cli_turns_errors_into_one_line(tmp_path: Path) -> None:
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("eotext: error:") and "broken.tif" in lines[0]
     assert issubclass(SourceError, EotextError)
+
+
+def test_bigearthnet_unknown_label_drops_only_that_patch(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import BEN_S2
+
+    src = sorted(p for p in need(BEN_S2).iterdir() if p.is_dir())[:3]
+    root = tmp_path / "S2"
+    for folder in src:
+        shutil.copytree(folder, root / folder.name)
+    meta = next((root / src[0].name).glob("*_labels_metadata.json"))
+    doc = json.loads(meta.read_text())
+    doc["labels"] = ["Broad-leaved forrest"]  # misspelt
+    meta.write_text(json.dumps(doc))
+    recipe = Recipe(sources=(SourceSpec(image=str(root), image_format="bigearthnet"),))
+    result = build_dataset(recipe, tmp_path / "out")
+    assert result.patches == 2 and result.dropped == {"unknown_label_name": 1}
+    rows = pq.read_table(tmp_path / "out" / "patches.parquet").to_pylist()
+    assert all(r["multilabels_19"] for r in rows)

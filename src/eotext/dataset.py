@@ -47,6 +47,7 @@ PATCH_SCHEMA = pa.schema(
         ("class_pixels", pa.map_(pa.int32(), pa.int64())),
         ("dominant_class", pa.string()),
         ("multilabels", pa.list_(pa.string())),
+        ("multilabels_19", pa.list_(pa.string())),  # the BigEarthNet 19-class nomenclature
         ("valid_fraction", pa.float64()),
         ("cloud_fraction", pa.float64()),
         ("unknown_px", pa.int64()),

@@ -28,6 +28,8 @@ from eotext.io.writers import (
 )
 from eotext.model import LandCoverStats, PatchSpec
 from eotext.recipe import Recipe
+from eotext.schemes import BIGEARTHNET_19, ben43_to_ben19
+from eotext.schemes.corine import bigearthnet_label_codes
 from eotext.semantics.context import patch_context
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
@@ -190,6 +192,7 @@ def _process_patch(
         "class_pixels": pixels,
         "dominant_class": dominant,
         "multilabels": list(scene.multilabels),
+        "multilabels_19": _to_19_classes(scene.multilabels),
         "valid_fraction": valid_fraction,
         "cloud_fraction": cloud_fraction,
         "unknown_px": stats.unknown_px if stats else 0,
@@ -206,6 +209,13 @@ def _process_patch(
         **paths,
     }
     return row, texts
+
+
+def _to_19_classes(labels: tuple[str, ...]) -> list[str]:
+    if not labels:
+        return []
+    codes = ben43_to_ben19(bigearthnet_label_codes(labels))
+    return [BIGEARTHNET_19.by_code(c).name for c in codes]
 
 
 def _layer_means(scene: Scene, patch: WindowData, usable: np.ndarray[Any, Any]) -> dict[str, float]:

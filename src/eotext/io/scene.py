@@ -27,6 +27,7 @@ from eotext.io.sentinel2 import is_safe, read_band_folder, read_multiband, read_
 from eotext.model import PixelWindow
 from eotext.recipe import GridSpec, SourceSpec
 from eotext.schemes import Scheme, get_scheme
+from eotext.schemes.corine import bigearthnet_label_codes
 from eotext.schemes.scl import SCL_CLOUD, SCL_CLOUD_SHADOW, SCL_DEFECTIVE, SCL_NODATA
 
 log = logging.getLogger(__name__)
@@ -302,6 +303,13 @@ def _bigearthnet_scene(path: Path, spec: SourceSpec, gspec: GridSpec) -> Scene:
     with open_raster(finest.path) as src:
         grid = grid_of(src, finest.path)
     scheme = get_scheme(spec.scheme or "bigearthnet-43")
+    skip = None
+    try:
+        bigearthnet_label_codes(patch.labels)
+    except UnknownClassCodeError as exc:
+        # One patch with a misspelt label must not stop the build: drop it, say why.
+        log.warning("%s: dropped: %s", path, exc)
+        skip = "unknown_label_name"
     return Scene(
         scene_id=patch.patch_name,
         grid=grid,
@@ -310,6 +318,7 @@ def _bigearthnet_scene(path: Path, spec: SourceSpec, gspec: GridSpec) -> Scene:
         multilabels=patch.labels,
         whole_scene=True,
         grid_spec=gspec,
+        skip_reason=skip,
     )
 
 
