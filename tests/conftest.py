@@ -22,6 +22,8 @@ SAFE = DATA / "s2_l2a_safe_T29UNU_20221005" / "original"
 COG_FOLDER = DATA / "s2_l2a_cog_T29RKH_20200219"
 SLOVENIA = DATA / "eolearn_slovenia" / "derived"
 BEN_S2 = DATA / "bigearthnet_v1" / "S2"
+HELSINKI_PBF = DATA / "osm_finland" / "Helsinki.osm.pbf"
+KYMENLAAKSO_PBF = DATA / "osm_finland" / "test.osm.pbf"
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 
 

@@ -41,3 +41,7 @@ class TilingError(EotextError, ValueError):
 
 class OutputError(EotextError, OSError):
     """The output folder cannot be used (for example it holds a different recipe's dataset)."""
+
+
+class MissingDependencyError(EotextError, ImportError):
+    """An optional dependency is not installed (for example pyosmium for OpenStreetMap data)."""

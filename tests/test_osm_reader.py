@@ -1,0 +1,148 @@
+"""Reading OSM files: the real extracts against pyosmium, and bad input made by code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import osmium
+import pytest
+
+from eotext.errors import MissingDependencyError, SourceError
+from eotext.osm.reader import extract_bounds, iter_osm, read_osm
+from tests.conftest import HELSINKI_PBF, KYMENLAAKSO_PBF, need
+
+KEYS = ("building", "highway", "landuse", "natural", "leisure", "amenity")
+
+_XML = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="eotext-tests">
+  <node id="1" lat="60.1700" lon="24.9400"><tag k="natural" v="tree"/></node>
+  <node id="2" lat="60.1700" lon="24.9410"/>
+  <node id="3" lat="60.1710" lon="24.9410"/>
+  <node id="4" lat="60.1710" lon="24.9400"/>
+  <node id="5" lat="60.1720" lon="24.9420"/>
+  <node id="6" lat="60.1730" lon="24.9430"/>
+  <node id="7" lat="60.1740" lon="24.9440"/>
+  <node id="8" lat="60.1750" lon="24.9450"/>
+  <node id="9" lat="60.1760" lon="24.9440"/>
+  <way id="10">
+    <nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="2"/>
+    <tag k="building" v="yes"/><tag k="name" v="Talo"/>
+  </way>
+  <way id="11"><nd ref="5"/><nd ref="6"/><nd ref="7"/><tag k="highway" v="footway"/></way>
+  <way id="12"><nd ref="7"/><nd ref="999"/><tag k="highway" v="service"/></way>
+  <way id="13"><nd ref="5"/><nd ref="6"/><nd ref="998"/><nd ref="8"/><nd ref="9"/>
+    <tag k="highway" v="residential"/></way>
+  <way id="14"><nd ref="5"/><nd ref="8"/><nd ref="9"/><nd ref="5"/></way>
+  <way id="15"><nd ref="6"/><nd ref="7"/><nd ref="8"/></way>
+  <way id="16"><nd ref="2"/><nd ref="3"/><tag k="landuse" v="{long}"/>
+    <tag k="note" v="x"/></way>
+  <relation id="20">
+    <member type="way" ref="14" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="leisure" v="park"/>
+  </relation>
+  <relation id="21">
+    <member type="way" ref="15" role="outer"/>
+    <tag k="type" v="multipolygon"/><tag k="landuse" v="grass"/>
+  </relation>
+  <relation id="22">
+    <member type="way" ref="14" role="outer"/>
+    <tag k="type" v="route"/><tag k="highway" v="bus"/>
+  </relation>
+</osm>
+""".replace("{long}", "x" * 300)
+
+
+@pytest.fixture
+def small_osm(tmp_path: Path) -> Path:
+    path = tmp_path / "small.osm"
+    path.write_text(_XML)
+    return path
+
+
+def test_xml_objects_and_counted_skips(small_osm: Path) -> None:
+    data = read_osm(small_osm, KEYS)
+    by_ref = {o.ref: o for o in data.objects}
+    assert set(by_ref) == {"n1", "w10", "w11", "w13", "w16", "a20"}
+    assert by_ref["n1"].geometry.geom_type == "Point"
+    assert by_ref["w10"].closed and by_ref["w10"].tags == {"building": "yes", "name": "Talo"}
+    assert by_ref["a20"].geometry.geom_type == "MultiPolygon" and by_ref["a20"].osm_id == 20
+    # Way 13 lost node 998: both parts inside the extract are kept, and it is no longer closed.
+    assert by_ref["w13"].geometry.geom_type == "MultiLineString" and not by_ref["w13"].closed
+    # Way 16's 300-character value is dropped; the rest of the object stays.
+    assert by_ref["w16"].tags == {"note": "x"}
+    counts = data.counts
+    assert counts["objects"] == {"a": 1, "n": 1, "w": 4}
+    assert counts["skipped"] == {"multipolygon_not_assembled": 1, "way_outside_extract": 1}
+    assert counts["tags_dropped"] == {"too_long": 1} and counts["cut_ways"] == 1
+
+
+def test_keep_and_area_of_interest(small_osm: Path) -> None:
+    data = read_osm(small_osm, KEYS, keep={"building"}, aoi=(24.9395, 60.1695, 24.9415, 60.1712))
+    assert {o.ref for o in data.objects} == {"n1", "w10", "w16"}
+    assert data.objects[1].tags == {"building": "yes"}
+    assert data.counts["outside_aoi"] == 3
+
+
+def test_extract_bounds_without_header_box(small_osm: Path) -> None:
+    assert extract_bounds(small_osm) == pytest.approx((24.94, 60.17, 24.945, 60.176))
+
+
+def test_helsinki_matches_pyosmium() -> None:
+    """Every node and way with a wanted key is read, or counted as skipped."""
+    pbf = need(HELSINKI_PBF)
+    expected = {"n": 0, "w": 0, "a": 0}
+    for o in osmium.FileProcessor(str(pbf)).with_filter(osmium.filter.KeyFilter(*KEYS)):
+        if o.is_relation():
+            expected["a"] += o.tags.get("type") in ("multipolygon", "boundary")
+        else:
+            expected[o.type_str()] += 1
+    data = read_osm(pbf, KEYS)
+    objects, skipped = data.counts["objects"], data.counts["skipped"]
+    assert objects["n"] == expected["n"]
+    assert objects["w"] + skipped["way_outside_extract"] == expected["w"]
+    assert objects["a"] + skipped["multipolygon_not_assembled"] == expected["a"]
+    assert all(any(k in o.tags for k in KEYS) for o in data.objects)
+    west, south, east, north = extract_bounds(pbf)  # PROVENANCE.txt: lon 24.935-24.953
+    assert (round(west, 3), round(east, 3), round(south, 3), round(north, 3)) == (
+        24.935, 24.953, 60.164, 60.179
+    )  # fmt: skip
+
+
+def test_location_index_on_disk_reads_the_same() -> None:
+    pbf = need(KYMENLAAKSO_PBF)
+    memory = read_osm(pbf, KEYS, location_index="memory")
+    disk = read_osm(pbf, KEYS, location_index="disk")
+    assert [(o.ref, o.tags, o.geometry.wkb) for o in memory.objects] == [
+        (o.ref, o.tags, o.geometry.wkb) for o in disk.objects
+    ]
+    assert memory.counts == disk.counts
+
+
+def test_streaming_yields_objects_one_by_one() -> None:
+    pbf = need(KYMENLAAKSO_PBF)
+    stream = iter_osm(pbf, ["building"])
+    first = next(stream)
+    assert "building" in first.tags
+    stream.close()
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="no such OpenStreetMap file"):
+        read_osm(tmp_path / "missing.osm.pbf", KEYS)
+    junk = tmp_path / "junk.osm.pbf"
+    junk.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 50)
+    with pytest.raises(SourceError, match=r"junk\.osm\.pbf.*truncated or corrupt") as info:
+        read_osm(junk, KEYS)
+    assert isinstance(info.value, OSError)
+    broken_xml = tmp_path / "broken.osm"
+    broken_xml.write_text(_XML[: len(_XML) // 2])
+    with pytest.raises(SourceError, match="truncated or corrupt"):
+        read_osm(broken_xml, KEYS)
+
+
+def test_without_pyosmium_the_error_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "osmium", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'eotext\[osm\]'") as info:
+        read_osm("any.osm.pbf", KEYS)
+    assert isinstance(info.value, ImportError)
