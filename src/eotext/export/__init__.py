@@ -8,11 +8,13 @@ from typing import Any
 
 from eotext.export.bigearthnet_txt import export_bigearthnet_txt
 from eotext.export.llava import export_llava
+from eotext.export.openclip import export_openclip
 
 #: Built-in exporters by name: (dataset folder, output path, options) → rows written.
 EXPORTERS: dict[str, Callable[..., int]] = {
     "bigearthnet-txt": export_bigearthnet_txt,
     "llava": export_llava,
+    "openclip": export_openclip,
 }
 
 
@@ -25,4 +27,4 @@ def export(name: str, dataset: Path, out: Path, **options: Any) -> int:
     return EXPORTERS[name](dataset, out, **options)
 
 
-__all__ = ["EXPORTERS", "export", "export_bigearthnet_txt", "export_llava"]
+__all__ = ["EXPORTERS", "export", "export_bigearthnet_txt", "export_llava", "export_openclip"]

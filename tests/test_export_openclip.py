@@ -1,0 +1,72 @@
+"""The open_clip CSV exporter: rows, paths, quoting, styles and errors."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from eotext.dataset import PATCH_SCHEMA, TEXT_SCHEMA
+from eotext.errors import OutputError, RecipeError
+from eotext.export import EXPORTERS, export, export_openclip
+
+
+def _dataset(root: Path) -> Path:
+    (root / "previews").mkdir(parents=True)
+    patches, texts = [], []
+    for i, preview in enumerate([True, True, False]):
+        pid = f"s_r{i:06d}_c000000"
+        if preview:
+            (root / "previews" / f"{pid}.png").write_bytes(b"png")
+        patches.append(
+            {"patch_id": pid, "preview_path": f"previews/{pid}.png" if preview else None}
+        )
+        texts.append({"text_id": f"{pid}:t", "patch_id": pid, "style": "title",
+                      "text": f'a satellite image of a "park", number {i}'})  # fmt: skip
+        texts.append({"text_id": f"{pid}:m", "patch_id": pid, "style": "title_multi_objects",
+                      "text": f"a satellite image of a park next to a road {i}"})  # fmt: skip
+    pq.write_table(pa.Table.from_pylist(patches, schema=PATCH_SCHEMA), root / "patches.parquet")
+    pq.write_table(pa.Table.from_pylist(texts, schema=TEXT_SCHEMA), root / "texts.parquet")
+    return root
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_rows_pair_previews_with_titles(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "ds")
+    n = export("openclip", root, root / "clip.csv")
+    rows = _rows(root / "clip.csv")
+    assert n == 2 == len(rows)  # the patch without a preview is left out
+    assert rows[0] == {
+        "filepath": "previews/s_r000000_c000000.png",
+        "title": 'a satellite image of a "park", number 0',
+    }
+
+
+def test_paths_follow_the_csv_or_are_absolute(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "ds")
+    export_openclip(root, tmp_path / "elsewhere" / "clip.csv", style="title_multi_objects")
+    for row in _rows(tmp_path / "elsewhere" / "clip.csv"):
+        assert (tmp_path / "elsewhere" / row["filepath"]).is_file()
+        assert "next to a road" in row["title"]
+    export_openclip(root, tmp_path / "abs.csv", absolute=True)
+    assert all(Path(r["filepath"]).is_absolute() for r in _rows(tmp_path / "abs.csv"))
+
+
+def test_errors(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "ds")
+    with pytest.raises(OutputError, match=r"no text of style 'short'.*title, title_multi"):
+        export_openclip(root, tmp_path / "x.csv", style="short")
+    with pytest.raises(OutputError, match="is it an eotext dataset"):
+        export_openclip(tmp_path, tmp_path / "x.csv")
+    with pytest.raises(RecipeError, match="image must be one of"):
+        export_openclip(root, tmp_path / "x.csv", image="thumbnail")
+    with pytest.raises(RecipeError, match="unknown export format 'coco'"):
+        export("coco", root, tmp_path / "x.csv")
+    assert EXPORTERS["openclip"] is export_openclip
