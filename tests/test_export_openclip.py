@@ -8,7 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
+from eotext.cli.main import cli
 from eotext.dataset import PATCH_SCHEMA, TEXT_SCHEMA
 from eotext.errors import OutputError, RecipeError
 from eotext.export import EXPORTERS, export, export_openclip
@@ -70,3 +72,14 @@ def test_errors(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match="unknown export format 'coco'"):
         export("coco", root, tmp_path / "x.csv")
     assert EXPORTERS["openclip"] is export_openclip
+
+
+def test_cli_export(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "ds")
+    out = tmp_path / "c.csv"
+    args = ["export", "openclip", str(root), "-o", str(out), "--style", "title_multi_objects"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0 and f"{out}: 2 rows" in result.output
+    assert all("next to a road" in r["title"] for r in _rows(out))
+    bad = CliRunner().invoke(cli, ["export", "openclip", str(root), "-o", str(out), "--style", "x"])
+    assert bad.exit_code == 1 and "no text of style 'x'" in bad.output

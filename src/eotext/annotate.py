@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shapely.geometry.base import BaseGeometry
@@ -131,11 +132,40 @@ class ReferringExpressions:
         return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats)
 
 
+class OsmCaptions:
+    """SkyScript-style captions from the OpenStreetMap objects visible in the patch: ``title``
+    (the focus object) and ``title_multi_objects`` (the focus and its surroundings).
+
+    The OSM file is read once per process and scene grid (:func:`eotext.osm.layer.load_layer`),
+    not per patch.
+    """
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.spec = recipe.annotate.osm
+        self.rules = self.spec.resolved_rules()
+
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        from eotext.osm.join import join_patch, window_box
+        from eotext.osm.layer import load_layer
+        from eotext.text.osm import OsmCaptionWriter
+
+        path = ctx.scene.osm_path or self.spec.file
+        if path is None:
+            return []
+        grid = ctx.scene.grid
+        layer = load_layer(path, grid, self.rules, self.spec.location_index)
+        found = join_patch(layer, window_box(grid, ctx.spec.window))
+        writer = OsmCaptionWriter(self.rules, ctx.seed, self.spec.styles)
+        box = ctx.footprint_wgs84.bounds
+        return writer.texts(ctx.patch_id, found, box, ctx.scene.acquired, Path(path).name)
+
+
 #: Built-in annotators by name. Grep here to see what exists.
 ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
     "caption": TemplateCaptions,
     "vqa": VqaItems,
     "referring": ReferringExpressions,
+    "osm": OsmCaptions,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -83,6 +84,7 @@ def build_dataset(
     folder = DatasetFolder(Path(out_dir))
     scenes = [s for spec in recipe.sources for s in resolve_scenes(spec, recipe.grid)]
     _check_unique_ids(scenes)
+    scenes, osm_counts = _attach_osm(scenes, recipe)
     units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]
     folder.prepare(recipe.fingerprint(), recipe.to_dict())
     todo = [u for u in units if not folder.is_done(u.unit_id)]
@@ -123,8 +125,9 @@ def build_dataset(
         seconds = time.perf_counter() - started
         dropped, unknown_px = _totals(folder.unit_summaries())
         _write_manifest(
-            folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds
-        )
+            folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds,
+            osm_counts,
+        )  # fmt: skip
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,
@@ -137,6 +140,32 @@ def build_dataset(
         seconds=seconds,
         patches_per_s=kept_now / run_seconds,
     )
+
+
+def _attach_osm(
+    scenes: list[Scene], recipe: Recipe
+) -> tuple[list[Scene], dict[str, dict[str, Any]]]:
+    """Give scenes the recipe's OSM file, check each file covers its scene, and read it.
+
+    Reading here (once per process, cached) stops a build on a corrupt file before any unit
+    runs, and yields the counts of objects read and left out for the manifest.
+    """
+    if "osm" not in recipe.annotate.kinds:
+        return scenes, {}
+    from eotext.osm.layer import check_overlap, load_layer
+
+    spec = recipe.annotate.osm
+    rules = spec.resolved_rules()
+    out, counts = [], {}
+    for scene in scenes:
+        if scene.osm_path is None and spec.file is not None:
+            scene = dataclasses.replace(scene, osm_path=spec.file)
+        if scene.osm_path is not None:
+            check_overlap(scene.osm_path, scene.grid, scene.scene_id)
+            layer = load_layer(scene.osm_path, scene.grid, rules, spec.location_index)
+            counts[scene.scene_id] = layer.counts
+        out.append(scene)
+    return out, counts
 
 
 def _check_unique_ids(scenes: list[Scene]) -> None:
@@ -170,15 +199,21 @@ def _write_manifest(
     dropped: dict[str, int],
     unknown_px: int,
     seconds: float,
+    osm_counts: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     done = {s["unit_id"] for s in folder.unit_summaries()}
+    sources = [_describe_scene(s, (osm_counts or {}).get(s.scene_id)) for s in scenes]
+    attribution = sorted(
+        {x["attribution"] for s in sources for x in s["licences"] if x["attribution"]}
+    )
     manifest = {
         "name": recipe.name,
         "eotext_version": __version__,
         "recipe_fingerprint": recipe.fingerprint(),
         "recipe": recipe.to_dict(),
         "complete": all(u.unit_id in done for u in units),
-        "sources": [_describe_scene(s) for s in scenes],
+        "sources": sources,
+        "attribution": attribution,
         "context_sources": context_sources(),
         "counts": {
             "scenes": len(scenes),
@@ -193,9 +228,19 @@ def _write_manifest(
         "timings": {"last_run_seconds": round(seconds, 3)},
     }
     write_json_atomic(folder.manifest, manifest)
+    _write_data_card(folder)
 
 
-def _describe_scene(scene: Scene) -> dict[str, Any]:
+def _write_data_card(folder: DatasetFolder) -> None:
+    from eotext.report import data_card
+
+    target = folder.root / "DATACARD.md"
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(data_card(folder.root))
+    os.replace(tmp, target)
+
+
+def _describe_scene(scene: Scene, osm_counts: dict[str, Any] | None = None) -> dict[str, Any]:
     licences = []
     if scene.imagery is not None:
         licences.append(
@@ -213,6 +258,14 @@ def _describe_scene(scene: Scene) -> dict[str, Any]:
                 "attribution": scene.scheme.attribution,
             }
         )
+    osm: dict[str, Any] | None = None
+    if scene.osm_path is not None:
+        from eotext.osm import OSM_ATTRIBUTION, OSM_LICENCE
+
+        licences.append(
+            {"what": "OpenStreetMap data", "licence": OSM_LICENCE, "attribution": OSM_ATTRIBUTION}
+        )
+        osm = {**(osm_counts or {}), "file": scene.osm_path}
     return {
         "scene_id": scene.scene_id,
         "sensor": scene.sensor,
@@ -230,6 +283,7 @@ def _describe_scene(scene: Scene) -> dict[str, Any]:
         "crs": scene.grid.crs.to_string(),
         "grid": {"width": scene.grid.width, "height": scene.grid.height, "gsd_m": scene.grid.gsd_m},
         "licences": licences,
+        "osm": osm,
     }
 
 

@@ -37,7 +37,13 @@ from eotext.semantics.stats import compute_class_shares
 log = logging.getLogger(__name__)
 
 #: Reasons a patch is dropped, as counted in the manifest.
-DROP_REASONS = ("low_valid_fraction", "cloudy", "no_labelled_pixels", "near_uniform")
+DROP_REASONS = (
+    "low_valid_fraction",
+    "cloudy",
+    "no_labelled_pixels",
+    "near_uniform",
+    "no_visible_osm_objects",  # a patch of an OSM-only scene that no caption describes
+)
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,6 @@ def _process_patch(
     pid = spec.patch_id
     grid = scene.grid
     transform = grid.window_transform(spec.window)
-    paths = _write_patch_files(scene, pid, patch, usable, transform, recipe, folder)
     scheme = scene.scheme
     fractions: dict[str, float] = {}
     pixels: dict[int, int] = {}
@@ -174,6 +179,9 @@ def _process_patch(
     where = patch_context(footprint, scene.acquired, elevation)
     ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed)
     texts = [text_row(t) for annotator in annotators for t in annotator.annotate(ctx)]
+    if scene.osm_only and not texts:
+        return "no_visible_osm_objects"  # a map patch is kept only for what it shows
+    paths = _write_patch_files(scene, spec, patch, usable, transform, recipe, folder)
 
     row = {
         "patch_id": pid,
@@ -234,7 +242,7 @@ def _layer_means(scene: Scene, patch: WindowData, usable: np.ndarray[Any, Any]) 
 
 def _write_patch_files(
     scene: Scene,
-    pid: str,
+    spec: PatchSpec,
     patch: WindowData,
     usable: np.ndarray[Any, Any],
     transform: Any,
@@ -242,6 +250,7 @@ def _write_patch_files(
     folder: DatasetFolder,
 ) -> dict[str, str | None]:
     crs = scene.grid.crs
+    pid = spec.patch_id
     paths: dict[str, str | None] = {"image_path": None, "label_path": None, "preview_path": None}
     preview = None
     if patch.image is not None and recipe.output.write_images:
@@ -289,6 +298,10 @@ def _write_patch_files(
         if preview is None and recipe.output.write_previews:
             write_label_png(folder.previews / f"{pid}.png", labels, usable, scene.scheme.colormap())
             paths["preview_path"] = f"previews/{pid}.png"
+    if preview is None and scene.osm_only and recipe.output.write_previews:
+        from eotext.osm.preview import osm_preview
+
+        preview = osm_preview(scene, spec.window, recipe.annotate.osm)
     if preview is not None and recipe.output.write_previews:
         write_png(folder.previews / f"{pid}.png", preview)
         paths["preview_path"] = f"previews/{pid}.png"

@@ -35,6 +35,7 @@ EDGE_POLICIES = ("shift", "drop")
 UNKNOWN_CODE_POLICIES = ("error", "unlabelled")
 _T = TypeVar("_T")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_RESOLVED_RULES: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,10 @@ class SourceSpec:
         max_s1_s2_days: drop patches whose S1 and S2 acquisitions are further apart.
         require_s1: drop patches without a Sentinel-1 partner (reason ``no_s1_pair``).
         patch_size / stride: per-source overrides of the grid.
+        osm: an OpenStreetMap extract (``.osm.pbf`` / ``.osm``). With ``image`` or ``labels``,
+            its objects caption this source's patches (``[annotate] kinds`` with ``"osm"``);
+            alone, the source is a grid at ``grid.gsd_m`` over the extract's area, without
+            imagery, whose previews are drawn from the map.
     """
 
     id: str | None = None
@@ -116,10 +121,11 @@ class SourceSpec:
     require_s1: bool = False
     patch_size: int | None = None
     stride: int | None = None
+    osm: str | None = None
 
     def __post_init__(self) -> None:
-        if self.image is None and self.labels is None:
-            raise RecipeError("a source needs `image`, `labels` or both")
+        if self.image is None and self.labels is None and self.osm is None:
+            raise RecipeError("a source needs `image`, `labels` or `osm` (or several of them)")
         if self.labels is not None and self.scheme is None and self.labels != "scl":
             raise RecipeError(
                 f"source {self.id or self.labels}: `labels` needs a `scheme` "
@@ -146,11 +152,57 @@ class TemplateSpec:
 
 
 @dataclass(frozen=True)
+class OsmSpec:
+    """OpenStreetMap captions: ``[annotate.osm]``.
+
+    Attributes:
+        file: the OSM extract joined to every source that has no ``osm`` of its own.
+        styles: which SkyScript captions to write: ``title`` (the focus object) and
+            ``title_multi_objects`` (the focus and its surroundings).
+        location_index: where node locations are kept while reading: ``memory``, ``disk`` or
+            ``auto`` (disk for extracts over 512 MB).
+        rules: overrides of the visibility rules (:data:`eotext.osm.rules.DEFAULT_RULES`):
+            tables merge entry by entry, lists and numbers replace.
+    """
+
+    file: str | None = None
+    styles: tuple[str, ...] = ("title", "title_multi_objects")
+    location_index: str = "auto"
+    rules: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        styles = ("title", "title_multi_objects")
+        bad = [s for s in self.styles if s not in styles]
+        if bad or not self.styles:
+            raise RecipeError(
+                f"annotate.osm.styles must be a non-empty list of {styles}, got {list(self.styles)}"
+            )
+        if self.location_index not in ("auto", "memory", "disk"):
+            raise RecipeError(
+                "annotate.osm.location_index must be 'auto', 'memory' or 'disk', "
+                f"got {self.location_index!r}"
+            )
+        self.resolved_rules()  # raises RecipeError on a bad override
+
+    def resolved_rules(self) -> Any:
+        """The default rules with this recipe's overrides (:class:`eotext.osm.rules.OsmRules`)."""
+        from eotext.osm.rules import DEFAULT_RULES
+
+        if not self.rules:
+            return DEFAULT_RULES
+        key = json.dumps(self.rules, sort_keys=True, default=str)
+        if key not in _RESOLVED_RULES:  # merged once per process, not per patch
+            _RESOLVED_RULES[key] = DEFAULT_RULES.with_overrides(self.rules)
+        return _RESOLVED_RULES[key]
+
+
+@dataclass(frozen=True)
 class AnnotateSpec:
     """Which annotators run (``[annotate] kinds``), and their settings."""
 
     kinds: tuple[str, ...] = ("caption",)
     template: TemplateSpec = field(default_factory=TemplateSpec)
+    osm: OsmSpec = field(default_factory=OsmSpec)
 
     def __post_init__(self) -> None:
         from eotext.annotate import ANNOTATORS
@@ -218,6 +270,29 @@ class Recipe:
             raise RecipeError(
                 f"unknown_codes must be one of {UNKNOWN_CODE_POLICIES}, got {self.unknown_codes!r}"
             )
+        self._check_osm()
+
+    def _check_osm(self) -> None:
+        wants_osm = "osm" in self.annotate.kinds
+        if wants_osm and self.annotate.osm.file is None and not any(s.osm for s in self.sources):
+            raise RecipeError(
+                'the "osm" annotator needs OpenStreetMap data: set `file` in [annotate.osm] '
+                "or `osm` in a source (on the command line: --osm FILE)"
+            )
+        for s in self.sources:
+            if s.osm is None or s.image is not None or s.labels is not None:
+                continue
+            name = s.id or Path(s.osm).name
+            if not wants_osm:
+                raise RecipeError(
+                    f'source {name} has only OpenStreetMap data; add "osm" to [annotate] kinds '
+                    "(--annotate osm) so its patches get captions"
+                )
+            if self.grid.gsd_m is None:
+                raise RecipeError(
+                    f"source {name} has no imagery, so the grid needs a ground sampling "
+                    "distance: set gsd_m in [grid] (--gsd), for example gsd_m = 1.0"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -230,10 +305,17 @@ class Recipe:
         d = self.to_dict()
         d.pop("output", None)
         for s in d["sources"]:
-            for key in ("image", "labels", "s1"):
+            for key in ("image", "labels", "s1", "osm"):
                 if s[key] and s[key] != "scl":
                     s[key] = Path(s[key]).name
             s["layers"] = [[n, Path(p).name] for n, p in s["layers"]]
+            if s["osm"] is None:
+                s.pop("osm")  # recipes without OSM keep the fingerprints they had
+        osm = d["annotate"].pop("osm")
+        if "osm" in self.annotate.kinds:
+            osm.pop("location_index")  # where node locations live does not change the data
+            osm["file"] = Path(osm["file"]).name if osm["file"] else None
+            d["annotate"]["osm"] = osm
         blob = json.dumps(d, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -264,6 +346,7 @@ def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recip
         annotate = AnnotateSpec(
             kinds=tuple(annotate_doc.pop("kinds", ("caption",))),
             template=_build(TemplateSpec, "annotate.template", annotate_doc.pop("template", {})),
+            osm=_osm_spec(dict(annotate_doc.pop("osm", {})), base),
         )
         _no_leftovers("annotate", annotate_doc)
         recipe = Recipe(
@@ -294,8 +377,18 @@ def resolve_path(value: str, base: Path) -> str:
     return str(p if p.is_absolute() else (base / p).resolve())
 
 
+def _osm_spec(d: dict[str, Any], base: Path) -> OsmSpec:
+    if d.get("file"):
+        d["file"] = resolve_path(str(d["file"]), base)
+    if "styles" in d:
+        d["styles"] = tuple(str(x) for x in d["styles"])
+    if "rules" in d and not isinstance(d["rules"], dict):
+        raise RecipeError("[annotate.osm.rules] must be a table of rule overrides")
+    return _build(OsmSpec, "annotate.osm", d)
+
+
 def _source(d: dict[str, Any], base: Path) -> SourceSpec:
-    for key in ("image", "labels", "s1"):
+    for key in ("image", "labels", "s1", "osm"):
         if d.get(key) and d[key] != "scl":
             d[key] = resolve_path(str(d[key]), base)
     if "bands" in d:

@@ -43,4 +43,45 @@ def summarise(folder: str | Path) -> str:
     for lic, ids in groups.items():
         who = ids[0] if len(ids) == 1 else f"{len(ids)} scenes ({ids[0]}, ...)"
         lines.append(f"    {who}: {lic}")
+    for note in manifest.get("attribution", []):
+        lines.append(f"  attribution: {note}")
     return "\n".join(lines)
+
+
+def data_card(folder: str | Path) -> str:
+    """The dataset's card (Markdown): what it holds, where it comes from, whom to credit.
+
+    Raises:
+        OutputError: the folder has no manifest.
+    """
+    root = Path(folder)
+    manifest_path = root / "manifest.json"
+    if not manifest_path.exists():
+        raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
+    manifest = json.loads(manifest_path.read_text())
+    counts = manifest["counts"]
+    texts = pq.read_table(root / "texts.parquet", columns=["type", "style"]).to_pylist()
+    kinds = Counter(f"{t['type']} ({t['style']})" if t["style"] else t["type"] for t in texts)
+    lines = [
+        f"# {manifest['name']}",
+        "",
+        f"Built with eotext {manifest['eotext_version']} "
+        f"(recipe fingerprint `{manifest['recipe_fingerprint']}`).",
+        "",
+        "## Contents",
+        "",
+        f"- patches: {counts['patches']} of {counts['patches_planned']} planned",
+        f"- texts: {counts['texts']}",
+        *(f"  - {k}: {n}" for k, n in sorted(kinds.items())),
+        f"- dropped patches: {counts['dropped'] or 'none'}",
+        "",
+        "## Sources and licences",
+        "",
+    ]
+    for s in manifest["sources"]:
+        for lic in s["licences"]:
+            lines.append(f"- {s['scene_id']}: {lic['what']}: {lic['licence']}")
+    lines += ["", "## Attribution", ""]
+    notes = manifest.get("attribution") or []
+    lines += [f"- {n}" for n in notes] or ["- none required by the sources"]
+    return "\n".join(lines) + "\n"

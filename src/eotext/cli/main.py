@@ -61,6 +61,12 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "'scl' for the product's Scene Classification.",
 )
 @click.option("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
+@click.option(
+    "--osm",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An OpenStreetMap extract (.osm.pbf/.osm) for SkyScript-style captions (annotator "
+    "'osm'). Alone: a grid at --gsd over the extract, previews drawn from the map.",
+)
 @click.option("--patch-size", type=int, help="Patch size in pixels (default 256).")
 @click.option("--stride", type=int, help="Stride between patches in pixels (default: patch size).")
 @click.option("--gsd", "gsd_m", type=float, help="Ground sampling distance in metres.")
@@ -92,6 +98,7 @@ def build(ctx: click.Context, /, recipe: Path | None, out_dir: Path, **flags: An
       eotext build recipes/demo.toml -o demo-out
       eotext build --labels WorldCover.tif --scheme worldcover -o out
       eotext build --image S2A_MSIL2A_...SAFE --labels scl -o out
+      eotext build --osm Helsinki.osm.pbf --gsd 0.5 -o out
     """
     from eotext.build import build_dataset
     from eotext.cli.recipe_flags import recipe_from_flags
@@ -128,7 +135,9 @@ def schemes(name: str | None) -> None:
 
 
 @cli.command(name="export")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["bigearthnet-txt", "llava"]))
+@click.argument(
+    "fmt", metavar="FORMAT", type=click.Choice(["bigearthnet-txt", "llava", "openclip"])
+)
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "-o",
@@ -145,7 +154,19 @@ def schemes(name: str | None) -> None:
     help="How boxes are written: Qwen-VL <box> on 0-1000, GeoChat "
     "{<x1><y1><x2><y2>} on 0-100, or pixels.",
 )
-def export_command(fmt: str, dataset: Path, out: Path, box_format: str) -> None:
+@click.option(
+    "--style",
+    default="title",
+    show_default=True,
+    help="openclip: texts of this style fill the title column (title, "
+    "title_multi_objects, short, ...).",
+)
+@click.option(
+    "--absolute", is_flag=True, help="openclip: absolute image paths (default: relative to -o)."
+)
+def export_command(
+    fmt: str, dataset: Path, out: Path, box_format: str, style: str, absolute: bool
+) -> None:
     """Export DATASET's texts as training items in FORMAT.
 
     \b
@@ -153,11 +174,17 @@ def export_command(fmt: str, dataset: Path, out: Path, box_format: str) -> None:
                      captioning, bounding box), category, split, latitude, longitude,
                      country, season, climate_zone
     llava            LLaVA/ShareGPT JSON: one multi-turn conversation per patch
+    openclip         CSV of filepath,title (preview PNG and one caption) for open_clip
+                     and SkyScript-style CLIP training
     """
     from eotext.export import export
 
-    n = export(fmt, dataset, out, box_format=box_format)
-    click.echo(f"{out}: {n} {'rows' if fmt == 'bigearthnet-txt' else 'conversations'}")
+    if fmt == "openclip":
+        n = export(fmt, dataset, out, style=style, absolute=absolute)
+    else:
+        n = export(fmt, dataset, out, box_format=box_format)
+    unit = {"bigearthnet-txt": "rows", "openclip": "rows"}.get(fmt, "conversations")
+    click.echo(f"{out}: {n} {unit}")
 
 
 @cli.command()

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from eotext.errors import RecipeError
-from eotext.recipe import Recipe, SourceSpec, load_recipe, resolve_path
+from eotext.recipe import (
+    AnnotateSpec,
+    GridSpec,
+    OsmSpec,
+    Recipe,
+    SourceSpec,
+    load_recipe,
+    resolve_path,
+)
 
 
 def recipe_from_flags(
@@ -25,16 +33,27 @@ def recipe_from_flags(
     unknown_codes: str | None = None,
     workers: int | None = None,
     annotate: str | None = None,
+    osm: Path | None = None,
 ) -> Recipe:
-    """A recipe from a file and/or flags; flags override the file's settings."""
+    """A recipe from a file and/or flags; flags override the file's settings.
+
+    ``--osm FILE`` alone builds a grid over the extract (captions ``osm``); with ``--image`` or
+    ``--labels`` (or a recipe) it adds OSM captions to their patches.
+    """
     cwd = Path.cwd()
+    kinds = tuple(k.strip() for k in annotate.split(",") if k.strip()) if annotate else None
+    osm_str = resolve_path(str(osm), cwd) if osm is not None else None
+    grid_flags = _given(patch_size=patch_size, stride=stride, gsd_m=gsd_m, crs=crs)
     if recipe_path is not None:
         recipe = load_recipe(recipe_path)
         if images or labels:
             raise RecipeError("give either a RECIPE or --image/--labels, not both")
+        base_kinds = recipe.annotate.kinds
     else:
-        if not images and labels is None:
-            raise RecipeError("nothing to build: give a RECIPE file, or --labels and/or --image")
+        if not images and labels is None and osm is None:
+            raise RecipeError(
+                "nothing to build: give a RECIPE file, or --labels, --image and/or --osm"
+            )
         label_str = (
             None
             if labels is None
@@ -48,18 +67,34 @@ def recipe_from_flags(
                 sources.append(
                     SourceSpec(image=resolve_path(str(img), cwd), labels=label_str, scheme=scheme)
                 )
-        else:
+        elif label_str is not None:
             sources.append(SourceSpec(labels=label_str, scheme=scheme))
-        recipe = Recipe(sources=tuple(sources))
-    grid = dataclasses.replace(
-        recipe.grid,
-        **_given(patch_size=patch_size, stride=stride, gsd_m=gsd_m, crs=crs),
-    )
+        else:
+            sources.append(SourceSpec(osm=osm_str))
+        base_kinds = ("caption",) if images or labels else ()
+        if osm_str is not None:
+            base_kinds = (*base_kinds, "osm")
+        # Built in one go: an OSM-only source is valid only with its grid and annotator.
+        recipe = Recipe(
+            sources=tuple(sources),
+            grid=GridSpec(**grid_flags),
+            annotate=AnnotateSpec(
+                kinds=kinds or base_kinds,
+                osm=OsmSpec(file=osm_str if images or labels else None),
+            ),
+        )
+    if osm_str is not None and recipe_path is not None:
+        osm_spec = dataclasses.replace(recipe.annotate.osm, file=osm_str)
+        osm_kinds = base_kinds if "osm" in base_kinds else (*base_kinds, "osm")
+        recipe = dataclasses.replace(
+            recipe,
+            annotate=dataclasses.replace(recipe.annotate, kinds=kinds or osm_kinds, osm=osm_spec),
+        )
+    grid = dataclasses.replace(recipe.grid, **grid_flags)
     filters = dataclasses.replace(
         recipe.filters, **_given(min_valid_fraction=min_valid, max_cloud_fraction=max_cloud)
     )
     output = dataclasses.replace(recipe.output, **_given(workers=workers))
-    kinds = tuple(k.strip() for k in annotate.split(",") if k.strip()) if annotate else None
     return dataclasses.replace(
         recipe,
         grid=grid,

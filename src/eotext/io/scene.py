@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from affine import Affine
+from rasterio.crs import CRS
 from rasterio.enums import Resampling
 
 from eotext.errors import RecipeError, SourceError, UnknownClassCodeError
@@ -49,6 +51,8 @@ class Scene:
         cloud_path: an SCL raster used to mask clouds and cloud shadows, or None.
         multilabels: scene-level labels (BigEarthNet), names in ``scheme``.
         whole_scene: the scene is one patch (BigEarthNet), whatever the patch size.
+        osm_path: an OpenStreetMap extract whose objects caption the patches, or None. A scene
+            with neither imagery nor labels is a grid over this extract alone.
     """
 
     scene_id: str
@@ -63,6 +67,12 @@ class Scene:
     grid_spec: GridSpec = field(default_factory=GridSpec)
     s1_acquired: str | None = None
     skip_reason: str | None = None  # every patch of the scene is dropped for this reason
+    osm_path: str | None = None
+
+    @property
+    def osm_only(self) -> bool:
+        """A grid over an OSM extract, without imagery or labels."""
+        return self.osm_path is not None and self.imagery is None and self.label_path is None
 
     @property
     def sensor(self) -> str:
@@ -227,6 +237,8 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
         crs=grid_spec.crs,
         edge=grid_spec.edge,
     )
+    if spec.osm is not None and spec.image is None and spec.labels is None:
+        return [_osm_scene(spec, gspec)]
     fmt = _image_format(spec) if spec.image else None
     if fmt == "bigearthnet":
         pairs = bigearthnet_s1_pairs(spec.s1) if spec.s1 else {}
@@ -263,7 +275,17 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
             cloud_path = scl
     layers = tuple(_layer(name, path) for name, path in spec.layers)
     scene_id = spec.id or _default_id(imagery, spec)
-    scene = Scene(scene_id, grid, imagery, layers, label_path, scheme, cloud_path, grid_spec=gspec)
+    scene = Scene(
+        scene_id,
+        grid,
+        imagery,
+        layers,
+        label_path,
+        scheme,
+        cloud_path,
+        grid_spec=gspec,
+        osm_path=spec.osm,
+    )
     if spec.s1 and fmt != "s1":
         return [_with_s1(scene, read_s1(spec.s1), spec)]
     return [scene]
@@ -295,6 +317,34 @@ def _days_between(a: str | None, b: str | None) -> float | None:
     except ValueError:
         return None
     return abs((ta - tb).total_seconds()) / 86400
+
+
+def _osm_scene(spec: SourceSpec, gspec: GridSpec) -> Scene:
+    """A grid at ``gsd_m`` (UTM unless the grid names a CRS) over an OSM extract's area."""
+    from eotext.osm.reader import extract_bounds
+
+    assert spec.osm is not None
+    if gspec.gsd_m is None:
+        raise RecipeError(
+            f"source {spec.id or Path(spec.osm).name} has no imagery, so the grid needs a "
+            "ground sampling distance: set gsd_m in [grid] (--gsd)"
+        )
+    west, south, east, north = extract_bounds(spec.osm)
+    if not (west < east and south < north):
+        raise SourceError(
+            f"{spec.osm}: the extract covers no area ({west}, {south}, {east}, {north})"
+        )
+    # A fine lon/lat grid over the extract, which reprojected_grid covers at the target GSD.
+    cols = rows = 1024
+    base = Grid(
+        CRS.from_epsg(4326),
+        Affine((east - west) / cols, 0, west, 0, -(north - south) / rows, north),
+        cols,
+        rows,
+    )
+    grid = reprojected_grid(base, gspec.crs or "utm", gspec.gsd_m)
+    scene_id = spec.id or _default_id(None, spec)
+    return Scene(scene_id, grid, None, grid_spec=gspec, osm_path=spec.osm)
 
 
 def _bigearthnet_scene(path: Path, spec: SourceSpec, gspec: GridSpec) -> Scene:
@@ -380,6 +430,6 @@ def _default_id(imagery: Imagery | None, spec: SourceSpec) -> str:
     if imagery is not None and imagery.product_id:
         raw = imagery.product_id
     else:
-        raw = Path(spec.labels or spec.image or "scene").name
+        raw = Path(spec.labels or spec.image or spec.osm or "scene").name
         raw = raw.split(".")[0]
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-") or "scene"
