@@ -12,6 +12,7 @@ from eotext.text.osm import (
     MULTI_TEMPLATES,
     TITLE_TEMPLATES,
     OsmCaptionWriter,
+    article,
     phrase_of,
     pluralise,
 )
@@ -51,6 +52,7 @@ def _words(tags: dict[str, str]) -> str:
         ({"landuse": "grass"}, "grass"),
         ({"natural": "tree_row", "leaf_type": "broadleaved"}, "a row of broadleaved trees"),
         ({"highway": "primary", "surface": "asphalt"}, "a primary road with an asphalt surface"),
+        ({"amenity": "university"}, "a university campus"),
         ({"highway": "footway", "bridge": "yes"}, "a footway on a bridge"),
         ({"leisure": "pitch", "sport": "tennis;basketball"}, "a tennis and basketball pitch"),
         ({"amenity": "school", "building": "yes"}, "a school building"),
@@ -64,12 +66,28 @@ def test_phrases(tags: dict[str, str], words: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("words", "with_article"),
+    [
+        ("apartment building", "an apartment building"),
+        ("university campus", "a university campus"),
+        ("utility building", "a utility building"),
+        ("unclassified road", "an unclassified road"),
+        ("one-way street", "a one-way street"),
+        ("hour", "an hour"),
+    ],
+)
+def test_article_follows_the_sound(words: str, with_article: str) -> None:
+    assert article(words) == with_article
+
+
+@pytest.mark.parametrize(
     ("noun", "plural"),
     [
         ("building", "buildings"),
         ("football pitch", "football pitches"),
         ("row of trees", "rows of trees"),
         ("body of water", "bodies of water"),
+        ("road under construction", "roads under construction"),
         ("allotment gardens", "allotment gardens"),
         ("industrial works", "industrial works"),
         ("marsh", "marshes"),

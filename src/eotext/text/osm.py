@@ -21,7 +21,7 @@ from typing import Any
 from eotext.model import Text
 from eotext.osm.join import PatchObjects, Sighting
 from eotext.osm.rules import Feature, OsmRules
-from eotext.text.templates import a_an, text_rng
+from eotext.text.templates import text_rng
 
 TITLE_TEMPLATES: tuple[str, ...] = (
     "a satellite image of {focus}",
@@ -36,7 +36,9 @@ MULTI_TEMPLATES: tuple[str, ...] = (
     "{title} beside {others}",
     "{title} near {others}",
 )
-_A_VOWEL = re.compile(r"(^|\s)a ([aeiou])")
+_A_WORD = re.compile(r"(^|\s)a (\w[\w-]*)")
+_CONSONANT_SOUND = ("uni", "use", "usu", "uti", "eu", "one ", "one-", "once")  # "a university"
+_SILENT_H = ("hour", "honest", "honour")  # "an hour"
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 STYLES = ("title", "title_multi_objects")
 
@@ -63,7 +65,7 @@ class Phrase:
         if self.mass:
             return self.bare
         if count == 1:
-            return ("another " + self.bare) if other else a_an(self.bare)
+            return ("another " + self.bare) if other else article(self.bare)
         plural = _words(self.pre, pluralise(self.noun), self.post)
         if other:
             plural = "other " + plural
@@ -99,16 +101,29 @@ def _words(pre: Sequence[str], noun: str, post: Sequence[str]) -> str:
     return " ".join([*pre, noun, *post])
 
 
+def article(phrase: str) -> str:
+    """``phrase`` with "a" or "an" by its sound: "an apartment", "a university", "an hour"."""
+    return ("an " if _vowel_sound(phrase) else "a ") + phrase
+
+
+def _vowel_sound(phrase: str) -> bool:
+    word = phrase.lower()
+    if word.startswith(_CONSONANT_SOUND):
+        return False
+    return word[:1] in "aeiou" or word.startswith(_SILENT_H)
+
+
 def _articles(text: str) -> str:
-    """ "a" before a vowel becomes "an" ("with a asphalt surface" → "with an asphalt surface")."""
-    return _A_VOWEL.sub(r"\1an \2", text)
+    """Each "a" takes the article its next word needs ("with a asphalt" → "with an asphalt")."""
+    return _A_WORD.sub(lambda m: m.group(1) + article(m.group(2)), text)
 
 
 def pluralise(noun: str) -> str:
     """English plural of a noun phrase's head: "row of trees" → "rows of trees"."""
-    if " of " in noun:
-        head, rest = noun.split(" of ", 1)
-        return f"{pluralise(head)} of {rest}"
+    for link in (" of ", " under "):  # "rows of trees", "roads under construction"
+        if link in noun:
+            head, rest = noun.split(link, 1)
+            return f"{pluralise(head)}{link}{rest}"
     words = noun.split(" ")
     last = words[-1]
     if (last.endswith("s") and not last.endswith("ss")) or last in ("works", "grass"):
