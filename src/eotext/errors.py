@@ -45,3 +45,15 @@ class OutputError(EotextError, OSError):
 
 class MissingDependencyError(EotextError, ImportError):
     """An optional dependency is not installed (for example pyosmium for OpenStreetMap data)."""
+
+
+class BenchInputError(EotextError, ValueError):
+    """Predictions or references to score are malformed, or do not match each other."""
+
+
+class ToolNotFoundError(EotextError, FileNotFoundError):
+    """An external tool a metric runs (Java, a jar) is not installed or not where it should be."""
+
+
+class ToolError(EotextError, RuntimeError):
+    """An external tool (the PTB tokenizer, METEOR, SPICE) failed or answered unexpectedly."""

@@ -1,0 +1,36 @@
+"""METEOR's line protocol is pycocoevalcap's; a dead JVM is reported, not hung on."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from eotext.bench.java import locate_tools
+from eotext.bench.meteor import Meteor, score_line
+from eotext.errors import ToolError
+
+
+def test_score_line_sanitises_only_the_hypothesis() -> None:
+    line = score_line("a ||| b  c", ["ref one", "ref ||| two"])
+    assert line == "SCORE ||| ref one ||| ref ||| two ||| a b c"
+
+
+def test_a_jvm_that_dies_is_a_tool_error_with_its_message(tmp_path: Path) -> None:
+    bogus = tmp_path / "meteor-1.5.jar"
+    bogus.write_bytes(b"not a jar")
+    meteor = Meteor(replace(locate_tools(), meteor_jar=bogus))
+    with meteor, pytest.raises(ToolError, match=r"METEOR stopped unexpectedly: .*jar"):
+        meteor.statistics(["a cat"], [["a cat sat"]])
+
+
+def test_close_is_idempotent_and_stops_the_process(tmp_path: Path) -> None:
+    bogus = tmp_path / "meteor-1.5.jar"
+    bogus.write_bytes(b"")
+    meteor = Meteor(replace(locate_tools(), meteor_jar=bogus))
+    meteor.start()
+    proc = meteor._proc
+    meteor.close()
+    meteor.close()
+    assert proc is not None and proc.returncode is not None
