@@ -19,7 +19,7 @@ from eotext.errors import BenchInputError
         ("<ref>the pond</ref><box>(100,200),(300,400)</box>", "auto", (20, 40, 60, 80)),
         ("<box>(300,400),(100,200)</box>", "qwen", (20, 40, 60, 80)),  # corners in any order
         ("It is at [20, 40, 60, 80] in the image", "auto", (20, 40, 60, 80)),
-        ("[20.5,40,60,80.25]", "pixels", (20.5, 40, 60, 80.25)),
+        ("[20.5,40,60,80.25]", "pixel", (20.5, 40, 60, 80.25)),
     ],
 )
 def test_conventions(text: str, convention: str, expected: tuple[float, ...]) -> None:
@@ -30,7 +30,7 @@ def test_conventions(text: str, convention: str, expected: tuple[float, ...]) ->
 def test_unparseable_and_mismatched_conventions_give_none() -> None:
     assert parse_box("a pond in the north-east", 200, 200) is None
     assert parse_box("[1, 2, 3]", 200, 200) is None
-    assert parse_box("{<10><20><30><40>}", 200, 200, convention="pixels") is None
+    assert parse_box("{<10><20><30><40>}", 200, 200, convention="pixel") is None
 
 
 def test_relative_boxes_need_the_image_size() -> None:

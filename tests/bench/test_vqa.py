@@ -44,8 +44,14 @@ def test_accuracy_per_type_and_category() -> None:
     assert scores.by_category["land cover"].correct == 1
     assert scores.unparsed == (6,)
     record = scores.to_json()["per_question"][2]
-    assert record == {"question_id": 3, "answer_type": "number", "category": "count",
-                      "expected": "4", "read": "4", "correct": True}  # fmt: skip
+    assert record == {
+        "question_id": 3,
+        "answer_type": "number",
+        "category": "count",
+        "expected": "4",
+        "read": "4",
+        "correct": True,
+    }
 
 
 def test_bad_references_are_explained() -> None:
@@ -64,3 +70,14 @@ def test_partial_predictions() -> None:
         score_vqa(_questions(), {1: "yes"})
     scores = score_vqa(_questions(), {1: "yes", 7: "no"}, allow_partial=True)
     assert scores.overall.total == 1 and scores.coverage.left_out == 6
+
+
+def test_eotext_styles_and_open_numbers() -> None:
+    assert VqaQuestion(1, "no", answer_type="binary").answer_type == "yes/no"
+    assert VqaQuestion(2, "A", answer_type="MCQ", choices=("x", "y")).answer_type == (
+        "multiple_choice"
+    )
+    counted = VqaQuestion(3, "12", answer_type="open", category="count")
+    assert counted.answer_type == "number" and counted.read("There are twelve.") == "12"
+    assert counted.read("There are 12 of them.") == "12"
+    assert VqaQuestion(4, "rural", answer_type="open").answer_type == "open"

@@ -7,12 +7,13 @@ geochat     ``{<x1><y1><x2><y2>}`` or with ``|<θ>``   0-100 of the image width 
                                                       the angle θ is ignored (IoU of the
                                                       axis-aligned box)
 qwen        ``<box>(x1,y1),(x2,y2)</box>``            0-1000 of the image width and height
-pixels      ``[x1, y1, x2, y2]``                      pixels
+pixel       ``[x1, y1, x2, y2]``                      pixels
 =========== ========================================= =======================================
 
-``auto`` tries them in that order and takes the first box found. Boxes are continuous pixel
-rectangles ``[x_min, y_min, x_max, y_max]`` (the dataset convention): area is
-``(x_max - x_min) * (y_max - y_min)``, with no +1.
+The names and scales are those of ``eotext export --box-format``, so a model trained on an
+export is scored in its own convention. ``auto`` tries them in that order and takes the first
+box found. Boxes are pixel edges ``[x_min, y_min, x_max, y_max]`` (maxima exclusive, the
+dataset convention): area is ``(x_max - x_min) * (y_max - y_min)``, with no +1.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _NUM = r"\s*(-?\d+(?:\.\d+)?)\s*"
 BOX_CONVENTIONS: dict[str, tuple[re.Pattern[str], float | None]] = {
     "geochat": (re.compile(r"\{" + 4 * rf"<{_NUM}>" + r"\s*(?:\|\s*<[^>]*>\s*)?\}"), 100.0),
     "qwen": (re.compile(rf"<box>\s*\({_NUM},{_NUM}\)\s*,\s*\({_NUM},{_NUM}\)\s*</box>"), 1000.0),
-    "pixels": (re.compile(rf"\[{_NUM},{_NUM},{_NUM},{_NUM}\]"), None),
+    "pixel": (re.compile(rf"\[{_NUM},{_NUM},{_NUM},{_NUM}\]"), None),
 }
 
 

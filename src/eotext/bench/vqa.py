@@ -14,8 +14,10 @@ open           lower case, no punctuation or articles           it equals the re
                                                                 normalised the same way
 ============== ================================================ ===========================
 
-The type is inferred when a question does not give it: questions with choices are
-multiple-choice, a ``yes``/``no`` answer makes yes/no, a numeric answer makes number.
+The type is inferred when a question does not give it, or gives ``open``: questions with
+choices are multiple-choice, a ``yes``/``no`` answer makes yes/no, a numeric answer makes
+number (so "There are three." matches a count of 3). eotext's own styles (``binary``, ``mcq``)
+and BigEarthNet.txt's types are accepted as other names (:data:`TYPE_ALIASES`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,15 @@ from eotext.errors import BenchInputError
 #: The answer types, in report order.
 ANSWER_TYPES = ("yes/no", "number", "multiple_choice", "open")
 
+#: Other names of the answer types (eotext's VQA styles, BigEarthNet.txt's item types).
+TYPE_ALIASES = {
+    "binary": "yes/no",
+    "yesno": "yes/no",
+    "mcq": "multiple_choice",
+    "multiple choice": "multiple_choice",
+    "count": "number",
+}
+
 
 @dataclass(frozen=True)
 class VqaQuestion:
@@ -45,7 +56,7 @@ class VqaQuestion:
     Args:
         question_id: unique id (predictions refer to it).
         answer: the reference answer (for multiple choice: the letter or the option text).
-        answer_type: one of :data:`ANSWER_TYPES`; inferred when None.
+        answer_type: one of :data:`ANSWER_TYPES` (or an alias); inferred when None or open.
         category: what the question is about (e.g. ``presence``, ``count``, a land-cover
             class), for per-category accuracy.
         choices: the options of a multiple-choice question, in letter order (A, B, ...).
@@ -68,12 +79,15 @@ class VqaQuestion:
                 f"question {self.question_id!r} has {len(self.choices)} choices; letters A-Z "
                 "name at most 26"
             )
-        kind = self.answer_type or _infer_type(self.answer, self.choices)
+        given = (self.answer_type or "open").strip().lower()
+        kind = TYPE_ALIASES.get(given, given)
         if kind not in ANSWER_TYPES:
             raise BenchInputError(
-                f"question {self.question_id!r}: unknown answer type {kind!r}; use one of "
-                f"{', '.join(ANSWER_TYPES)} (or leave it out to infer it)"
+                f"question {self.question_id!r}: unknown answer type {self.answer_type!r}; use "
+                f"one of {', '.join(ANSWER_TYPES)} (or leave it out to infer it)"
             )
+        if kind == "open":
+            kind = _infer_type(self.answer, self.choices)
         expected = _reference_answer(kind, self.answer, self.choices)
         if expected is None:
             raise BenchInputError(
