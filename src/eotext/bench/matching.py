@@ -35,7 +35,8 @@ class Coverage:
         text = f"scored {self.scored} {what}"
         parts = []
         if self.references_without_prediction:
-            parts.append(f"{len(self.references_without_prediction)} without a prediction")
+            n = len(self.references_without_prediction)
+            parts.append(f"{n} reference {what} without a prediction")
         if self.predictions_without_reference:
             parts.append(
                 f"{len(self.predictions_without_reference)} predictions without a reference"

@@ -23,17 +23,21 @@ def render() -> str:
         max_content_width=width,
         help_option_names=cli.context_settings["help_option_names"],
     )
-    for name, command in [("eotext", cli), *sorted(cli.commands.items())]:
-        ctx = (
-            root
-            if command is cli
-            else click.Context(
-                command, parent=root, info_name=name, terminal_width=width, max_content_width=width
-            )
-        )
-        title = ctx.command_path
-        parts += [f"## `{title}`", "", "```text", command.get_help(ctx), "```", ""]
+    for ctx in _walk(root, width):
+        parts += [f"## `{ctx.command_path}`", "", "```text", ctx.command.get_help(ctx), "```", ""]
     return "\n".join(parts)
+
+
+def _walk(ctx: click.Context, width: int) -> list[click.Context]:
+    """The context of a command and of every subcommand below it (groups nest, e.g. bench)."""
+    found = [ctx]
+    if isinstance(ctx.command, click.Group):
+        for name, command in sorted(ctx.command.commands.items()):
+            sub = click.Context(
+                command, parent=ctx, info_name=name, terminal_width=width, max_content_width=width
+            )
+            found += _walk(sub, width)
+    return found
 
 
 def main() -> None:

@@ -196,5 +196,9 @@ def info(dataset: Path) -> None:
     click.echo(summarise(dataset))
 
 
+from eotext.cli.bench import bench  # noqa: E402  (registered last: a one-line merge)
+
+cli.add_command(bench)
+
 if __name__ == "__main__":  # pragma: no cover
     cli()
