@@ -149,6 +149,17 @@ def test_spice_without_corenlp_is_explained(monkeypatch: pytest.MonkeyPatch) -> 
     assert scorer.skipped == {} and scorer.metrics == ("BLEU",)
 
 
+def test_a_category_whose_references_are_only_punctuation() -> None:
+    refs = CaptionReferences(
+        (1, 2, 3),
+        {1: ("...",), 2: ("a pond among trees",), 3: ("a beach by the sea",)},
+        {1: "odd", 2: "park", 3: "beach"},
+    )
+    with CaptionScorer(["cider"]) as scorer:
+        scores = scorer.score(refs, {1: "a pond", 2: "trees and a pond", 3: "sea"})
+    assert scores.by_category["odd"]["CIDEr"] == 0.0 and scores.corpus["CIDEr"] > 0
+
+
 def test_references_need_a_caption_per_image() -> None:
     with pytest.raises(BenchInputError, match="1 reference images have no caption"):
         CaptionReferences((1, 2), {1: ("a caption",)})

@@ -402,10 +402,16 @@ def _python_metrics(
             corpus[key] = float(bleu[k])
             per_image[key] = tuple(float(s) for s in bleu_images[k])
     for name, scorer in (("ROUGE_L", Rouge), ("CIDEr", Cider)):
-        if name in metrics:
-            score, scores = scorer().compute_score(gts, res)
-            corpus[name] = float(score)
-            per_image[name] = tuple(float(s) for s in scores)
+        if name not in metrics:
+            continue
+        if name == "CIDEr" and not any(r.strip() for refs in gts.values() for r in refs):
+            # pycocoevalcap fails on a corpus without a reference word (max() of no document
+            # frequencies); with nothing to match, every image scores 0.
+            corpus[name], per_image[name] = 0.0, (0.0,) * len(gts)
+            continue
+        score, scores = scorer().compute_score(gts, res)
+        corpus[name] = float(score)
+        per_image[name] = tuple(float(s) for s in scores)
     return corpus, per_image
 
 
