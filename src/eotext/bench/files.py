@@ -96,11 +96,26 @@ def score_referring_file(
 
 
 def caption_report_of_files(
-    preds: Mapping[str, str | Path], refs: str | Path, **options: object
+    preds: Mapping[str, str | Path],
+    refs: str | Path,
+    *,
+    metrics: Iterable[str] | None = None,
+    corenlp: str | Path | None = None,
+    spice_cache: str | Path | None = None,
+    allow_partial: bool = False,
+    allow_empty: bool = False,
 ) -> Report:
-    """Caption report across models (name → COCO results file); options of
-    :func:`caption_scores_of_files`."""
-    return caption_report(caption_scores_of_files(preds, refs, **options))  # type: ignore[arg-type]
+    """Caption report across models (name → COCO results file), one METEOR JVM for all."""
+    scores = caption_scores_of_files(
+        preds,
+        refs,
+        metrics=metrics,
+        corenlp=corenlp,
+        spice_cache=spice_cache,
+        allow_partial=allow_partial,
+        allow_empty=allow_empty,
+    )
+    return caption_report(scores)
 
 
 def vqa_report_of_files(
