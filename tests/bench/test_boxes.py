@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from eotext.bench.boxes import Box, parse_box
 from eotext.errors import BenchInputError
+from eotext.export.boxes import format_box
 
 
 @pytest.mark.parametrize(
@@ -72,3 +73,27 @@ def test_geochat_round_trip(x1: int, y1: int, x2: int, y2: int) -> None:
     assert box is not None
     expected = Box.from_corners(x1 * 2.56, y1 * 1.28, x2 * 2.56, y2 * 1.28)
     assert box.to_list() == pytest.approx(expected.to_list())
+
+
+@given(
+    st.integers(1, 512),
+    st.integers(1, 512),
+    st.sampled_from(["geochat", "qwen", "pixel"]),
+    st.data(),
+)
+def test_reads_back_what_eotext_export_writes(
+    width: int, height: int, style: str, data: st.DataObject
+) -> None:
+    x0 = data.draw(st.integers(0, width - 1))
+    y0 = data.draw(st.integers(0, height - 1))
+    x1 = data.draw(st.integers(x0 + 1, width))
+    y1 = data.draw(st.integers(y0 + 1, height))
+    text = f"The area is at {format_box([x0, y0, x1, y1], width, height, style)}."
+    box = parse_box(text, width, height, "auto")
+    assert box is not None
+    # Export rounds to the convention's grid: half a step of 0-100 or 0-1000 at most.
+    step = {"geochat": 100, "qwen": 1000, "pixel": None}[style]
+    tol_x = width / step / 2 + 1e-9 if step else 0
+    tol_y = height / step / 2 + 1e-9 if step else 0
+    assert abs(box.x_min - x0) <= tol_x and abs(box.x_max - x1) <= tol_x
+    assert abs(box.y_min - y0) <= tol_y and abs(box.y_max - y1) <= tol_y
