@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -18,10 +19,7 @@ def summarise(folder: str | Path) -> str:
         OutputError: the folder has no manifest.
     """
     root = Path(folder)
-    manifest_path = root / "manifest.json"
-    if not manifest_path.exists():
-        raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = _manifest(root)
     counts = manifest["counts"]
     lines = [
         f"{manifest['name']} (eotext {manifest['eotext_version']}, "
@@ -55,10 +53,7 @@ def data_card(folder: str | Path) -> str:
         OutputError: the folder has no manifest.
     """
     root = Path(folder)
-    manifest_path = root / "manifest.json"
-    if not manifest_path.exists():
-        raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = _manifest(root)
     counts = manifest["counts"]
     texts = pq.read_table(root / "texts.parquet", columns=["type", "style"]).to_pylist()
     kinds = Counter(f"{t['type']} ({t['style']})" if t["style"] else t["type"] for t in texts)
@@ -85,3 +80,11 @@ def data_card(folder: str | Path) -> str:
     notes = manifest.get("attribution") or []
     lines += [f"- {n}" for n in notes] or ["- none required by the sources"]
     return "\n".join(lines) + "\n"
+
+
+def _manifest(root: Path) -> dict[str, Any]:
+    path = root / "manifest.json"
+    if not path.exists():
+        raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
