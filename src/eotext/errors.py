@@ -41,3 +41,11 @@ class TilingError(EotextError, ValueError):
 
 class OutputError(EotextError, OSError):
     """The output folder cannot be used (for example it holds a different recipe's dataset)."""
+
+
+class LlmError(EotextError, ConnectionError):
+    """An LLM endpoint could not answer: down, wrong model or key, or failing past the retries."""
+
+
+class LlmRefusedError(LlmError):
+    """The endpoint refused the request itself (wrong key, unknown model, bad parameters)."""
