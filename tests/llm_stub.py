@@ -55,6 +55,8 @@ class StubLLM:
         self.answer = answer
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -95,7 +97,12 @@ class StubLLM:
                 n = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(n))
                 fault = stub._next_fault(body, dict(self.headers))
+                with stub._lock:
+                    stub.in_flight += 1
+                    stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
                 time.sleep(stub.slow_s if fault == "slow" else stub.latency_s)
+                with stub._lock:
+                    stub.in_flight -= 1
                 status, extra, finish = 200, {}, "stop"
                 content = stub.answer(body)
                 if fault in ("429", "500", "401", "404"):

@@ -25,6 +25,13 @@ def recipe_from_flags(
     unknown_codes: str | None = None,
     workers: int | None = None,
     annotate: str | None = None,
+    llm_base_url: str | None = None,
+    llm_model: str | None = None,
+    llm_mode: str | None = None,
+    llm_concurrency: int | None = None,
+    llm_max_tokens: int | None = None,
+    llm_temperature: float | None = None,
+    llm_api_key_env: str | None = None,
 ) -> Recipe:
     """A recipe from a file and/or flags; flags override the file's settings."""
     cwd = Path.cwd()
@@ -60,12 +67,26 @@ def recipe_from_flags(
     )
     output = dataclasses.replace(recipe.output, **_given(workers=workers))
     kinds = tuple(k.strip() for k in annotate.split(",") if k.strip()) if annotate else None
+    if llm_model and "llm" not in (kinds or recipe.annotate.kinds):
+        kinds = (*(kinds or recipe.annotate.kinds), "llm")
+    llm = dataclasses.replace(
+        recipe.annotate.llm,
+        **_given(
+            base_url=llm_base_url,
+            model=llm_model,
+            mode=llm_mode,
+            concurrency=llm_concurrency,
+            max_tokens=llm_max_tokens,
+            temperature=llm_temperature,
+            api_key_env=llm_api_key_env,
+        ),
+    )
     return dataclasses.replace(
         recipe,
         grid=grid,
         filters=filters,
         output=output,
-        annotate=dataclasses.replace(recipe.annotate, **_given(kinds=kinds)),
+        annotate=dataclasses.replace(recipe.annotate, llm=llm, **_given(kinds=kinds)),
         **_given(seed=seed, unknown_codes=unknown_codes),
     )
 
