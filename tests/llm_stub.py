@@ -47,6 +47,7 @@ class StubLLM:
         slow_s: float = 2.0,
         retry_after: str = "1",
         answer: Callable[[dict[str, Any]], str] = echo_answer,
+        port: int = 0,
     ) -> None:
         self.faults = list(faults or [])
         self.latency_s = latency_s
@@ -58,13 +59,17 @@ class StubLLM:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
     def __enter__(self) -> StubLLM:
         self._thread.start()
