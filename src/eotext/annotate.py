@@ -140,8 +140,13 @@ class LlmCaptions:
     """
 
     def __init__(self, recipe: Recipe) -> None:
+        import importlib.util
+
+        from eotext.errors import RecipeError
         from eotext.llm.usage import Usage
 
+        if importlib.util.find_spec("httpx") is None:
+            raise RecipeError("the llm annotator needs httpx: pip install 'eotext[llm]'")
         self.spec = recipe.annotate.llm
         self._usage = Usage()
 
