@@ -56,6 +56,7 @@ class StubLLM:
         self.answer = answer
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.answered: list[dict[str, Any]] = []  # bodies whose good answer was written out
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -90,6 +91,14 @@ class StubLLM:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
+            disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs
+
+            def handle(self) -> None:
+                # A client killed mid-request (the resume benchmark) resets its connections.
+                with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                    super().handle()
+
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
 
@@ -151,5 +160,8 @@ class StubLLM:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
+                if status == 200:
+                    with stub._lock:
+                        stub.answered.append(body)
 
         return Handler

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,9 +81,11 @@ def caption_patches(
     if spec.dry_run:
         return [_dry_run_text(spec, j) for j in jobs], Usage()
     cache = ResponseCache(cache_path) if cache_path is not None else None
+    started = time.perf_counter()
     try:
         client = ChatClient(client_settings(spec), cache)
-        return asyncio.run(_run(spec, client, jobs))
+        texts, usage = asyncio.run(_run(spec, client, jobs))
+        return texts, replace(usage, seconds=time.perf_counter() - started)
     finally:
         if cache is not None:
             cache.close()

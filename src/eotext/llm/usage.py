@@ -31,6 +31,7 @@ class Usage:
         flagged: texts stored with findings (``status = "flagged"``).
         prompt_tokens / completion_tokens / cost: of every answer the dataset holds, whether
             it came from the endpoint in this run or from the cache.
+        seconds: wall time spent waiting for answers (summed over units, so over workers too).
     """
 
     requests_sent: int = 0
@@ -41,6 +42,7 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
+    seconds: float = 0.0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -50,6 +52,7 @@ class Usage:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["cost"] = round(self.cost, 6)
+        d["seconds"] = round(self.seconds, 3)
         return d
 
     @classmethod
