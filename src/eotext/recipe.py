@@ -146,7 +146,7 @@ class TemplateSpec:
     short_captions: bool = True
 
 
-LLM_MODES = ("text", "paraphrase")
+LLM_MODES = ("text", "paraphrase", "vision")
 LLM_ERROR_POLICIES = ("skip", "stop")
 #: [annotate.llm] settings that decide how requests are sent, not what the dataset holds.
 LLM_RUN_SETTINGS = ("concurrency", "timeout_s", "retries", "backoff_s", "max_backoff_s", "dry_run")
@@ -160,7 +160,8 @@ class LlmSpec:
         base_url: an OpenAI-compatible endpoint (``endpoint`` is accepted as an alias).
         model: the model name, stored as ``generator = "llm:<model>"``.
         mode: ``text`` (ChatEarthNet's prompt from the statistics) or ``paraphrase`` (rewrite
-            the template caption, which stays as the fallback).
+            the template caption, which stays as the fallback) or ``vision`` (ChatEarthNet's
+            GPT-4V path: four label-map images per request; needs a multimodal model).
         concurrency: requests in flight per worker process.
         max_tokens / temperature: generation parameters (ChatEarthNet used 300 tokens).
         retries: further attempts after 429, 5xx, timeouts, connection errors, bad shapes.

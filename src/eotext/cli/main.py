@@ -82,8 +82,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--llm-model", help="Model name for the llm annotator (adds 'llm' to --annotate).")
 @click.option(
     "--llm-mode",
-    type=click.Choice(["text", "paraphrase"]),
-    help="text: ChatEarthNet's prompt from the statistics; paraphrase: rewrite template captions.",
+    type=click.Choice(["text", "paraphrase", "vision"]),
+    help="text: ChatEarthNet's prompt from the statistics; paraphrase: rewrite template "
+    "captions; vision: 4 label-map images per request (multimodal models).",
 )
 @click.option("--llm-concurrency", type=int, help="LLM requests in flight per worker.")
 @click.option("--llm-max-tokens", type=int, help="Maximum tokens per LLM answer.")

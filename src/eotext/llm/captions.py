@@ -23,6 +23,7 @@ from eotext.llm.client import ChatAnswer, ChatClient, ClientSettings
 from eotext.llm.prompts import paraphrase_messages, prompt_text, text_messages
 from eotext.llm.usage import Prices, Usage, estimate_tokens
 from eotext.llm.validate import check_answer
+from eotext.llm.vision import remove_cross_image, split_answer, vision_messages
 from eotext.model import Text
 from eotext.text.templates import text_rng
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class _Job:
     ctx: PatchContext
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     seed: int
     template: str | None  # paraphrase mode: the template caption, also the fallback
 
@@ -75,20 +76,133 @@ def caption_patches(
         LlmRefusedError: wrong key, unknown model or rejected parameters.
         LlmError: a prompt got no answer within the retries and ``on_error = "stop"``.
     """
-    jobs = [j for j in (_job(spec, ctx) for ctx in contexts) if j is not None]
+    if spec.mode == "vision":
+        usable = [c for c in contexts if _vision_ready(c)]
+        jobs = [_Job(c, [], 0, None) for c in usable]
+        groups = [usable[i : i + 4] for i in range(0, len(usable), 4)]
+    else:
+        jobs = [j for j in (_job(spec, ctx) for ctx in contexts) if j is not None]
+        groups = []
     if not jobs:
         return [], Usage()
     if spec.dry_run:
+        if groups:
+            jobs = [_Job(g[0], vision_messages(g), 0, None) for g in groups]
         return [_dry_run_text(spec, j) for j in jobs], Usage()
     cache = ResponseCache(cache_path) if cache_path is not None else None
     started = time.perf_counter()
     try:
         client = ChatClient(client_settings(spec), cache)
-        texts, usage = asyncio.run(_run(spec, client, jobs))
+        if groups:
+            texts, usage = asyncio.run(_run_vision(spec, client, groups))
+        else:
+            texts, usage = asyncio.run(_run(spec, client, jobs))
         return texts, replace(usage, seconds=time.perf_counter() - started)
     finally:
         if cache is not None:
             cache.close()
+
+
+def _vision_ready(ctx: PatchContext) -> bool:
+    return (
+        ctx.scene.scheme is not None
+        and ctx.stats is not None
+        and ctx.layout is not None
+        and ctx.data.labels is not None
+    )
+
+
+async def _run_vision(
+    spec: LlmSpec, client: ChatClient, groups: list[list[PatchContext]]
+) -> tuple[list[Text], Usage]:
+    """ChatEarthNet's vision path: one request per four patches, the answer split in four."""
+    texts: list[Text] = []
+    usage = Usage()
+    failed = 0
+    pending = groups
+    for attempt in range(spec.validation_retries + 1):
+        messages = [vision_messages(g) for g in pending]
+        seeds = [text_rng(g[0].seed, g[0].patch_id, "llm-seed").randrange(2**31) for g in pending]
+        bodies = [
+            client.body(
+                m, max_tokens=spec.max_tokens, temperature=spec.temperature, seed=s + attempt
+            )
+            for m, s in zip(messages, seeds, strict=True)
+        ]
+        answers = await client.complete_many(bodies)
+        again = []
+        for group, msgs, answer in zip(pending, messages, answers, strict=True):
+            if isinstance(answer, LlmError):
+                log.warning("%s: no LLM caption: %s", group[0].patch_id, answer)
+                failed += len(group)
+                continue
+            usage += Usage(
+                prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens
+            )
+            parts = split_answer(answer.content, len(group))
+            bad = parts is None or answer.finish_reason == "length" or not answer.content.strip()
+            if bad and attempt < spec.validation_retries:
+                again.append(group)
+                continue
+            texts.extend(_vision_texts(spec, group, msgs, answer, parts, attempt + 1))
+        pending = again
+        if not pending:
+            break
+    if failed and spec.on_error == "stop":
+        raise LlmError(f"{failed} patches got no answer (on_error = 'stop'); rerun to resume")
+    prices = Prices(spec.price_per_1k_prompt, spec.price_per_1k_completion)
+    stats = client.stats
+    usage = replace(
+        usage,
+        requests_sent=stats.requests_sent,
+        cache_hits=stats.cache_hits,
+        retries=stats.retries,
+        failed=failed,
+        flagged=sum(t.status == "flagged" for t in texts),
+        cost=prices.cost(usage.prompt_tokens, usage.completion_tokens),
+    )
+    return texts, usage
+
+
+def _vision_texts(
+    spec: LlmSpec,
+    group: list[PatchContext],
+    messages: list[dict[str, Any]],
+    answer: ChatAnswer,
+    parts: list[str] | None,
+    attempts: int,
+) -> list[Text]:
+    out = []
+    for i, ctx in enumerate(group):
+        job = _Job(ctx, messages, 0, None)
+        meta = _meta(spec, job, answer, attempts) | {"image_index": i, "images": len(group)}
+        removed: list[str] = []
+        findings: tuple[str, ...]
+        if parts is None:
+            text, findings = answer.content.strip(), ("unsplittable_answer",)
+        else:
+            text, removed = remove_cross_image(parts[i])
+            findings = _findings(job, replace(answer, content=text))
+        if removed:
+            meta["removed_sentences"] = removed
+        status = "flagged" if findings else ("auto_fixed" if removed else "generated")
+        if removed:
+            findings = (*findings, f"cross_image_removed:{len(removed)}")
+        out.append(
+            Text(
+                f"{ctx.patch_id}:caption:llm",
+                ctx.patch_id,
+                "caption",
+                f"llm:{spec.model}",
+                text,
+                prompt=prompt_text(messages),
+                status=status,
+                findings=findings,
+                style="vision",
+                meta=meta,
+            )
+        )
+    return out
 
 
 def _job(spec: LlmSpec, ctx: PatchContext) -> _Job | None:

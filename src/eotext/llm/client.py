@@ -97,7 +97,7 @@ class ChatClient:
         self.stats = ClientStats()
         self._url = settings.base_url.rstrip("/") + "/chat/completions"
 
-    def body(self, messages: list[dict[str, str]], **params: Any) -> dict[str, Any]:
+    def body(self, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
         """The request body: model, messages and the non-None parameters."""
         return {
             "model": self.settings.model,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from eotext.model import LandCoverStats, Layout
 from eotext.schemes import Scheme
@@ -149,6 +150,15 @@ def paraphrase_messages(spec: PromptSpec, caption: str) -> list[dict[str, str]]:
     ]
 
 
-def prompt_text(messages: list[dict[str, str]]) -> str:
-    """The messages as one string, as stored in ``texts.parquet``'s ``prompt`` column."""
-    return "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
+def prompt_text(messages: list[dict[str, Any]]) -> str:
+    """The messages as one string, as stored in ``texts.parquet``'s ``prompt`` column.
+
+    Images (vision path) are stored as ``[image]`` placeholders, not as their data.
+    """
+
+    def content(c: Any) -> str:
+        if isinstance(c, str):
+            return c
+        return "\n".join(p["text"] if p.get("type") == "text" else "[image]" for p in c)
+
+    return "\n\n".join(f"[{m['role']}]\n{content(m['content'])}" for m in messages)
