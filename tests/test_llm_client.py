@@ -129,3 +129,15 @@ def test_requests_run_concurrently_up_to_the_limit() -> None:
         client = ChatClient(ClientSettings(stub.base_url, "m", concurrency=4))
         asyncio.run(client.complete_many([client.body(MESSAGES, seed=i) for i in range(12)]))
     assert stub.max_in_flight == 4
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from eotext.llm.client import _retry_after
+
+    assert _retry_after("7") == 7.0 and _retry_after(None) is None
+    assert _retry_after("soon") is None
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 < (_retry_after(when) or 0) <= 30

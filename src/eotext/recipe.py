@@ -149,7 +149,16 @@ class TemplateSpec:
 LLM_MODES = ("text", "paraphrase", "vision")
 LLM_ERROR_POLICIES = ("skip", "stop")
 #: [annotate.llm] settings that decide how requests are sent, not what the dataset holds.
-LLM_RUN_SETTINGS = ("concurrency", "timeout_s", "retries", "backoff_s", "max_backoff_s", "dry_run")
+LLM_RUN_SETTINGS = (
+    "concurrency",
+    "timeout_s",
+    "retries",
+    "backoff_s",
+    "max_backoff_s",
+    "api_key_env",
+    "on_error",
+    "dry_run",
+)
 
 
 @dataclass(frozen=True)

@@ -121,26 +121,34 @@ class ChatClient:
         async with httpx.AsyncClient(
             limits=limits, headers=headers, timeout=httpx.Timeout(s.timeout_s)
         ) as http:
+            # After a refusal no new request starts, but those in flight finish and are
+            # cached: every answered request is kept.
+            refused = asyncio.Event()
 
             async def one(body: dict[str, Any]) -> ChatAnswer | LlmError:
                 try:
-                    return await self._complete(http, semaphore, body)
+                    return await self._complete(http, semaphore, body, refused)
                 except LlmRefusedError:
+                    refused.set()
                     raise
                 except LlmError as exc:
                     return exc
 
-            tasks = [asyncio.ensure_future(one(b)) for b in bodies]
-            try:
-                return list(await asyncio.gather(*tasks))
-            except BaseException:
-                for t in tasks:
-                    t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                raise
+            results = await asyncio.gather(*(one(b) for b in bodies), return_exceptions=True)
+        for r in results:
+            if isinstance(r, LlmRefusedError):
+                raise r
+        for r in results:
+            if isinstance(r, BaseException) and not isinstance(r, LlmError):
+                raise r
+        return [r for r in results if isinstance(r, ChatAnswer | LlmError)]
 
     async def _complete(
-        self, http: httpx.AsyncClient, semaphore: asyncio.Semaphore, body: dict[str, Any]
+        self,
+        http: httpx.AsyncClient,
+        semaphore: asyncio.Semaphore,
+        body: dict[str, Any],
+        refused: asyncio.Event,
     ) -> ChatAnswer:
         s = self.settings
         key = request_key(s.base_url, body)
@@ -155,6 +163,8 @@ class ChatClient:
                 self.stats.retries += 1
             try:
                 async with semaphore:
+                    if refused.is_set():
+                        raise LlmError("not sent: the endpoint refused an earlier request")
                     self.stats.requests_sent += 1
                     answer = await self._post(http, body)
             except _Retryable as exc:
