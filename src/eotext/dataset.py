@@ -113,6 +113,10 @@ class DatasetFolder:
         return self.root / _STATE / "units"
 
     @property
+    def llm_cache(self) -> Path:
+        return self.root / _STATE / "llm-cache.sqlite"
+
+    @property
     def manifest(self) -> Path:
         return self.root / "manifest.json"
 

@@ -57,3 +57,11 @@ class ToolNotFoundError(EotextError, FileNotFoundError):
 
 class ToolError(EotextError, RuntimeError):
     """An external tool (the PTB tokenizer, METEOR, SPICE) failed or answered unexpectedly."""
+
+
+class LlmError(EotextError, ConnectionError):
+    """An LLM endpoint could not answer: down, wrong model or key, or failing past the retries."""
+
+
+class LlmRefusedError(LlmError):
+    """The endpoint refused the request itself (wrong key, unknown model, bad parameters)."""

@@ -75,22 +75,34 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
     with scene.open() as reader:
         data = reader.read(unit.window, recipe.unknown_codes)
     annotators = build_annotators(recipe)
+    # Annotators with `annotate_unit` (LLM captions) get the whole unit at once, to batch.
+    per_patch = [a for a in annotators if not hasattr(a, "annotate_unit")]
+    per_unit = [a for a in annotators if hasattr(a, "annotate_unit")]
+    contexts: list[PatchContext] = []
     for spec in unit.patches:
         rows, cols = spec.window.relative_to(unit.window)
         if not data.data[rows, cols].any():  # most of a coastal tile: skip before copying
             drops["low_valid_fraction"] += 1
             continue
         patch = _crop(data, rows, cols)
-        result = _process_patch(scene, spec, patch, recipe, annotators, folder)
+        result = _process_patch(scene, spec, patch, recipe, per_patch, folder)
         if isinstance(result, str):
             drops[result] += 1
             continue
-        prow, trows = result
+        prow, trows, ctx = result
+        if per_unit:
+            contexts.append(ctx)
         prow["unit_id"] = unit.unit_id
         unknown_px += int(prow["unknown_px"])
         patch_rows.append(prow)
         text_rows.extend(trows)
+    for annotator in per_unit:
+        texts = annotator.annotate_unit(contexts, folder.llm_cache)
+        text_rows.extend(text_row(t) for t in texts)
     summary = _summary(unit, scene, len(patch_rows), text_rows, dict(drops), unknown_px)
+    for annotator in per_unit:
+        if hasattr(annotator, "usage"):
+            summary["llm"] = annotator.usage()
     folder.save_unit(unit.unit_id, patch_rows, text_rows, summary)
     return summary
 
@@ -135,8 +147,8 @@ def _process_patch(
     recipe: Recipe,
     annotators: list[Annotator],
     folder: DatasetFolder,
-) -> str | tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Analyse and write one patch; returns a drop reason or (patch row, text rows)."""
+) -> str | tuple[dict[str, Any], list[dict[str, Any]], PatchContext]:
+    """Analyse and write one patch; returns a drop reason or (patch row, text rows, context)."""
     filters = recipe.filters
     total = patch.data.size
     n_data = int(patch.data.sum())
@@ -216,7 +228,7 @@ def _process_patch(
         "split": None,
         **paths,
     }
-    return row, texts
+    return row, texts, ctx
 
 
 def _to_19_classes(labels: tuple[str, ...]) -> list[str]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from eotext.errors import RecipeError
+from eotext.llm.prompts import PromptSpec
 
 IMAGE_FORMATS = ("auto", "safe", "bands", "geotiff", "bigearthnet", "s1")
 EDGE_POLICIES = ("shift", "drop")
@@ -151,6 +152,84 @@ class TemplateSpec:
     short_captions: bool = True
 
 
+LLM_MODES = ("text", "paraphrase", "vision")
+LLM_ERROR_POLICIES = ("skip", "stop")
+#: [annotate.llm] settings that decide how requests are sent, not what the dataset holds.
+LLM_RUN_SETTINGS = (
+    "concurrency",
+    "timeout_s",
+    "retries",
+    "backoff_s",
+    "max_backoff_s",
+    "api_key_env",
+    "on_error",
+    "dry_run",
+)
+
+
+@dataclass(frozen=True)
+class LlmSpec:
+    """LLM captions: ``[annotate.llm]``.
+
+    Attributes:
+        base_url: an OpenAI-compatible endpoint (``endpoint`` is accepted as an alias).
+        model: the model name, stored as ``generator = "llm:<model>"``.
+        mode: ``text`` (ChatEarthNet's prompt from the statistics) or ``paraphrase`` (rewrite
+            the template caption, which stays as the fallback) or ``vision`` (ChatEarthNet's
+            GPT-4V path: four label-map images per request; needs a multimodal model).
+        concurrency: requests in flight per worker process.
+        max_tokens / temperature: generation parameters (ChatEarthNet used 300 tokens).
+        retries: further attempts after 429, 5xx, timeouts, connection errors, bad shapes.
+        validation_retries: further attempts when an answer fails validation.
+        timeout_s: per-request timeout.
+        backoff_s / max_backoff_s: first retry wait (doubled each time) and its cap.
+        price_per_1k_prompt / price_per_1k_completion: for the cost in the manifest.
+        api_key_env: the environment variable that holds the API key (never stored).
+        on_error: a prompt that gets no answer is ``skip``-ped (counted) or ``stop``-s the build.
+        dry_run: build prompts and estimate tokens and cost without sending anything.
+        prompts: the prompt templates (ChatEarthNet's by default).
+    """
+
+    base_url: str = "http://127.0.0.1:8080/v1"
+    model: str = ""
+    mode: str = "text"
+    concurrency: int = 8
+    max_tokens: int = 300
+    temperature: float = 1.0
+    retries: int = 5
+    validation_retries: int = 1
+    timeout_s: float = 60.0
+    backoff_s: float = 1.0
+    max_backoff_s: float = 60.0
+    price_per_1k_prompt: float = 0.0
+    price_per_1k_completion: float = 0.0
+    api_key_env: str = "OPENAI_API_KEY"
+    on_error: str = "skip"
+    dry_run: bool = False
+    prompts: PromptSpec = field(default_factory=PromptSpec)
+
+    def __post_init__(self) -> None:
+        if self.mode not in LLM_MODES:
+            raise RecipeError(f"annotate.llm.mode must be one of {LLM_MODES}, got {self.mode!r}")
+        if self.on_error not in LLM_ERROR_POLICIES:
+            raise RecipeError(
+                f"annotate.llm.on_error must be one of {LLM_ERROR_POLICIES}, got {self.on_error!r}"
+            )
+        if "://" not in self.base_url:
+            raise RecipeError(
+                f"annotate.llm.base_url must be a URL such as http://127.0.0.1:8080/v1, "
+                f"got {self.base_url!r}"
+            )
+        for name in ("concurrency", "max_tokens"):
+            if getattr(self, name) < 1:
+                raise RecipeError(f"annotate.llm.{name} must be ≥ 1, got {getattr(self, name)}")
+        for name in ("retries", "validation_retries"):
+            if getattr(self, name) < 0:
+                raise RecipeError(f"annotate.llm.{name} must be ≥ 0, got {getattr(self, name)}")
+        if self.timeout_s <= 0:
+            raise RecipeError(f"annotate.llm.timeout_s must be positive, got {self.timeout_s}")
+
+
 @dataclass(frozen=True)
 class OsmSpec:
     """OpenStreetMap captions: ``[annotate.osm]``.
@@ -203,6 +282,7 @@ class AnnotateSpec:
     kinds: tuple[str, ...] = ("caption",)
     template: TemplateSpec = field(default_factory=TemplateSpec)
     osm: OsmSpec = field(default_factory=OsmSpec)
+    llm: LlmSpec = field(default_factory=LlmSpec)
 
     def __post_init__(self) -> None:
         from eotext.annotate import ANNOTATORS
@@ -211,6 +291,10 @@ class AnnotateSpec:
         if unknown:
             raise RecipeError(
                 f"unknown annotator(s) {', '.join(unknown)}; choose from {', '.join(ANNOTATORS)}"
+            )
+        if "llm" in self.kinds and not self.llm.model:
+            raise RecipeError(
+                "the llm annotator needs a model: set `model` in [annotate.llm] or --llm-model"
             )
 
 
@@ -304,6 +388,11 @@ class Recipe:
         """
         d = self.to_dict()
         d.pop("output", None)
+        if "llm" in self.annotate.kinds:
+            for key in LLM_RUN_SETTINGS:
+                d["annotate"]["llm"].pop(key)
+        else:  # recipes without LLM captions keep the fingerprint they had before it existed
+            d["annotate"].pop("llm")
         for s in d["sources"]:
             for key in ("image", "labels", "s1", "osm"):
                 if s[key] and s[key] != "scl":
@@ -347,6 +436,7 @@ def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recip
             kinds=tuple(annotate_doc.pop("kinds", ("caption",))),
             template=_build(TemplateSpec, "annotate.template", annotate_doc.pop("template", {})),
             osm=_osm_spec(dict(annotate_doc.pop("osm", {})), base),
+            llm=_llm(dict(annotate_doc.pop("llm", {}))),
         )
         _no_leftovers("annotate", annotate_doc)
         recipe = Recipe(
@@ -398,6 +488,13 @@ def _source(d: dict[str, Any], base: Path) -> SourceSpec:
         raise RecipeError('sources.layers must be a table of name = "path"')
     d["layers"] = tuple((str(k), resolve_path(str(v), base)) for k, v in layers.items())
     return _build(SourceSpec, "sources", d)
+
+
+def _llm(d: dict[str, Any]) -> LlmSpec:
+    if "endpoint" in d:
+        d["base_url"] = d.pop("endpoint")
+    d["prompts"] = _build(PromptSpec, "annotate.llm.prompts", dict(d.pop("prompts", {})))
+    return _build(LlmSpec, "annotate.llm", d)
 
 
 def _splits(d: dict[str, Any]) -> SplitSpec:

@@ -82,6 +82,28 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU core).")
 @click.option(
+    "--llm-base-url",
+    help="OpenAI-compatible endpoint for the llm annotator, e.g. http://127.0.0.1:8080/v1.",
+)
+@click.option("--llm-model", help="Model name for the llm annotator (adds 'llm' to --annotate).")
+@click.option(
+    "--llm-mode",
+    type=click.Choice(["text", "paraphrase", "vision"]),
+    help="text: ChatEarthNet's prompt from the statistics; paraphrase: rewrite template "
+    "captions; vision: 4 label-map images per request (multimodal models).",
+)
+@click.option("--llm-concurrency", type=int, help="LLM requests in flight per worker.")
+@click.option("--llm-max-tokens", type=int, help="Maximum tokens per LLM answer.")
+@click.option("--llm-temperature", type=float, help="LLM sampling temperature.")
+@click.option(
+    "--llm-api-key-env", help="Environment variable holding the API key (default OPENAI_API_KEY)."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing.",
+)
+@click.option(
     "-o",
     "--out",
     "out_dir",
@@ -90,7 +112,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="Dataset folder to write (rerun the same command to resume).",
 )
 @click.pass_context
-def build(ctx: click.Context, /, recipe: Path | None, out_dir: Path, **flags: Any) -> None:
+def build(
+    ctx: click.Context, /, recipe: Path | None, out_dir: Path, dry_run: bool, **flags: Any
+) -> None:
     """Build a dataset folder from RECIPE (a TOML file) or from flags.
 
     \b
@@ -99,11 +123,15 @@ def build(ctx: click.Context, /, recipe: Path | None, out_dir: Path, **flags: An
       eotext build --labels WorldCover.tif --scheme worldcover -o out
       eotext build --image S2A_MSIL2A_...SAFE --labels scl -o out
       eotext build --osm Helsinki.osm.pbf --gsd 0.5 -o out
+      eotext build recipe.toml --llm-model gpt-4o-mini --llm-base-url URL -o out --dry-run
     """
     from eotext.build import build_dataset
     from eotext.cli.recipe_flags import recipe_from_flags
 
     config = recipe_from_flags(recipe, **flags)
+    if dry_run:
+        _print_dry_run(config)
+        return
     result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
     dropped = ", ".join(f"{k} {v}" for k, v in result.dropped.items()) or "none"
     click.echo(
@@ -117,6 +145,22 @@ def build(ctx: click.Context, /, recipe: Path | None, out_dir: Path, **flags: An
             "lower --min-valid or raise --max-cloud",
             err=True,
         )
+
+
+def _print_dry_run(config: Any) -> None:
+    from eotext.errors import RecipeError
+    from eotext.llm.dry_run import dry_run
+
+    if "llm" not in config.annotate.kinds:
+        raise RecipeError("--dry-run previews LLM prompts: add --llm-model or kinds = ['llm']")
+    plan = dry_run(config)
+    for p in plan.prompts:
+        click.echo(f"=== {p.patch_id} (~{p.est_prompt_tokens} prompt tokens)\n{p.prompt}\n")
+    click.echo(
+        f"dry run: {len(plan.prompts)} requests to {config.annotate.llm.base_url} "
+        f"({config.annotate.llm.model}), ~{plan.est_prompt_tokens} prompt tokens, "
+        f"≤ {plan.est_completion_tokens} completion tokens, estimated cost ≤ {plan.est_cost:.4f}"
+    )
 
 
 @cli.command()

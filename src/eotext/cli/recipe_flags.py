@@ -34,6 +34,13 @@ def recipe_from_flags(
     workers: int | None = None,
     annotate: str | None = None,
     osm: Path | None = None,
+    llm_base_url: str | None = None,
+    llm_model: str | None = None,
+    llm_mode: str | None = None,
+    llm_concurrency: int | None = None,
+    llm_max_tokens: int | None = None,
+    llm_temperature: float | None = None,
+    llm_api_key_env: str | None = None,
 ) -> Recipe:
     """A recipe from a file and/or flags; flags override the file's settings.
 
@@ -95,12 +102,26 @@ def recipe_from_flags(
         recipe.filters, **_given(min_valid_fraction=min_valid, max_cloud_fraction=max_cloud)
     )
     output = dataclasses.replace(recipe.output, **_given(workers=workers))
+    if llm_model and "llm" not in (kinds or recipe.annotate.kinds):
+        kinds = (*(kinds or recipe.annotate.kinds), "llm")
+    llm = dataclasses.replace(
+        recipe.annotate.llm,
+        **_given(
+            base_url=llm_base_url,
+            model=llm_model,
+            mode=llm_mode,
+            concurrency=llm_concurrency,
+            max_tokens=llm_max_tokens,
+            temperature=llm_temperature,
+            api_key_env=llm_api_key_env,
+        ),
+    )
     return dataclasses.replace(
         recipe,
         grid=grid,
         filters=filters,
         output=output,
-        annotate=dataclasses.replace(recipe.annotate, **_given(kinds=kinds)),
+        annotate=dataclasses.replace(recipe.annotate, llm=llm, **_given(kinds=kinds)),
         **_given(seed=seed, unknown_codes=unknown_codes),
     )
 

@@ -1,0 +1,113 @@
+"""Benchmark: LLM captions for ~1,000 real patches against a stub endpoint with 200 ms latency.
+
+The patches are 32-px windows of the real WorldCover map of Sao Tome (1,024 of them). The stub
+(tests/llm_stub.py, on 127.0.0.1) answers every request after a fixed latency, so the ideal time
+of the LLM stage is N × latency / concurrency. Then a second build is killed half-way (SIGKILL)
+and resumed, and the stub counts how many already-answered prompts were sent again.
+
+    python benchmarks/bench_llm.py [--latency 0.2] [--concurrency 16] [--patch-size 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests.llm_stub
+
+from tests.llm_stub import StubLLM  # noqa: E402
+
+MAP = Path(os.environ.get("EOTEXT_DATA", ROOT.parent / "shared" / "data")) / (
+    "worldcover_N00E006_2021/derived/WorldCover_2021_SaoTome_NE_1024.tif"
+)
+
+
+def _recipe(path: Path, base_url: str, args: argparse.Namespace) -> Path:
+    path.write_text(
+        f"""
+[grid]
+patch_size = {args.patch_size}
+[annotate]
+kinds = ["llm"]
+[annotate.llm]
+base_url = "{base_url}"
+model = "stub"
+concurrency = {args.concurrency}
+[output]
+unit_patches = {args.unit_patches}
+workers = 1
+write_previews = false
+[[sources]]
+labels = "{MAP}"
+scheme = "worldcover"
+"""
+    )
+    return path
+
+
+def _build(recipe: Path, out: Path) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "eotext.cli.main", "-q", "build", str(recipe), "-o", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--patch-size", type=int, default=32)
+    parser.add_argument("--unit-patches", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        # 1) Throughput.
+        with StubLLM(latency_s=args.latency) as stub:
+            recipe = _recipe(tmp / "a.toml", stub.base_url, args)
+            started = time.perf_counter()
+            proc = _build(recipe, tmp / "a")
+            _, err = proc.communicate()
+            wall = time.perf_counter() - started
+            if proc.returncode:
+                sys.exit(err.decode())
+        usage = json.loads((tmp / "a" / "manifest.json").read_text())["llm"]
+        n = len(stub.answered)
+        ideal = n * args.latency / args.concurrency
+        print(f"{n} captions, latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}")
+        print(
+            f"LLM stage: {usage['seconds']:.2f} s = {n / usage['seconds']:.1f} captions/s; "
+            f"ideal {ideal:.2f} s; ratio {usage['seconds'] / ideal:.2f}x"
+        )
+        print(f"whole build (incl. start-up, analysis, writing): {wall:.2f} s")
+
+        # 2) Kill half-way, resume, count re-sent prompts.
+        with StubLLM(latency_s=args.latency) as stub:
+            recipe = _recipe(tmp / "b.toml", stub.base_url, args)
+            proc = _build(recipe, tmp / "b")
+            while len(stub.answered) < n // 2 and proc.poll() is None:
+                time.sleep(0.01)
+            proc.kill()
+            proc.wait()
+            first = {json.dumps(b, sort_keys=True) for b in stub.answered}
+            port = stub.port
+        with StubLLM(latency_s=args.latency, port=port) as stub:
+            proc = _build(recipe, tmp / "b")
+            _, err = proc.communicate()
+            if proc.returncode:
+                sys.exit(err.decode())
+            resent = sum(json.dumps(b, sort_keys=True) in first for b in stub.bodies)
+            second = len(stub.bodies)
+        texts = json.loads((tmp / "b" / "manifest.json").read_text())["counts"]["texts"]
+        print(
+            f"killed after {len(first)} answers; the resumed run sent {second} requests, "
+            f"{resent} of them already answered; the dataset holds {texts} texts"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Validation of LLM answers: every problem becomes a finding."""
+
+from __future__ import annotations
+
+from eotext.llm.validate import banned_words_in, check_answer, is_english
+from eotext.schemes import WORLDCOVER
+
+GOOD = "The image is dominated by tree in the top left, with water in the top right."
+
+
+def test_a_good_answer_has_no_findings() -> None:
+    assert check_answer(GOOD, "stop", WORLDCOVER, [10, 80]) == ()
+
+
+def test_each_problem_is_a_finding() -> None:
+    assert check_answer("   ", "stop") == ("empty",)
+    assert "truncated" in check_answer(GOOD, "length")
+    assert "refusal" in check_answer("I'm sorry, but I cannot describe this image.", "stop")
+    assert "not_english" in check_answer("Das Bild zeigt Wald und Wasser im Norden.", "stop")
+    assert "not_english" in check_answer("图像显示了树木和水体。", "stop")
+    found = check_answer(GOOD + " Snow likely covers the rest.", "stop", WORLDCOVER, [10, 80])
+    assert "banned_word:likely" in found and "class_not_in_patch:snow" in found
+
+
+def test_banned_words_catch_inflections() -> None:
+    assert banned_words_in("It appears to be changing; contexts and transitions.") == [
+        "appears", "changing", "contexts", "transitions",
+    ]  # fmt: skip
+    assert banned_words_in(GOOD) == []
+    assert is_english(GOOD)
