@@ -159,6 +159,70 @@ def bench() -> None:
     """
 
 
+@bench.command(name="run")
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--base-url", required=True, help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1."
+)
+@click.option("--model", required=True, help="Model name the endpoint knows.")
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    help="Environment variable holding the API key (never logged or written).",
+)
+@click.option(
+    "--style",
+    default="detailed",
+    show_default=True,
+    help="Which of the dataset's captions are the references.",
+)
+@click.option("--split", help="Only patches of this split (e.g. test or bench).")
+@click.option(
+    "--instruction", default="Describe this satellite image in detail.", show_default=True
+)
+@click.option(
+    "--text-only",
+    is_flag=True,
+    help="Send no image (for text-only endpoints; tests the plumbing, not the model).",
+)
+@click.option("--concurrency", type=int, default=8, show_default=True)
+@click.option("--max-tokens", type=int, default=300, show_default=True)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for references.json, <model>.json and the response cache.",
+)
+def run_command(
+    dataset: Path, base_url: str, model: str, api_key_env: str, style: str, split: str | None,
+    instruction: str, text_only: bool, concurrency: int, max_tokens: int, out_dir: Path,
+) -> None:  # fmt: skip
+    """Caption every patch of DATASET with a model and write COCO files to score.
+
+    Each patch's preview goes to the endpoint with the instruction; the dataset's captions of
+    --style become references.json (COCO captions) and the answers <model>.json (COCO results).
+    Answers are cached as they arrive, so a rerun sends nothing already answered. Then:
+    `eotext bench report caption --refs OUT/references.json --pred NAME=OUT/<model>.json`.
+    """
+    import os
+
+    from eotext.bench.runner import RunSettings, run_captions
+    from eotext.llm.client import ClientSettings
+
+    client = ClientSettings(
+        base_url, model, api_key=os.environ.get(api_key_env), concurrency=concurrency
+    )
+    settings = RunSettings(style, split, instruction, not text_only, max_tokens)
+    r = run_captions(dataset, client, settings, out_dir)
+    click.echo(
+        f"{r.predictions}: {r.answered} of {r.patches} patches answered ({r.failed} failed; "
+        f"{r.sent} requests sent, {r.cached} from cache); references: {r.references}"
+    )
+
+
 @bench.group()
 def score() -> None:
     """Score one model's predictions file and write the scores as JSON."""
