@@ -169,3 +169,16 @@ def test_referring_formats(tmp_path: Path) -> None:
             read_referring_references(_write(tmp_path, data))
     with pytest.raises(BenchInputError, match=r"has no `answer` or `box`"):
         read_referring_predictions(_write(tmp_path, [{"ref_id": 1, "text": "x"}]))
+
+
+def test_predictions_import_from_jsonl_and_csv(tmp_path: Path) -> None:
+    from eotext.bench.formats import read_caption_predictions
+
+    jsonl = tmp_path / "p.jsonl"
+    jsonl.write_text(
+        '{"image_id": 1, "caption": "a farm"}\n\n{"image_id": 2, "caption": "a lake"}\n'
+    )
+    csv_file = tmp_path / "p.csv"
+    csv_file.write_text('image_id,caption\n1,a farm\n2,"a lake, with trees"\n')
+    assert read_caption_predictions(jsonl) == {1: "a farm", 2: "a lake"}
+    assert read_caption_predictions(csv_file) == {1: "a farm", 2: "a lake, with trees"}

@@ -25,6 +25,7 @@ Every problem is reported with the file, the item and the fix; nothing is droppe
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -43,13 +44,20 @@ _COCO_RESULTS = '[{"image_id": ..., "caption": ...}]'
 
 
 def read_json(path: str | Path) -> Any:
-    """A JSON file's content.
+    """A JSON file's content; a ``.jsonl`` file (one object per line) or a ``.csv`` file (a
+    header row) reads as a list of objects, so predictions made elsewhere import as they are.
 
     Raises:
         BenchInputError: the file is missing or is not JSON.
     """
     p = Path(path)
     try:
+        if p.suffix.lower() == ".jsonl":
+            lines = p.read_text(encoding="utf-8").splitlines()
+            return [json.loads(line) for line in lines if line.strip()]
+        if p.suffix.lower() == ".csv":
+            with p.open(newline="", encoding="utf-8") as f:
+                return [_csv_row(row) for row in csv.DictReader(f)]
         return json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BenchInputError(f"{p}: no such file") from None
@@ -59,6 +67,11 @@ def read_json(path: str | Path) -> Any:
         raise BenchInputError(
             f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from None
+
+
+def _csv_row(row: dict[str, str]) -> dict[str, Any]:
+    """CSV cells are text: ids made only of digits become integers, as JSON files have them."""
+    return {k: int(v) if k.endswith("id") and v.isdigit() else v for k, v in row.items() if k}
 
 
 def write_json(data: Any, path: str | Path) -> Path:
