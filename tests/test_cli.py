@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 
@@ -69,7 +68,3 @@ def test_build_flags_and_info(tmp_path: Path) -> None:
 def test_build_needs_input() -> None:
     result = CliRunner().invoke(cli, ["build", "-o", "x"])
     assert result.exit_code == 1 and "nothing to build" in result.output
-
-
-def test_group_is_click() -> None:
-    assert isinstance(cli, click.Group)

@@ -14,6 +14,7 @@ from typing import Any
 from eotext import __version__
 from eotext.dataset import DatasetFolder, write_json_atomic
 from eotext.engine import Runner, make_runner, run_units
+from eotext.errors import RecipeError
 from eotext.io.scene import Scene, resolve_scenes
 from eotext.io.tiling import Unit, plan_units
 from eotext.model import PatchSpec
@@ -172,8 +173,6 @@ def _attach_osm(
 
 
 def _check_unique_ids(scenes: list[Scene]) -> None:
-    from eotext.errors import RecipeError
-
     seen: Counter[str] = Counter(s.scene_id for s in scenes)
     dupes = [sid for sid, n in seen.items() if n > 1]
     if dupes:

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eotext.errors import OutputError
+from eotext.llm.cache import CACHE_NAME
 from eotext.model import Text
 
 PATCH_SCHEMA = pa.schema(
@@ -114,7 +115,7 @@ class DatasetFolder:
 
     @property
     def llm_cache(self) -> Path:
-        return self.root / _STATE / "llm-cache.sqlite"
+        return self.root / _STATE / CACHE_NAME
 
     @property
     def manifest(self) -> Path:

@@ -36,15 +36,6 @@ from eotext.semantics.stats import compute_class_shares
 
 log = logging.getLogger(__name__)
 
-#: Reasons a patch is dropped, as counted in the manifest.
-DROP_REASONS = (
-    "low_valid_fraction",
-    "cloudy",
-    "no_labelled_pixels",
-    "near_uniform",
-    "no_visible_osm_objects",  # a patch of an OSM-only scene that no caption describes
-)
-
 
 @dataclass(frozen=True)
 class UnitTask:

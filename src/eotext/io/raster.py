@@ -13,7 +13,7 @@ from rasterio.enums import Resampling
 from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
 from rasterio.vrt import WarpedVRT
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from eotext.errors import AlignmentError, SourceError
 from eotext.io.grid import Grid
@@ -79,16 +79,6 @@ def _gcp_grid(src: DatasetReader, gcps: list[Any], gcp_crs: Any, path: str | Pat
         gcp_crs, dst, src.width, src.height, gcps=gcps
     )
     return Grid(dst, transform, int(width), int(height))
-
-
-def same_grid(a: Grid, b: Grid, tol: float = 1e-9) -> bool:
-    """Whether two grids have the same CRS, size and (nearly) the same transform."""
-    return (
-        a.width == b.width
-        and a.height == b.height
-        and a.crs == b.crs
-        and a.transform.almost_equals(b.transform, precision=tol * max(1.0, abs(a.transform.c)))
-    )
 
 
 class AlignedReader:
@@ -238,15 +228,3 @@ def overlaps(src: Grid, dst: Grid) -> bool:
         return False
     d = dst.bounds
     return bool(left < d[2] and right > d[0] and bottom < d[3] and top > d[1])
-
-
-def window_of_bounds(grid: Grid, bounds: tuple[float, float, float, float]) -> PixelWindow:
-    """The grid window (clipped to the grid) covering ``bounds`` in the grid's CRS."""
-    win = from_bounds(*bounds, transform=grid.transform).round_offsets().round_lengths()
-    c0 = max(0, int(win.col_off))
-    r0 = max(0, int(win.row_off))
-    c1 = min(grid.width, int(win.col_off + win.width))
-    r1 = min(grid.height, int(win.row_off + win.height))
-    if c1 <= c0 or r1 <= r0:
-        raise AlignmentError(f"bounds {bounds} lie outside the grid {grid.bounds}")
-    return PixelWindow(c0, r0, c1 - c0, r1 - r0)

@@ -150,18 +150,7 @@ async def _run_vision(
             break
     if failed and spec.on_error == "stop":
         raise LlmError(f"{failed} patches got no answer (on_error = 'stop'); rerun to resume")
-    prices = Prices(spec.price_per_1k_prompt, spec.price_per_1k_completion)
-    stats = client.stats
-    usage = replace(
-        usage,
-        requests_sent=stats.requests_sent,
-        cache_hits=stats.cache_hits,
-        retries=stats.retries,
-        failed=failed,
-        flagged=sum(t.status == "flagged" for t in texts),
-        cost=prices.cost(usage.prompt_tokens, usage.completion_tokens),
-    )
-    return texts, usage
+    return texts, _final_usage(spec, client, usage, texts, failed)
 
 
 def _vision_texts(
@@ -264,18 +253,24 @@ async def _run(spec: LlmSpec, client: ChatClient, jobs: list[_Job]) -> tuple[lis
         log.warning("%s: no LLM caption: %s", job.ctx.patch_id, exc)
         if job.template is not None:
             texts.append(_fallback(spec, job, (f"llm_failed:{exc}",), None))
+    return texts, _final_usage(spec, client, usage, texts, len(failures))
+
+
+def _final_usage(
+    spec: LlmSpec, client: ChatClient, usage: Usage, texts: list[Text], failed: int
+) -> Usage:
+    """Token usage plus the client's counters, failures, flags and the cost."""
     prices = Prices(spec.price_per_1k_prompt, spec.price_per_1k_completion)
     stats = client.stats
-    usage = replace(
+    return replace(
         usage,
         requests_sent=stats.requests_sent,
         cache_hits=stats.cache_hits,
         retries=stats.retries,
-        failed=len(failures),
+        failed=failed,
         flagged=sum(t.status == "flagged" for t in texts),
         cost=prices.cost(usage.prompt_tokens, usage.completion_tokens),
     )
-    return texts, usage
 
 
 def _findings(job: _Job, answer: ChatAnswer) -> tuple[str, ...]:

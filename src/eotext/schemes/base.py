@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from eotext.errors import SchemeError
@@ -141,10 +141,6 @@ class Scheme:
         """A rasterio colour map (code → RGBA) for label GeoTIFFs."""
         return {c.code: (*c.color, 255) for c in self.classes}
 
-    def lookup_table(self) -> tuple[int, ...]:
-        """Codes valid for this scheme, for vectorised checks."""
-        return self.codes
-
 
 def make_classes(
     rows: Iterable[tuple[int, str, str, str | tuple[int, int, int], tuple[str, ...]]],
@@ -165,6 +161,3 @@ def _parse_color(hex_color: str) -> tuple[int, int, int]:
     if len(h) != 6:
         raise SchemeError(f"colour '{hex_color}' is not of the form #rrggbb")
     return (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
-
-
-SchemeMapping = Mapping[int, int]

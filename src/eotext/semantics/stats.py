@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from eotext.model import LandCoverStats, RegionStats
+from eotext.model import LandCoverStats
 
 #: ChatEarthNet's share → size-word bins (percent, inclusive lower bound).
 SIZE_WORDS: tuple[tuple[float, str], ...] = (
@@ -80,13 +80,3 @@ def grid3_slices(height: int, width: int) -> list[tuple[slice, slice]]:
         for i in range(3)
         for j in range(3)
     ]
-
-
-def region_stats(
-    name: str,
-    labels: np.ndarray[Any, Any],
-    valid: np.ndarray[Any, Any],
-    where: tuple[slice, slice],
-) -> RegionStats:
-    sub_valid = valid[where]
-    return RegionStats(name, int(sub_valid.sum()), count_classes(labels[where], sub_valid))
