@@ -35,7 +35,7 @@ DEFAULT_TILE = (
 
 
 def _recipe(tile: str, workers: int):  # type: ignore[no-untyped-def]
-    from eotext.recipe import FilterSpec, OutputSpec, Recipe, SourceSpec
+    from eotext.config.recipe import FilterSpec, OutputSpec, Recipe, SourceSpec
 
     return Recipe(
         sources=(SourceSpec(id="N00E006", labels=tile, scheme="worldcover"),),
@@ -46,7 +46,7 @@ def _recipe(tile: str, workers: int):  # type: ignore[no-untyped-def]
 
 
 def run_build(tile: str, out: str, workers: int) -> dict[str, float]:
-    from eotext.build import build_dataset
+    from eotext.run.build import build_dataset
 
     t0 = time.perf_counter()
     result = build_dataset(_recipe(tile, workers), out)
@@ -54,7 +54,7 @@ def run_build(tile: str, out: str, workers: int) -> dict[str, float]:
 
 
 def _baseline_unit(args: tuple[object, object, str]) -> int:
-    from eotext.io.writers import write_geotiff
+    from eotext.store.rasters import write_geotiff
 
     scene, unit, out = args
     written = 0
@@ -76,9 +76,9 @@ def _baseline_unit(args: tuple[object, object, str]) -> int:
 
 
 def run_baseline(tile: str, out: str, workers: int) -> dict[str, float]:
-    from eotext.build import plan_scene
-    from eotext.engine import make_runner
-    from eotext.io.scene import resolve_scenes
+    from eotext.run.build import plan_scene
+    from eotext.run.engine import make_runner
+    from eotext.scene.scene import resolve_scenes
 
     t0 = time.perf_counter()
     recipe = _recipe(tile, workers)

@@ -5,7 +5,7 @@ Phases, each timed as the median over --repeat runs in this one process:
 * pyosmium read      - iterate every object of the file (the least any tool does)
 * pyosmium geometry  - the same with node locations and multipolygon assembly (what building
                        geometries needs)
-* eotext read        - :func:`eotext.osm.reader.read_osm`: filtered objects as shapely geometries
+* eotext read        - :func:`eotext.sources.osm.read_osm`: filtered objects as shapely geometries
 * eotext layer       - read + visibility rules + projection + size test + STRtree
 * caption            - join every patch of a grid to the layer and write its captions
 * build              - a whole OSM-only dataset (captions, previews, parquet), one process
@@ -64,15 +64,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from eotext.build import build_dataset
-    from eotext.engine import LocalRunner
-    from eotext.io.scene import resolve_scenes
-    from eotext.io.tiling import plan_units
-    from eotext.osm.join import join_patch, window_box
-    from eotext.osm.layer import build_layer
-    from eotext.osm.reader import read_osm
-    from eotext.osm.rules import DEFAULT_RULES
-    from eotext.recipe import AnnotateSpec, GridSpec, OutputSpec, Recipe, SourceSpec
+    from eotext.config.recipe import AnnotateSpec, GridSpec, OutputSpec, Recipe, SourceSpec
+    from eotext.run.build import build_dataset
+    from eotext.run.engine import LocalRunner
+    from eotext.scene.scene import resolve_scenes
+    from eotext.scene.tiling import plan_units
+    from eotext.semantics.osm.join import join_patch, window_box
+    from eotext.semantics.osm.layer import build_layer
+    from eotext.semantics.osm.rules import DEFAULT_RULES
+    from eotext.sources.osm import read_osm
     from eotext.text.osm import OsmCaptionWriter
 
     pbf, rules = args.pbf, DEFAULT_RULES
@@ -108,7 +108,7 @@ def main() -> None:
 
     def build() -> Any:
         with tempfile.TemporaryDirectory() as tmp:
-            from eotext.osm.layer import clear_cache
+            from eotext.semantics.osm.layer import clear_cache
 
             clear_cache()  # a build reads the file itself
             return build_dataset(recipe, Path(tmp) / "out", runner=LocalRunner())

@@ -11,9 +11,8 @@ import pytest
 from affine import Affine
 from click.testing import CliRunner
 
-from eotext.build import build_dataset
 from eotext.cli.main import cli
-from eotext.engine import LocalRunner
+from eotext.config.recipe import GridSpec, Recipe, SourceSpec
 from eotext.errors import (
     AlignmentError,
     EotextError,
@@ -23,7 +22,8 @@ from eotext.errors import (
     TilingError,
     UnknownClassCodeError,
 )
-from eotext.recipe import GridSpec, Recipe, SourceSpec
+from eotext.run.build import build_dataset
+from eotext.run.engine import LocalRunner
 from tests.conftest import SAFE, WORLDCOVER_1024, need, write_tif
 
 

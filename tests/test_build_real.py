@@ -12,9 +12,9 @@ import rasterio
 import shapely
 from click.testing import CliRunner
 
-from eotext.build import build_dataset
 from eotext.cli.main import cli
-from eotext.recipe import FilterSpec, GridSpec, Recipe, SourceSpec, load_recipe
+from eotext.config.recipe import FilterSpec, GridSpec, Recipe, SourceSpec, load_recipe
+from eotext.run.build import build_dataset
 from tests.conftest import BEN_S2, RECIPES, SAFE, SLOVENIA, WORLDCOVER_1024, need
 from tests.faithfulness import check_dataset
 

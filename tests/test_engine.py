@@ -7,9 +7,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from eotext.build import build_dataset
-from eotext.engine import LocalRunner, ProcessRunner, make_runner
-from eotext.recipe import GridSpec, OutputSpec, Recipe, SourceSpec
+from eotext.config.recipe import GridSpec, OutputSpec, Recipe, SourceSpec
+from eotext.run.build import build_dataset
+from eotext.run.engine import LocalRunner, ProcessRunner, make_runner
 from tests.conftest import WORLDCOVER_1024, need
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from eotext.build import build_dataset
+from eotext.config.recipe import AnnotateSpec, GridSpec, Recipe, SourceSpec
 from eotext.errors import RecipeError
 from eotext.export import export
 from eotext.export.boxes import format_box, rewrite_boxes
-from eotext.recipe import AnnotateSpec, GridSpec, Recipe, SourceSpec
+from eotext.run.build import build_dataset
 from tests.conftest import BEN_S2, WORLDCOVER_1024, need
 
 ITEM_TYPES = {"captioning", "binary", "mcq", "open", "bounding box"}

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from eotext.cli.main import cli
-from eotext.dataset import PATCH_SCHEMA, TEXT_SCHEMA
 from eotext.errors import OutputError, RecipeError
 from eotext.export import EXPORTERS, export, export_openclip
+from eotext.store.folder import PATCH_SCHEMA, TEXT_SCHEMA
 
 
 def _dataset(root: Path) -> Path:

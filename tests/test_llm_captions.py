@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from eotext.build import build_dataset
 from eotext.cli.main import cli
+from eotext.config.recipe import AnnotateSpec, LlmSpec, OutputSpec, Recipe, SourceSpec, load_recipe
 from eotext.errors import LlmError, LlmRefusedError, RecipeError
-from eotext.recipe import AnnotateSpec, LlmSpec, OutputSpec, Recipe, SourceSpec, load_recipe
+from eotext.run.build import build_dataset
 from tests.conftest import WORLDCOVER_1024, need
 from tests.llm_stub import StubLLM
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from eotext.clients.cache import ResponseCache
+from eotext.clients.chat import ChatAnswer, ChatClient, ClientSettings
 from eotext.errors import LlmError, LlmRefusedError
-from eotext.llm.cache import ResponseCache
-from eotext.llm.client import ChatAnswer, ChatClient, ClientSettings
 from tests.llm_stub import StubLLM
 
 MESSAGES = [
@@ -135,7 +135,7 @@ def test_retry_after_as_seconds_or_http_date() -> None:
     from datetime import UTC, datetime, timedelta
     from email.utils import format_datetime
 
-    from eotext.llm.client import _retry_after
+    from eotext.clients.chat import _retry_after
 
     assert _retry_after("7") == 7.0 and _retry_after(None) is None
     assert _retry_after("soon") is None

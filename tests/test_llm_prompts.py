@@ -6,16 +6,16 @@ import re
 
 import numpy as np
 
-from eotext.llm.prompts import (
+from eotext.schemes import WORLDCOVER
+from eotext.semantics.layout import analyse_layout
+from eotext.semantics.stats import compute_class_shares
+from eotext.text.llm.prompts import (
     CHATEARTHNET_SYSTEM,
     PROMPT_VERSION,
     PromptSpec,
     paraphrase_messages,
     text_messages,
 )
-from eotext.schemes import WORLDCOVER
-from eotext.semantics.layout import analyse_layout
-from eotext.semantics.stats import compute_class_shares
 from eotext.text.templates import BANNED_WORDS, PART_NOUNS
 
 

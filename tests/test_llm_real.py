@@ -20,8 +20,8 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 
-from eotext.build import build_dataset
-from eotext.recipe import AnnotateSpec, LlmSpec, OutputSpec, Recipe, SourceSpec
+from eotext.config.recipe import AnnotateSpec, LlmSpec, OutputSpec, Recipe, SourceSpec
+from eotext.run.build import build_dataset
 from tests.conftest import WORLDCOVER_1024, need
 
 pytestmark = pytest.mark.slow

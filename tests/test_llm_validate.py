@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from eotext.llm.validate import banned_words_in, check_answer, is_english
 from eotext.schemes import WORLDCOVER
+from eotext.verify.answers import banned_words_in, check_answer, is_english
 
 GOOD = "The image is dominated by tree in the top left, with water in the top right."
 

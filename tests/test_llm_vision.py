@@ -12,9 +12,10 @@ from typing import Any
 import pyarrow.parquet as pq
 from PIL import Image
 
-from eotext.build import build_dataset
-from eotext.llm.vision import remove_cross_image, split_answer
-from eotext.recipe import AnnotateSpec, LlmSpec, OutputSpec, Recipe, SourceSpec
+from eotext.config.recipe import AnnotateSpec, LlmSpec, OutputSpec, Recipe, SourceSpec
+from eotext.run.build import build_dataset
+from eotext.text.llm.vision import split_answer
+from eotext.verify.cross_image import remove_cross_image
 from tests.conftest import WORLDCOVER_1024, need
 from tests.llm_stub import StubLLM
 

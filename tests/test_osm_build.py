@@ -24,10 +24,8 @@ from affine import Affine
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from eotext.build import build_dataset
 from eotext.cli.main import cli
-from eotext.errors import AlignmentError, RecipeError, SourceError
-from eotext.recipe import (
+from eotext.config.recipe import (
     AnnotateSpec,
     GridSpec,
     OsmSpec,
@@ -36,6 +34,8 @@ from eotext.recipe import (
     SourceSpec,
     load_recipe,
 )
+from eotext.errors import AlignmentError, RecipeError, SourceError
+from eotext.run.build import build_dataset
 from tests.conftest import HELSINKI_PBF, KYMENLAAKSO_PBF, WORLDCOVER_1024, need, write_tif
 from tests.osm_truth import Truth, read_truth
 
@@ -329,8 +329,9 @@ def test_core_imports_without_pyosmium() -> None:
     """Building, recipes and the CLI import without pyosmium; only the OSM reader needs it."""
     code = (
         "import sys; sys.modules['osmium'] = None\n"
-        "import eotext.build, eotext.cli.main, eotext.annotate, eotext.osm.join, eotext.text.osm\n"
-        "from eotext.recipe import Recipe, SourceSpec\n"
+        "import eotext.run.build, eotext.cli.main, eotext.run.annotators\n"
+        "import eotext.semantics.osm.join, eotext.text.osm\n"
+        "from eotext.config.recipe import Recipe, SourceSpec\n"
         "Recipe(sources=(SourceSpec(labels='x.tif', scheme='worldcover'),))\n"
         "assert sys.modules['osmium'] is None\n"
     )
@@ -345,7 +346,7 @@ def test_example_recipe_loads() -> None:
 
 
 def test_osm_flag_adds_captions_to_a_recipe(tmp_path: Path) -> None:
-    from eotext.cli.recipe_flags import recipe_from_flags
+    from eotext.config.flags import recipe_from_flags
 
     recipe_file = tmp_path / "r.toml"
     recipe_file.write_text('[[sources]]\nlabels = "x.tif"\nscheme = "worldcover"\n')

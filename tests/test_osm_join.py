@@ -13,11 +13,11 @@ from pyproj import Transformer
 from rasterio.crs import CRS
 from shapely.geometry.base import BaseGeometry
 
-from eotext.io.grid import Grid
 from eotext.model import PixelWindow
-from eotext.osm.join import join_patch, see, window_box
-from eotext.osm.layer import OsmLayer, Placed, clear_cache, load_layer
-from eotext.osm.rules import DEFAULT_RULES, OsmRules, classify
+from eotext.semantics.osm.join import join_patch, see, window_box
+from eotext.semantics.osm.layer import OsmLayer, Placed, clear_cache, load_layer
+from eotext.semantics.osm.rules import DEFAULT_RULES, OsmRules, classify
+from eotext.sources.grid import Grid
 
 X0, Y0 = 385_000.0, 6_673_000.0  # UTM 35N, central Helsinki
 GRID = Grid(CRS.from_epsg(32635), Affine(1, 0, X0, 0, -1, Y0), 512, 512)

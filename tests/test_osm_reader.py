@@ -9,7 +9,7 @@ import osmium
 import pytest
 
 from eotext.errors import MissingDependencyError, SourceError
-from eotext.osm.reader import extract_bounds, iter_osm, read_osm
+from eotext.sources.osm import extract_bounds, iter_osm, read_osm
 from tests.conftest import HELSINKI_PBF, KYMENLAAKSO_PBF, need
 
 KEYS = ("building", "highway", "landuse", "natural", "leisure", "amenity")

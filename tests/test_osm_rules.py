@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eotext.errors import RecipeError
-from eotext.osm.rules import DEFAULT_RULES, classify, load_rules, normalise_value, rules_from_dict
+from eotext.semantics.osm.rules import (
+    DEFAULT_RULES,
+    classify,
+    load_rules,
+    normalise_value,
+    rules_from_dict,
+)
 
 
 @pytest.mark.parametrize(
@@ -98,7 +104,7 @@ def test_overrides_merge_tables_and_replace_lists() -> None:
 
 
 def test_default_rules_file_is_complete_and_consistent() -> None:
-    from eotext.osm.rules import DEFAULT_RULES_FILE
+    from eotext.semantics.osm.rules import DEFAULT_RULES_FILE
 
     assert load_rules(DEFAULT_RULES_FILE) == DEFAULT_RULES
     with pytest.raises(RecipeError, match="missing"):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from eotext.osm.join import PatchObjects, Sighting
-from eotext.osm.layer import Placed
-from eotext.osm.rules import DEFAULT_RULES, classify
+from eotext.semantics.osm.join import PatchObjects, Sighting
+from eotext.semantics.osm.layer import Placed
+from eotext.semantics.osm.rules import DEFAULT_RULES, classify
 from eotext.text.osm import (
     MULTI_TEMPLATES,
     TITLE_TEMPLATES,

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import rasterio
 
+from eotext.config.recipe import GridSpec, SourceSpec
 from eotext.errors import SourceError
-from eotext.io.bigearthnet import find_bigearthnet_patches, read_bigearthnet_patch
-from eotext.io.grid import Grid, reprojected_grid
-from eotext.io.raster import AlignedReader
-from eotext.io.scene import resolve_scenes
-from eotext.io.sentinel2 import read_band_folder, read_multiband, read_safe
 from eotext.model import PixelWindow
-from eotext.recipe import GridSpec, SourceSpec
+from eotext.scene.scene import resolve_scenes
+from eotext.sources.bigearthnet import find_bigearthnet_patches, read_bigearthnet_patch
+from eotext.sources.grid import Grid, reprojected_grid
+from eotext.sources.raster import AlignedReader
+from eotext.sources.sentinel2 import read_band_folder, read_multiband, read_safe
 from tests.conftest import BEN_S2, COG_FOLDER, SAFE, WORLDCOVER_1024, need
 
 DERIVED = SAFE.parent / "derived"

@@ -11,9 +11,9 @@ import pytest
 import rasterio
 from rasterio.control import GroundControlPoint
 
-from eotext.build import build_dataset
+from eotext.config.recipe import Recipe, SourceSpec
 from eotext.errors import SourceError
-from eotext.recipe import Recipe, SourceSpec
+from eotext.run.build import build_dataset
 from tests.conftest import BEN_S2, DATA, need, write_tif
 
 BEN_S1 = DATA / "bigearthnet_v1" / "S1"

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from eotext.recipe import SplitSpec
-from eotext.splits import assign_splits
+from eotext.config.recipe import SplitSpec
+from eotext.run.splits import assign_splits
 
 
 def _grid_patches(n: int, size_deg: float, step_deg: float) -> list[dict[str, object]]:

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eotext.errors import TilingError
-from eotext.io.tiling import patch_offsets, plan_units
 from eotext.model import PixelWindow
+from eotext.scene.tiling import patch_offsets, plan_units
 
 
 @st.composite

@@ -14,8 +14,8 @@ import pytest
 import rasterio
 from scipy import ndimage
 
-from eotext.build import build_dataset
-from eotext.recipe import AnnotateSpec, GridSpec, Recipe, SourceSpec
+from eotext.config.recipe import AnnotateSpec, GridSpec, Recipe, SourceSpec
+from eotext.run.build import build_dataset
 from eotext.schemes import get_scheme
 from eotext.text.vqa import format_area
 from tests.conftest import BEN_S2, SLOVENIA, WORLDCOVER_1024, need

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eotext.build import build_dataset
 from eotext.cli.main import cli
+from eotext.config.recipe import GridSpec, Recipe, SourceSpec, load_recipe
 from eotext.errors import OutputError
-from eotext.recipe import GridSpec, Recipe, SourceSpec, load_recipe
+from eotext.run.build import build_dataset
 from tests.conftest import RECIPES, WORLDCOVER_1024, need
 from tests.llm_stub import StubLLM
 from tests.test_llm_real import llama_server  # noqa: F401  (fixture)

@@ -19,9 +19,9 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from eotext.bench.formats import write_json
+from eotext.clients.cache import ResponseCache
+from eotext.clients.chat import ChatAnswer, ChatClient, ClientSettings
 from eotext.errors import LlmError, OutputError
-from eotext.llm.cache import ResponseCache
-from eotext.llm.client import ChatAnswer, ChatClient, ClientSettings
 
 log = logging.getLogger(__name__)
 

@@ -210,7 +210,7 @@ def run_command(
     import os
 
     from eotext.bench.runner import RunSettings, run_captions
-    from eotext.llm.client import ClientSettings
+    from eotext.clients.chat import ClientSettings
 
     client = ClientSettings(
         base_url, model, api_key=os.environ.get(api_key_env), concurrency=concurrency

@@ -125,8 +125,8 @@ def build(
       eotext build --osm Helsinki.osm.pbf --gsd 0.5 -o out
       eotext build recipe.toml --llm-model gpt-4o-mini --llm-base-url URL -o out --dry-run
     """
-    from eotext.build import build_dataset
-    from eotext.cli.recipe_flags import recipe_from_flags
+    from eotext.config.flags import recipe_from_flags
+    from eotext.run.build import build_dataset
 
     config = recipe_from_flags(recipe, **flags)
     if dry_run:
@@ -149,7 +149,7 @@ def build(
 
 def _print_dry_run(config: Any) -> None:
     from eotext.errors import RecipeError
-    from eotext.llm.dry_run import dry_run
+    from eotext.run.dry_run import dry_run
 
     if "llm" not in config.annotate.kinds:
         raise RecipeError("--dry-run previews LLM prompts: add --llm-model or kinds = ['llm']")
@@ -235,7 +235,7 @@ def export_command(
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def info(dataset: Path) -> None:
     """Summarise a dataset folder: counts, drops, sources and licences."""
-    from eotext.report import summarise
+    from eotext.report.summary import summarise
 
     click.echo(summarise(dataset))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ import pyarrow.parquet as pq
 
 from eotext.errors import OutputError
 from eotext.export.boxes import format_box, rewrite_boxes
-from eotext.text.vqa import LeakageError
+from eotext.verify.leakage import guard_context_leakage
 
 #: The instruction that asks for each caption style.
 INSTRUCTIONS: dict[str, str] = {
@@ -55,7 +54,7 @@ def read_items(dataset: Path, box_format: str = "qwen") -> Iterator[Item]:
         w, h = p["width"], p["height"]
         item_type, text_input, output = _convert(t, w, h, box_format)
         item = Item(t["text_id"], t["patch_id"], text_input, output, item_type, t["category"], p)
-        _guard(item)
+        guard_context_leakage(item.id, item.input, item.patch)
         yield item
 
 
@@ -78,16 +77,3 @@ def _convert(t: dict[str, Any], w: int, h: int, box_format: str) -> tuple[str, s
             return "bounding box", question, format_box(t["box"], w, h, box_format)
         return "captioning", rewrite_boxes(t["question"], w, h, box_format), t["answer"]
     raise OutputError(f"text {t['text_id']} has unknown type {kind!r}")
-
-
-def _guard(item: Item) -> None:
-    """The leakage guard: a context field that is an answer never appears in the input."""
-    p = item.patch
-    for field in ("country", "climate_zone", "season"):
-        value = p.get(field)
-        # Climate codes are case-sensitive ("As" is a zone, "as" a word).
-        flags = 0 if field == "climate_zone" else re.IGNORECASE
-        if value and re.search(rf"\b{re.escape(str(value))}\b", item.input, flags):
-            raise LeakageError(
-                f"{item.id}: its input mentions the patch's {field} ({value!r}), an answer field"
-            )

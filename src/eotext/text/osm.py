@@ -3,8 +3,8 @@
 A ``title`` names the patch's focus object with its attributes ("a satellite image of a football
 pitch with artificial turf"); a ``title_multi_objects`` adds the surrounding objects ("... next
 to a parking lot and two apartment buildings"). Every word comes from the objects' tags through
-the rules' vocabulary (:mod:`eotext.osm.rules`); the sentence pattern is chosen by a generator
-seeded from (recipe seed, patch id), so a rebuild writes the same captions.
+the rules' vocabulary (:mod:`eotext.semantics.osm.rules`); the sentence pattern is chosen by a
+generator seeded from (recipe seed, patch id), so a rebuild writes the same captions.
 
 Each text carries SkyScript's metadata in ``Text.meta``: the focus object's element type and id,
 the patch's box (west, south, east, north), the acquisition time, ``center_tags`` and
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eotext.model import Text
-from eotext.osm.join import PatchObjects, Sighting
-from eotext.osm.rules import Feature, OsmRules
+from eotext.semantics.osm.join import PatchObjects, Sighting
+from eotext.semantics.osm.rules import Feature, OsmRules
 from eotext.text.templates import text_rng
 
 TITLE_TEMPLATES: tuple[str, ...] = (

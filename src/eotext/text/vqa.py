@@ -10,7 +10,6 @@ counting, location, adjacency, area).
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 
 from eotext.model import GRID3_NAMES, LandCoverStats, Layout, Text
@@ -92,8 +91,6 @@ class VqaWriter:
             out.append(mcq)
         if where is not None:
             out.extend(self._context(where))
-        for item in out:
-            guard_leakage(item)
         return self._numbered(patch_id, out)
 
     # Each category returns provisional Text items; ids are assigned in ``items``.
@@ -285,8 +282,6 @@ class VqaWriter:
                                   code=correct))  # fmt: skip
         if where is not None:
             out.extend(self._context(where))
-        for item in out:
-            guard_leakage(item)
         return self._numbered(patch_id, out)
 
     def _numbered(self, patch_id: str, out: list[Text]) -> list[Text]:
@@ -341,23 +336,6 @@ class VqaWriter:
         answer = choices[options.index(correct)]
         q = "Which land cover type covers the largest part of the image?"
         return self._item("dominant", "mcq", q, answer, choices, code=correct)
-
-
-class LeakageError(AssertionError):
-    """An item's input contains its own answer (a bug in a template, never user input)."""
-
-
-def guard_leakage(item: Text) -> None:
-    """Refuse an item whose question gives its answer away (the leakage guard).
-
-    Binary answers ("yes"/"no") and multiple-choice options are exempt by nature; every other
-    answer must not appear in the question.
-    """
-    answer = (item.answer or "").lower()
-    if item.style in ("binary", "mcq") or not answer or item.question is None:
-        return
-    if re.search(rf"(?<![\w.]){re.escape(answer)}(?![\w])", item.question.lower()):
-        raise LeakageError(f"the question {item.question!r} contains its answer {answer!r}")
 
 
 def _tier(share: float) -> str | None:

@@ -1,0 +1,255 @@
+"""An async client for the OpenAI chat-completions protocol, with retries and a cache.
+
+Works with any endpoint that speaks the protocol (OpenAI, vLLM, Ollama, llama.cpp's server)
+through its ``base_url``. Requests run concurrently up to a limit; 429, 5xx, timeouts,
+connection errors and answers of the wrong shape are retried with exponential backoff (a
+``Retry-After`` header wins); a wrong key (401/403) or an unknown model (404) stops at once.
+The API key goes only into the ``Authorization`` header: it is never logged or stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from eotext.clients.cache import ResponseCache, request_key
+from eotext.errors import LlmError, LlmRefusedError
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How to reach the endpoint and how hard to try.
+
+    Attributes:
+        base_url: e.g. ``https://api.openai.com/v1`` or ``http://127.0.0.1:8080/v1``.
+        model: the model name the endpoint knows.
+        api_key: sent as a bearer token; never logged (hidden from ``repr``).
+        concurrency: requests in flight at once.
+        timeout_s: per-request timeout.
+        retries: further attempts after the first for retryable failures.
+        backoff_s / max_backoff_s: first wait, doubled per attempt, and the cap (also on
+            ``Retry-After``).
+    """
+
+    base_url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    concurrency: int = 8
+    timeout_s: float = 60.0
+    retries: int = 5
+    backoff_s: float = 1.0
+    max_backoff_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """One answer: the text, why generation stopped, and its token usage."""
+
+    content: str
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "content": self.content,
+            "finish_reason": self.finish_reason,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, wait_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait_s = wait_s
+
+
+@dataclass
+class ClientStats:
+    """Counters of one client's life."""
+
+    requests_sent: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+
+
+class ChatClient:
+    """Sends chat-completion requests concurrently; answers are cached when a cache is given."""
+
+    def __init__(self, settings: ClientSettings, cache: ResponseCache | None = None) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.stats = ClientStats()
+        self._url = settings.base_url.rstrip("/") + "/chat/completions"
+
+    def body(self, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
+        """The request body: model, messages and the non-None parameters."""
+        return {
+            "model": self.settings.model,
+            "messages": messages,
+            **{k: v for k, v in params.items() if v is not None},
+        }
+
+    async def complete_many(self, bodies: Sequence[dict[str, Any]]) -> list[ChatAnswer | LlmError]:
+        """Answer every request body; a request that fails past the retries gives its error.
+
+        Raises:
+            LlmRefusedError: the endpoint refused the key or does not know the model (no point in
+                sending the other requests).
+        """
+        s = self.settings
+        limits = httpx.Limits(
+            max_connections=s.concurrency, max_keepalive_connections=s.concurrency
+        )
+        headers = {"Authorization": f"Bearer {s.api_key}"} if s.api_key else {}
+        semaphore = asyncio.Semaphore(s.concurrency)
+        async with httpx.AsyncClient(
+            limits=limits, headers=headers, timeout=httpx.Timeout(s.timeout_s)
+        ) as http:
+            # After a refusal no new request starts, but those in flight finish and are
+            # cached: every answered request is kept.
+            refused = asyncio.Event()
+
+            async def one(body: dict[str, Any]) -> ChatAnswer | LlmError:
+                try:
+                    return await self._complete(http, semaphore, body, refused)
+                except LlmRefusedError:
+                    refused.set()
+                    raise
+                except LlmError as exc:
+                    return exc
+
+            results = await asyncio.gather(*(one(b) for b in bodies), return_exceptions=True)
+        for r in results:
+            if isinstance(r, LlmRefusedError):
+                raise r
+        for r in results:
+            if isinstance(r, BaseException) and not isinstance(r, LlmError):
+                raise r
+        return [r for r in results if isinstance(r, ChatAnswer | LlmError)]
+
+    async def _complete(
+        self,
+        http: httpx.AsyncClient,
+        semaphore: asyncio.Semaphore,
+        body: dict[str, Any],
+        refused: asyncio.Event,
+    ) -> ChatAnswer:
+        s = self.settings
+        key = request_key(s.base_url, body)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.stats.cache_hits += 1
+                return ChatAnswer(**hit, cached=True)
+        last = ""
+        for attempt in range(s.retries + 1):
+            if attempt:
+                self.stats.retries += 1
+            try:
+                async with semaphore:
+                    if refused.is_set():
+                        raise LlmError("not sent: the endpoint refused an earlier request")
+                    self.stats.requests_sent += 1
+                    answer = await self._post(http, body)
+            except _Retryable as exc:
+                last = str(exc)
+                if attempt == s.retries:
+                    break
+                wait_s = self._wait(attempt, exc.wait_s)
+                log.warning(
+                    "LLM request failed (%s); retry %d in %.1f s", last, attempt + 1, wait_s
+                )
+                await asyncio.sleep(wait_s)
+                continue
+            if self.cache is not None:
+                self.cache.put(key, s.base_url, body, answer.to_dict())
+            return answer
+        raise LlmError(
+            f"{self._url} gave no usable answer after {s.retries + 1} attempts (last: {last}); "
+            "check that the endpoint is up and not rate-limiting, or raise `retries`/`timeout_s`"
+        )
+
+    def _wait(self, attempt: int, retry_after: float | None) -> float:
+        s = self.settings
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), s.max_backoff_s)
+        return min(s.backoff_s * 2.0**attempt * (1 + 0.25 * random.random()), s.max_backoff_s)
+
+    async def _post(self, http: httpx.AsyncClient, body: dict[str, Any]) -> ChatAnswer:
+        s = self.settings
+        try:
+            r = await http.post(self._url, json=body)
+        except httpx.TimeoutException:
+            raise _Retryable(f"no answer within timeout_s={s.timeout_s}") from None
+        except httpx.TransportError as exc:
+            raise _Retryable(f"cannot reach {self._url}: {type(exc).__name__} {exc}") from None
+        if r.status_code in _RETRY_STATUS or r.status_code >= 500:
+            raise _Retryable(f"HTTP {r.status_code}", _retry_after(r.headers.get("retry-after")))
+        if r.status_code in (401, 403):
+            raise LlmRefusedError(
+                f"{self._url} refused the API key (HTTP {r.status_code}); set the environment "
+                "variable named by `api_key_env` (default OPENAI_API_KEY) to a valid key"
+            )
+        if r.status_code == 404:
+            raise LlmRefusedError(
+                f"{self._url} answered HTTP 404 for model {s.model!r}: {_excerpt(r.text)}; check "
+                "the model name (--llm-model) and that base_url ends in /v1"
+            )
+        if r.status_code >= 400:
+            raise LlmRefusedError(
+                f"{self._url} rejected the request (HTTP {r.status_code}): {_excerpt(r.text)}; "
+                "check the model name and the parameters in [annotate.llm]"
+            )
+        return _parse(r.text)
+
+
+def _parse(text: str) -> ChatAnswer:
+    try:
+        doc = json.loads(text)
+        choice = doc["choices"][0]
+        content = choice["message"]["content"]
+        usage = doc.get("usage") or {}
+        return ChatAnswer(
+            content=content if isinstance(content, str) else "",
+            finish_reason=choice.get("finish_reason"),
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+        )
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        raise _Retryable(f"answer is not a chat completion: {_excerpt(text)}") from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when.timestamp() - time.time()
+
+
+def _excerpt(text: str, n: int = 200) -> str:
+    text = " ".join(text.split())
+    return text[:n] + ("…" if len(text) > n else "") or "(empty body)"

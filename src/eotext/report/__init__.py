@@ -1,0 +1,1 @@
+"""Describing a dataset folder: the text summary and the data card."""

@@ -1,0 +1,82 @@
+"""Train/val/test splits by spatial blocks, and a small stratified ``bench`` split.
+
+Patches are grouped into geographic blocks (cells of about ``block_km`` on a side, by the
+patch's centre), and whole blocks go to one split, drawn with the recipe seed; neighbouring
+patches in one block can never straddle two splits. Patches that still overlap a patch of
+another split (overlapping strides or overlapping scenes across a block edge) go to ``gap``,
+which no split uses. ``bench`` takes up to ``bench_per_class`` test patches per dominant class,
+for manual verification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import shapely
+from shapely import STRtree
+
+from eotext.config.recipe import SplitSpec
+
+_KM_PER_DEG_LAT = 111.32
+
+
+def assign_splits(patches: Sequence[dict[str, Any]], spec: SplitSpec, seed: int) -> list[str]:
+    """The split of each patch row (``patch_id``, ``geometry`` WKB, ``dominant_class``)."""
+    geoms = [shapely.from_wkb(p["geometry"]) for p in patches]
+    splits = [_block_split(_block_of(g, spec.block_km), spec, seed) for g in geoms]
+    _mark_gaps(patches, geoms, splits)
+    _draw_bench(patches, splits, spec, seed)
+    return splits
+
+
+def _block_of(geom: Any, block_km: float) -> tuple[int, int]:
+    c = geom.centroid
+    dlat = block_km / _KM_PER_DEG_LAT
+    row = math.floor(c.y / dlat)
+    # Keep blocks about square: longitude cells widen towards the poles.
+    dlon = block_km / (_KM_PER_DEG_LAT * max(math.cos(math.radians((row + 0.5) * dlat)), 0.01))
+    return row, math.floor(c.x / dlon)
+
+
+def _block_split(block: tuple[int, int], spec: SplitSpec, seed: int) -> str:
+    digest = hashlib.sha256(f"{seed}:{block[0]}:{block[1]}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2**64
+    train, val, _ = spec.fractions
+    return "train" if u < train else "val" if u < train + val else "test"
+
+
+def _mark_gaps(patches: Sequence[dict[str, Any]], geoms: list[Any], splits: list[str]) -> None:
+    tree = STRtree(geoms)
+    order = sorted(range(len(patches)), key=lambda i: patches[i]["patch_id"])
+    for i in order:
+        if splits[i] == "gap":
+            continue
+        for j in tree.query(geoms[i], predicate="intersects"):
+            j = int(j)
+            if j == i or splits[j] in ("gap", splits[i]):
+                continue
+            # Sharing an edge is not overlapping; allow for floating-point slivers.
+            tolerance = 1e-6 * min(geoms[i].area, geoms[j].area)
+            if geoms[i].intersection(geoms[j]).area > tolerance:
+                later = max(i, j, key=lambda k: patches[k]["patch_id"])
+                splits[later] = "gap"
+                if later == i:
+                    break
+
+
+def _draw_bench(
+    patches: Sequence[dict[str, Any]], splits: list[str], spec: SplitSpec, seed: int
+) -> None:
+    by_class: dict[str, list[int]] = {}
+    for i, p in enumerate(patches):
+        if splits[i] == "test":
+            by_class.setdefault(p.get("dominant_class") or "unlabelled", []).append(i)
+    rng = random.Random(seed)
+    for key in sorted(by_class):
+        members = sorted(by_class[key], key=lambda i: patches[i]["patch_id"])
+        for i in rng.sample(members, min(spec.bench_per_class, len(members))):
+            splits[i] = "bench"

@@ -1,0 +1,387 @@
+"""Reading OpenStreetMap extracts (``.osm.pbf``, ``.osm`` and the other formats libosmium knows).
+
+Objects stream out of the file one by one as shapely geometries in WGS84 longitude/latitude with
+their tags; nothing but the node location index is held while reading. Only objects carrying at
+least one of the wanted keys are built (libosmium filters them before Python sees them), and only
+those touching the area of interest are kept.
+
+* nodes → points (element ``"n"``)
+* ways → line strings, closed or not (element ``"w"``); whether a closed way is an area is a
+  question of its tags, decided by the caller (:mod:`eotext.semantics.osm.layer`)
+* multipolygon relations → multipolygons assembled by libosmium (element ``"a"``, id = the
+  relation's id)
+
+What cannot be used is counted, never dropped silently: ways with nodes missing from the extract,
+multipolygons that do not assemble, geometries that cannot be built, tags that are too long or
+not valid UTF-8.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from eotext.errors import MissingDependencyError, RecipeError, SourceError
+
+log = logging.getLogger(__name__)
+
+#: Attribution that every dataset built from OSM data must carry (ODbL 1.0, section 4.3).
+OSM_LICENCE = "ODbL-1.0"
+OSM_ATTRIBUTION = (
+    "Contains information from OpenStreetMap, © OpenStreetMap contributors, made available "
+    "under the Open Database License (ODbL) 1.0: https://www.openstreetmap.org/copyright"
+)
+
+
+def import_osmium() -> Any:
+    """Import pyosmium, or say how to install it.
+
+    Raises:
+        MissingDependencyError: pyosmium is not installed.
+    """
+    try:
+        import osmium
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "reading OpenStreetMap data needs pyosmium, which is not installed; "
+            "install it with: pip install 'eotext[osm]'"
+        ) from exc
+    return osmium
+
+
+#: OSM's own limit on the length of a key or a value; longer ones are dropped and counted.
+MAX_TAG_CHARS = 255
+#: Files larger than this keep node locations in a file on disk under ``location_index="auto"``.
+DISK_INDEX_BYTES = 512 * 1024 * 1024
+LOCATION_INDEXES = ("auto", "memory", "disk")
+#: Element codes, as SkyScript's file names use them (``a198234555``).
+ELEMENTS = ("n", "w", "a")
+
+Bounds = tuple[float, float, float, float]  # west, south, east, north (degrees)
+
+
+@dataclass(frozen=True)
+class OsmObject:
+    """One OSM object with a geometry.
+
+    Attributes:
+        element: ``"n"`` node, ``"w"`` way, ``"a"`` multipolygon relation (an area).
+        osm_id: the id of the node, way or relation in OSM.
+        tags: the object's tags (only the keys the reader was asked to keep).
+        geometry: WGS84 longitude/latitude: a Point, a LineString or a MultiPolygon.
+        closed: a way whose first and last node are the same (it may describe an area).
+    """
+
+    element: str
+    osm_id: int
+    tags: dict[str, str]
+    geometry: BaseGeometry
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.element not in ELEMENTS:
+            raise ValueError(f"element must be one of {ELEMENTS}, got {self.element!r}")
+
+    @property
+    def ref(self) -> str:
+        """``w123``: element code and id, the way SkyScript names its images."""
+        return f"{self.element}{self.osm_id}"
+
+
+@dataclass
+class ReadCounts:
+    """What a read found and what it could not use, by reason."""
+
+    objects: Counter[str] = field(default_factory=Counter)  # kept, by element
+    skipped: Counter[str] = field(default_factory=Counter)  # objects not used, by reason
+    tags_dropped: Counter[str] = field(default_factory=Counter)  # tags not kept, by reason
+    outside_aoi: int = 0
+    cut_ways: int = 0  # ways with nodes outside the extract, kept as the part inside
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "objects": dict(sorted(self.objects.items())),
+            "skipped": dict(sorted(self.skipped.items())),
+            "tags_dropped": dict(sorted(self.tags_dropped.items())),
+            "outside_aoi": self.outside_aoi,
+            "cut_ways": self.cut_ways,
+        }
+
+
+@dataclass(frozen=True)
+class OsmData:
+    """All objects a read kept, and its counts."""
+
+    objects: tuple[OsmObject, ...]
+    counts: dict[str, Any]
+    path: str
+
+
+def read_osm(
+    path: str | Path,
+    keys: Iterable[str],
+    keep: Iterable[str] | None = None,
+    aoi: Bounds | None = None,
+    location_index: str = "auto",
+) -> OsmData:
+    """Read every object of an extract that has one of ``keys`` and touches ``aoi``.
+
+    Args:
+        path: an ``.osm.pbf``, ``.osm`` (also ``.gz``/``.bz2``) or ``.o5m`` file.
+        keys: an object is read only when it has at least one of these tag keys.
+        keep: tag keys to keep on each object (default: all).
+        aoi: (west, south, east, north) in degrees; objects whose bounds miss it are left out.
+        location_index: where node locations are kept while ways are built: ``"memory"``,
+            ``"disk"`` (a temporary file, for extracts larger than memory) or ``"auto"``
+            (disk for files over 512 MB).
+
+    Raises:
+        MissingDependencyError: pyosmium is not installed.
+        SourceError: the file is missing, truncated or corrupt.
+    """
+    counts = ReadCounts()
+    objects = tuple(iter_osm(path, keys, keep, aoi, location_index, counts))
+    return OsmData(objects, counts.as_dict(), str(path))
+
+
+def iter_osm(
+    path: str | Path,
+    keys: Iterable[str],
+    keep: Iterable[str] | None = None,
+    aoi: Bounds | None = None,
+    location_index: str = "auto",
+    counts: ReadCounts | None = None,
+) -> Iterator[OsmObject]:
+    """Stream the objects :func:`read_osm` returns, counting into ``counts``.
+
+    Raises:
+        MissingDependencyError: pyosmium is not installed.
+        SourceError: the file is missing, truncated or corrupt (raised when the bad part is
+            reached; objects already yielded were read correctly).
+    """
+    osmium = import_osmium()
+    p = _check_file(path)
+    key_list = sorted(set(keys))
+    if not key_list:
+        raise RecipeError("read_osm needs at least one tag key to select objects")
+    keep_set = None if keep is None else frozenset(keep)
+    counts = counts if counts is not None else ReadCounts()
+    wkb = osmium.geom.WKBFactory()
+    multipolygons: set[int] = set()  # multipolygon relations with wanted keys
+    assembled: set[int] = set()  # ... and those libosmium turned into areas
+    pending: list[_Record] = []  # geometries are decoded in batches: much faster than one by one
+    with ExitStack() as stack:
+        index = _location_index(p, location_index, stack)
+        processor = (
+            osmium.FileProcessor(str(p))
+            .with_locations(index)
+            .with_areas(osmium.filter.KeyFilter(*key_list))
+            .with_filter(osmium.filter.KeyFilter(*key_list))
+        )
+        try:
+            for obj in processor:
+                if obj.is_relation():
+                    if obj.tags.get("type") in ("multipolygon", "boundary"):
+                        multipolygons.add(obj.id)
+                    continue
+                if obj.is_area():
+                    if obj.from_way():
+                        continue  # closed ways come as ways; the caller decides on areas
+                    assembled.add(obj.orig_id())
+                record = _convert(obj, wkb, keep_set, counts)
+                if record is not None:
+                    pending.append(record)
+                if len(pending) >= _BATCH:
+                    yield from _finish(pending, aoi, counts)
+                    pending = []
+            yield from _finish(pending, aoi, counts)
+        except RuntimeError as exc:
+            raise SourceError(
+                f"{p}: cannot be read as OpenStreetMap data ({exc}); the file is truncated or "
+                "corrupt — download the extract again, or check it with `osmium fileinfo -e`"
+            ) from exc
+    broken = len(multipolygons - assembled)
+    if broken:
+        counts.skipped["multipolygon_not_assembled"] += broken
+        log.info(
+            "%s: %d multipolygon relation(s) could not be assembled (broken rings, or members "
+            "outside the extract); they are counted and left out",
+            p.name,
+            broken,
+        )
+
+
+def extract_bounds(path: str | Path) -> Bounds:
+    """The area an extract covers: the bounding box of its header, or of its nodes.
+
+    Raises:
+        MissingDependencyError: pyosmium is not installed.
+        SourceError: the file is unreadable or holds no nodes.
+    """
+    osmium = import_osmium()
+    p = _check_file(path)
+    try:
+        box = osmium.io.Reader(str(p), osmium.osm.NOTHING).header().box()
+        if box.valid():
+            bl, tr = box.bottom_left, box.top_right
+            return (bl.lon, bl.lat, tr.lon, tr.lat)
+        west = south = float("inf")
+        east = north = float("-inf")
+        for node in osmium.FileProcessor(str(p), osmium.osm.NODE):
+            loc = node.location
+            if loc.valid():
+                west, east = min(west, loc.lon), max(east, loc.lon)
+                south, north = min(south, loc.lat), max(north, loc.lat)
+    except RuntimeError as exc:
+        raise SourceError(
+            f"{p}: cannot be read as OpenStreetMap data ({exc}); the file is truncated or "
+            "corrupt — download the extract again, or check it with `osmium fileinfo -e`"
+        ) from exc
+    if west > east:
+        raise SourceError(f"{p}: holds no nodes, so it covers no area; is it the right file?")
+    return (west, south, east, north)
+
+
+def _check_file(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(
+            f"{p}: no such OpenStreetMap file; check the `osm` path in the recipe or --osm"
+        )
+    return p
+
+
+def _location_index(path: Path, choice: str, stack: ExitStack) -> str:
+    if choice not in LOCATION_INDEXES:
+        raise RecipeError(f"location_index must be one of {LOCATION_INDEXES}, got {choice!r}")
+    on_disk = choice == "disk" or (choice == "auto" and path.stat().st_size > DISK_INDEX_BYTES)
+    if not on_disk:
+        return "flex_mem"
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="eotext-osm-"))
+    log.info("%s: node locations kept on disk in %s", path.name, folder)
+    return f"sparse_file_array,{os.path.join(folder, 'nodes.idx')}"
+
+
+# element, id, tags, geometry (as WKB, or built already), closed
+_Record = tuple[str, int, dict[str, str], "str | BaseGeometry", bool]
+_BATCH = 4096
+
+
+def _finish(records: list[_Record], aoi: Bounds | None, counts: ReadCounts) -> list[OsmObject]:
+    """Decode a batch of records into objects, leaving out empty ones and those outside ``aoi``."""
+    if not records:
+        return []
+    raw = np.array([r[3] for r in records], dtype=object)
+    is_wkb = np.array([isinstance(g, str) for g in raw], dtype=bool)
+    if is_wkb.any():
+        raw[is_wkb] = shapely.from_wkb(raw[is_wkb].astype(str))
+    empty = shapely.is_empty(raw)
+    west, south, east, north = shapely.bounds(raw).T
+    inside = np.ones(len(records), dtype=bool)
+    if aoi is not None:
+        inside = (west <= aoi[2]) & (east >= aoi[0]) & (south <= aoi[3]) & (north >= aoi[1])
+    out = []
+    for (element, osm_id, tags, _, closed), geom, is_empty, keep in zip(
+        records, raw, empty, inside, strict=True
+    ):
+        if is_empty:
+            counts.skipped["geometry_empty"] += 1
+        elif not keep:
+            counts.outside_aoi += 1
+        else:
+            counts.objects[element] += 1
+            out.append(OsmObject(element, osm_id, tags, geom, closed))
+    return out
+
+
+def _convert(obj: Any, wkb: Any, keep: frozenset[str] | None, counts: ReadCounts) -> _Record | None:
+    """A record of a pyosmium object (valid only during this call), or None (counted)."""
+    tags = _tags(obj.tags, keep, counts)
+    closed = False
+    try:
+        geometry: str | BaseGeometry
+        if obj.is_node():
+            element, osm_id = "n", obj.id
+            geometry = wkb.create_point(obj)
+        elif obj.is_way():
+            element, osm_id = "w", obj.id
+            geometry, complete = _way_geometry(obj, wkb)
+            if geometry is None:
+                counts.skipped["way_outside_extract"] += 1
+                return None
+            if not complete:
+                counts.cut_ways += 1
+            closed = complete and obj.is_closed()
+        else:
+            element, osm_id = "a", obj.orig_id()
+            geometry = wkb.create_multipolygon(obj)
+    except Exception:  # pyosmium raises several types for unbuildable geometries
+        counts.skipped["multipolygon_not_assembled" if obj.is_area() else "geometry_not_built"] += 1
+        return None
+    return (element, osm_id, tags, geometry, closed)
+
+
+def _tags(taglist: Any, keep: frozenset[str] | None, counts: ReadCounts) -> dict[str, str]:
+    """The tags to keep; too long or undecodable ones are dropped and counted."""
+    pairs: list[tuple[str, str]] = []
+    if keep is not None:
+        # Looking up the few wanted keys is about twice as fast as walking every tag.
+        for key in keep:
+            if key in taglist:
+                try:
+                    pairs.append((key, taglist[key]))
+                except UnicodeDecodeError:
+                    counts.tags_dropped["not_utf8"] += 1
+    else:
+        for tag in taglist:
+            try:
+                pairs.append((tag.k, tag.v))
+            except UnicodeDecodeError:
+                counts.tags_dropped["not_utf8"] += 1
+    tags = {}
+    for key, value in pairs:
+        if len(key) > MAX_TAG_CHARS or len(value) > MAX_TAG_CHARS:
+            counts.tags_dropped["too_long"] += 1
+        else:
+            tags[key] = value
+    return tags
+
+
+def _way_geometry(way: Any, wkb: Any) -> tuple[str | BaseGeometry | None, bool]:
+    """A way's line; for a way cut at the extract's edge, the runs of nodes the extract holds.
+
+    Extracts cut with osmium's ``simple`` strategy keep ways whole but drop their nodes outside
+    the box; the part inside is still a true piece of the road or river. None when fewer than
+    two consecutive nodes are present. The flag says whether the way is complete.
+    """
+    try:
+        return wkb.create_linestring(way), True
+    except Exception:  # InvalidLocationError, or fewer than two distinct points
+        pass
+    runs: list[list[tuple[float, float]]] = [[]]
+    for node in way.nodes:
+        loc = node.location
+        if loc.valid():
+            xy = (loc.lon, loc.lat)
+            if not runs[-1] or runs[-1][-1] != xy:
+                runs[-1].append(xy)
+        elif runs[-1]:
+            runs.append([])
+    lines = [r for r in runs if len(r) >= 2]
+    complete = len(runs) == 1 and all(n.location.valid() for n in way.nodes)
+    if not lines:
+        return None, complete
+    if len(lines) > 1:
+        return shapely.MultiLineString(lines), complete
+    return shapely.LineString(lines[0]), complete

@@ -1,0 +1,1 @@
+"""The dataset folder: typed records and their tables, rasters, previews, build state."""

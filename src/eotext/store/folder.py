@@ -1,0 +1,256 @@
+"""The dataset folder: the contract users and tools rely on.
+
+.. code-block:: text
+
+    OUT/
+      manifest.json      recipe, eotext version, sources with licences, counts, timings
+      patches.parquet    one row per patch (GeoParquet; geometry = footprint in WGS84)
+      texts.parquet      one row per text annotation
+      images/<patch_id>.tif  labels/<patch_id>.tif  previews/<patch_id>.png
+      .eotext/           build state: recipe fingerprint and one finished file set per unit
+
+Each unit of work writes its rows to ``.eotext/units/`` and only then its ``.done.json``
+marker, all through temporary names and renames; a killed build loses at most the unit in
+flight, and a rerun skips every unit that has its marker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from eotext.clients.cache import CACHE_NAME
+from eotext.errors import OutputError
+from eotext.model import Text
+
+PATCH_SCHEMA = pa.schema(
+    [
+        ("patch_id", pa.string()),
+        ("scene_id", pa.string()),
+        ("unit_id", pa.string()),
+        ("sensor", pa.string()),
+        ("acquired", pa.string()),
+        ("crs", pa.string()),
+        ("transform", pa.list_(pa.float64())),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("gsd_m", pa.float64()),
+        ("geometry", pa.binary()),
+        ("scheme", pa.string()),
+        ("class_fractions", pa.map_(pa.string(), pa.float64())),
+        ("class_pixels", pa.map_(pa.int32(), pa.int64())),
+        ("dominant_class", pa.string()),
+        ("multilabels", pa.list_(pa.string())),
+        ("multilabels_19", pa.list_(pa.string())),  # the BigEarthNet 19-class nomenclature
+        ("valid_fraction", pa.float64()),
+        ("cloud_fraction", pa.float64()),
+        ("unknown_px", pa.int64()),
+        ("bands", pa.list_(pa.string())),
+        ("layer_means", pa.map_(pa.string(), pa.float64())),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("country", pa.string()),
+        ("country_code", pa.string()),
+        ("season", pa.string()),
+        ("climate_zone", pa.string()),
+        ("elevation_m", pa.float64()),
+        ("image_path", pa.string()),
+        ("label_path", pa.string()),
+        ("preview_path", pa.string()),
+        ("split", pa.string()),  # assigned when the tables are merged (see eotext.run.splits)
+    ]
+)
+
+TEXT_SCHEMA = pa.schema(
+    [
+        ("text_id", pa.string()),
+        ("patch_id", pa.string()),
+        ("type", pa.string()),
+        ("style", pa.string()),
+        ("generator", pa.string()),
+        ("prompt", pa.string()),
+        ("text", pa.string()),
+        ("question", pa.string()),
+        ("answer", pa.string()),
+        ("choices", pa.list_(pa.string())),
+        ("box", pa.list_(pa.int32())),
+        ("status", pa.string()),
+        ("findings", pa.list_(pa.string())),
+        ("category", pa.string()),
+        ("meta", pa.string()),  # JSON object: generator-specific metadata (e.g. OSM element ids)
+    ]
+)
+
+_STATE = ".eotext"
+
+
+@dataclass(frozen=True)
+class DatasetFolder:
+    """Paths of a dataset folder, and its build state."""
+
+    root: Path
+
+    @property
+    def images(self) -> Path:
+        return self.root / "images"
+
+    @property
+    def labels(self) -> Path:
+        return self.root / "labels"
+
+    @property
+    def previews(self) -> Path:
+        return self.root / "previews"
+
+    @property
+    def units(self) -> Path:
+        return self.root / _STATE / "units"
+
+    @property
+    def llm_cache(self) -> Path:
+        return self.root / _STATE / CACHE_NAME
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def patches_table(self) -> Path:
+        return self.root / "patches.parquet"
+
+    @property
+    def texts_table(self) -> Path:
+        return self.root / "texts.parquet"
+
+    def prepare(self, fingerprint: str, recipe: dict[str, Any]) -> None:
+        """Create the folder, or check that it holds a build of the same recipe.
+
+        Raises:
+            OutputError: the folder holds other files or a build of a different recipe.
+        """
+        state = self.root / _STATE / "recipe.json"
+        if state.exists():
+            previous = json.loads(state.read_text()).get("fingerprint")
+            if previous != fingerprint:
+                raise OutputError(
+                    f"{self.root} holds a dataset built from a different recipe "
+                    f"(fingerprint {previous}, this recipe {fingerprint}); nothing was changed. "
+                    "Write to a new folder with -o, or delete the old one to rebuild it"
+                )
+        elif self.root.exists() and any(self.root.iterdir()):
+            raise OutputError(
+                f"{self.root} exists and is not an eotext dataset folder; nothing was changed. "
+                "Choose an empty or new folder with -o"
+            )
+        for d in (self.images, self.labels, self.previews, self.units):
+            d.mkdir(parents=True, exist_ok=True)
+        if not state.exists():
+            write_json_atomic(state, {"fingerprint": fingerprint, "recipe": recipe})
+
+    def is_done(self, unit_id: str) -> bool:
+        return (self.units / f"{unit_id}.done.json").exists()
+
+    def save_unit(
+        self,
+        unit_id: str,
+        patches: list[dict[str, Any]],
+        texts: list[dict[str, Any]],
+        summary: dict[str, Any],
+    ) -> None:
+        """Store one unit's rows, then its completion marker (the marker is written last)."""
+        _write_table(self.units / f"{unit_id}.patches.parquet", patches, PATCH_SCHEMA)
+        _write_table(self.units / f"{unit_id}.texts.parquet", texts, TEXT_SCHEMA)
+        write_json_atomic(self.units / f"{unit_id}.done.json", summary)
+
+    def unit_summaries(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text()) for p in sorted(self.units.glob("*.done.json"))]
+
+    def merge_tables(
+        self, assign_splits: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    ) -> tuple[int, int]:
+        """Concatenate finished units into ``patches.parquet`` and ``texts.parquet``.
+
+        ``assign_splits`` maps the patch rows to their splits (it needs every patch at once).
+        """
+        done = sorted(p.name.removesuffix(".done.json") for p in self.units.glob("*.done.json"))
+        counts = []
+        for suffix, schema, target in (
+            ("patches", PATCH_SCHEMA, self.patches_table),
+            ("texts", TEXT_SCHEMA, self.texts_table),
+        ):
+            tables = [pq.read_table(self.units / f"{u}.{suffix}.parquet") for u in done]
+            table = pa.concat_tables(tables) if tables else schema.empty_table()
+            sort_key = "patch_id" if suffix == "patches" else "text_id"
+            table = table.sort_by(sort_key)
+            if suffix == "patches" and assign_splits is not None and table.num_rows:
+                splits = assign_splits(
+                    table.select(["patch_id", "geometry", "dominant_class"]).to_pylist()
+                )
+                table = table.set_column(
+                    table.schema.get_field_index("split"), "split", pa.array(splits, pa.string())
+                )
+            if suffix == "patches":
+                table = table.replace_schema_metadata(
+                    {b"geo": json.dumps(_geo_metadata()).encode()}
+                )
+            tmp = target.with_name(f".{target.name}.tmp")
+            pq.write_table(table, tmp, compression="zstd")
+            os.replace(tmp, target)
+            counts.append(table.num_rows)
+        return counts[0], counts[1]
+
+
+def text_row(text: Text) -> dict[str, Any]:
+    """A ``texts.parquet`` row for a text annotation."""
+    return {
+        "text_id": text.text_id,
+        "patch_id": text.patch_id,
+        "type": text.type,
+        "style": text.style,
+        "generator": text.generator,
+        "prompt": text.prompt,
+        "text": text.text,
+        "question": text.question,
+        "answer": text.answer,
+        "choices": list(text.choices) if text.choices is not None else None,
+        "box": list(text.box) if text.box is not None else None,
+        "status": text.status,
+        "findings": list(text.findings),
+        "category": text.category,
+        "meta": json.dumps(text.meta, sort_keys=True) if text.meta else None,
+    }
+
+
+def write_json_atomic(path: Path, doc: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def _write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
+    table = pa.Table.from_pylist(rows, schema=schema)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _geo_metadata() -> dict[str, Any]:
+    """GeoParquet 1.1 metadata: WKB polygons; no ``crs`` key means OGC:CRS84 (lon/lat WGS84)."""
+    return {
+        "version": "1.1.0",
+        "primary_column": "geometry",
+        "columns": {
+            "geometry": {
+                "encoding": "WKB",
+                "geometry_types": ["Polygon"],
+                "orientation": "counterclockwise",
+            }
+        },
+    }

@@ -1,0 +1,1 @@
+"""LLM captions: ChatEarthNet's prompts (text and vision paths) and the request loop."""

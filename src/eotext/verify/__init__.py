@@ -1,0 +1,1 @@
+"""Checks on texts: LLM answer checks, banned words, cross-image comparisons, the leakage guard."""
