@@ -38,6 +38,7 @@ from eotext.bench.matching import ItemId, find_duplicates
 from eotext.bench.referring import ReferringExpression
 from eotext.bench.vqa import VqaQuestion
 from eotext.errors import BenchInputError
+from eotext.files import write_text_atomic
 
 _COCO_CAPTIONS = '{"images": [{"id": ...}], "annotations": [{"image_id": ..., "caption": ...}]}'
 _COCO_RESULTS = '[{"image_id": ..., "caption": ...}]'
@@ -79,7 +80,7 @@ def write_json(data: Any, path: str | Path) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_no_nan(data), indent=1, ensure_ascii=False, allow_nan=False)
-    p.write_text(text + "\n", encoding="utf-8")
+    write_text_atomic(p, text + "\n")
     return p
 
 

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eotext.export.items import read_items
+from eotext.files import atomic_path
 
 SCHEMA = pa.schema(
     [
@@ -48,7 +49,6 @@ def export_bigearthnet_txt(dataset: Path, out: Path, box_format: str = "qwen") -
         for item in read_items(dataset, box_format)
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), tmp, compression="zstd")
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), tmp, compression="zstd")
     return len(rows)

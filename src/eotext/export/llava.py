@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from eotext.export.items import read_items
+from eotext.files import write_text_atomic
 
 
 def export_llava(dataset: Path, out: Path, box_format: str = "qwen", image: str = "preview") -> int:
@@ -33,7 +34,5 @@ def export_llava(dataset: Path, out: Path, box_format: str = "qwen", image: str 
         turns.append({"from": "human", "value": prefix + item.input})
         turns.append({"from": "gpt", "value": item.output})
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(list(conversations.values()), ensure_ascii=False, indent=1))
-    tmp.replace(out)
+    write_text_atomic(out, json.dumps(list(conversations.values()), ensure_ascii=False, indent=1))
     return len(conversations)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from eotext.errors import OutputError, RecipeError
+from eotext.files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,8 @@ def export_openclip(
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     skipped = 0
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     rows = 0
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_path(target) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["filepath", "title"])
         for t in sorted(chosen, key=lambda t: (t["patch_id"], t["text"])):
@@ -81,7 +81,6 @@ def export_openclip(
             shown = str(path) if absolute else os.path.relpath(path, target.parent.resolve())
             writer.writerow([shown, t["text"]])
             rows += 1
-    os.replace(tmp, target)
     if skipped:
         log.warning("%s: %d text(s) left out: their patches have no %s file", root, skipped, image)
     return rows

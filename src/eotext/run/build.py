@@ -14,6 +14,7 @@ from typing import Any
 from eotext import __version__
 from eotext.config.recipe import Recipe
 from eotext.errors import RecipeError
+from eotext.files import write_json_atomic, write_text_atomic
 from eotext.model import PatchSpec
 from eotext.run.engine import Runner, make_runner, run_units
 from eotext.run.splits import assign_splits
@@ -21,7 +22,7 @@ from eotext.run.unit import UnitTask, process_unit
 from eotext.scene.scene import Scene, resolve_scenes
 from eotext.scene.tiling import Unit, plan_units
 from eotext.semantics.context import context_sources
-from eotext.store.folder import DatasetFolder, write_json_atomic
+from eotext.store.folder import DatasetFolder
 
 log = logging.getLogger(__name__)
 
@@ -250,10 +251,7 @@ def _write_manifest(
 def _write_data_card(folder: DatasetFolder) -> None:
     from eotext.report.summary import data_card
 
-    target = folder.root / "DATACARD.md"
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(data_card(folder.root))
-    os.replace(tmp, target)
+    write_text_atomic(folder.root / "DATACARD.md", data_card(folder.root))
 
 
 def _describe_scene(scene: Scene, osm_counts: dict[str, Any] | None = None) -> dict[str, Any]:

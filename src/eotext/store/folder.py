@@ -17,7 +17,6 @@ flight, and a rerun skips every unit that has its marker.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import pyarrow.parquet as pq
 
 from eotext.clients.cache import CACHE_NAME
 from eotext.errors import OutputError
+from eotext.files import atomic_path, write_json_atomic
 from eotext.model import Text
 
 PATCH_SCHEMA = pa.schema(
@@ -200,9 +200,8 @@ class DatasetFolder:
                 table = table.replace_schema_metadata(
                     {b"geo": json.dumps(_geo_metadata()).encode()}
                 )
-            tmp = target.with_name(f".{target.name}.tmp")
-            pq.write_table(table, tmp, compression="zstd")
-            os.replace(tmp, target)
+            with atomic_path(target) as tmp:
+                pq.write_table(table, tmp, compression="zstd")
             counts.append(table.num_rows)
         return counts[0], counts[1]
 
@@ -228,17 +227,10 @@ def text_row(text: Text) -> dict[str, Any]:
     }
 
 
-def write_json_atomic(path: Path, doc: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)
-
-
 def _write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
     table = pa.Table.from_pylist(rows, schema=schema)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def _geo_metadata() -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ from affine import Affine
 from PIL import Image
 from rasterio.crs import CRS
 
+from eotext.files import atomic_path
+
 _GTIFF_OPTIONS: dict[str, Any] = {
     "driver": "GTiff",
     "compress": "deflate",
@@ -21,10 +22,6 @@ _GTIFF_OPTIONS: dict[str, Any] = {
     "blockxsize": 256,
     "blockysize": 256,
 }
-
-
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
 def write_geotiff(
@@ -50,8 +47,10 @@ def write_geotiff(
     else:
         profile["blockxsize"] = min(256, width)
         profile["blockysize"] = min(256, height)
-    tmp = _tmp(path)
-    with rasterio.open(tmp, "w", crs=crs, transform=transform, nodata=nodata, **profile) as dst:
+    with (
+        atomic_path(path) as tmp,
+        rasterio.open(tmp, "w", crs=crs, transform=transform, nodata=nodata, **profile) as dst,
+    ):
         dst.write(data)
         for i, name in enumerate(band_names, start=1):
             dst.set_band_description(i, name)
@@ -63,14 +62,12 @@ def write_geotiff(
             dst.write_colormap(1, colormap)
         if tags:
             dst.update_tags(**tags)
-    os.replace(tmp, path)
 
 
 def write_png(path: Path, rgb: np.ndarray[Any, Any]) -> None:
     """Write a (rows, cols, 3) uint8 array as PNG, atomically."""
-    tmp = _tmp(path)
-    Image.fromarray(rgb, mode="RGB").save(tmp, format="PNG", compress_level=1)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(rgb, mode="RGB").save(tmp, format="PNG", compress_level=1)
 
 
 def true_colour(
@@ -133,9 +130,8 @@ def write_label_png(
         index[~valid] = 0
         image = Image.fromarray(index, mode="P")
         image.putpalette(palette.ravel().tolist())
-        tmp = _tmp(path)
-        image.save(tmp, format="PNG", compress_level=1)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            image.save(tmp, format="PNG", compress_level=1)
         return
     write_png(path, colour_labels(labels, valid, colormap))
 

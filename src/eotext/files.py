@@ -1,0 +1,48 @@
+"""Writing files so that a reader never sees half of one: write beside, then rename over.
+
+Every file eotext writes goes through :func:`atomic_path`; a crash, a kill or a full disk
+leaves either the old file or the new one, and the temporary name is removed on failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: Temporary files are hidden and carry this suffix, so a cleanup can find leftovers of kills.
+TMP_SUFFIX = ".tmp"
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed over ``path`` when the block ends.
+
+    The name is unique per process and call, so concurrent writers never share a temporary
+    file. If the block raises, the temporary file is removed and ``path`` is left as it was.
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json_atomic(path: str | Path, doc: Any, **dumps: Any) -> None:
+    """Write ``doc`` as JSON (indent 2 unless given) to ``path`` atomically."""
+    dumps.setdefault("indent", 2)
+    dumps.setdefault("default", str)
+    write_text_atomic(path, json.dumps(doc, **dumps) + "\n")
