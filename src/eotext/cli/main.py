@@ -160,6 +160,9 @@ def build(
 ) -> None:
     """Build a dataset folder from RECIPE (a TOML file) or from flags.
 
+    Flags given with RECIPE override its settings and are checked like them. Every flag but
+    --image (one scene each) is given at most once.
+
     \b
     Examples:
       eotext build recipes/demo.toml -o demo-out
