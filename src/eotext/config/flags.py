@@ -149,7 +149,7 @@ def _sources(
 
 
 def _kinds(annotate: str | None) -> list[str] | None:
-    if annotate is None:
+    if not annotate:
         return None
     return [k.strip() for k in annotate.split(",") if k.strip()]
 
