@@ -82,7 +82,7 @@ def run_baseline(tile: str, out: str, workers: int) -> dict[str, float]:
 
     t0 = time.perf_counter()
     recipe = _recipe(tile, workers)
-    (scene,) = resolve_scenes(recipe.sources[0], recipe.grid)
+    (scene,) = resolve_scenes(recipe.sources[0])
     units = plan_scene(0, scene, recipe.output.unit_patches)
     runner = make_runner(workers)
     patches = sum(runner.map_unordered(_baseline_unit, [(scene, u, out) for u in units]))

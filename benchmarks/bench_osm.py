@@ -82,7 +82,7 @@ def main() -> None:
         annotate=AnnotateSpec(kinds=("osm",)),
         output=OutputSpec(workers=1),
     )
-    scene = resolve_scenes(recipe.sources[0], recipe.grid)[0]
+    scene = resolve_scenes(recipe.sources[0])[0]
     grid = scene.grid
 
     t_raw, n_file = _median_seconds(lambda: pyosmium_read(pbf), args.repeat)

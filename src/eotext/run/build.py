@@ -84,7 +84,17 @@ def build_dataset(
     """
     started = time.perf_counter()
     folder = DatasetFolder(Path(out_dir))
-    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec, recipe.grid)]
+    recorded = folder.recorded_unit_patches()
+    if recorded is not None and recorded != recipe.output.unit_patches:
+        log.info(
+            "resuming with the folder's unit size %d (asked: %d)",
+            recorded,
+            recipe.output.unit_patches,
+        )
+        recipe = dataclasses.replace(
+            recipe, output=dataclasses.replace(recipe.output, unit_patches=recorded)
+        )
+    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec)]
     _check_unique_ids(scenes)
     scenes, osm_counts = _attach_osm(scenes, recipe)
     units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]

@@ -223,20 +223,16 @@ def _is_member(values: np.ndarray[Any, Any], codes: np.ndarray[Any, Any]) -> np.
     return np.isin(values, codes)
 
 
-def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
+def resolve_scenes(spec: SourceSpec) -> list[Scene]:
     """Turn a source of the recipe into scenes (a folder of BigEarthNet patches gives many).
+
+    The source is cut on ``spec.grid``, the recipe's grid merged with the source's overrides.
 
     Raises:
         SourceError: a file is missing or unreadable.
         RecipeError: the source's settings contradict its files.
     """
-    gspec = GridSpec(
-        patch_size=spec.patch_size or grid_spec.patch_size,
-        stride=spec.stride or (grid_spec.stride if not spec.patch_size else None),
-        gsd_m=grid_spec.gsd_m,
-        crs=grid_spec.crs,
-        edge=grid_spec.edge,
-    )
+    gspec = spec.grid
     if spec.osm is not None and spec.image is None and spec.labels is None:
         return [_osm_scene(spec, gspec)]
     fmt = _image_format(spec) if spec.image else None
