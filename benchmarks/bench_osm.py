@@ -67,7 +67,7 @@ def main() -> None:
     from eotext.config.recipe import AnnotateSpec, GridSpec, OutputSpec, Recipe, SourceSpec
     from eotext.run.build import build_dataset
     from eotext.run.engine import LocalRunner
-    from eotext.scene.scene import resolve_scenes
+    from eotext.scene.resolve import resolve_scenes
     from eotext.scene.tiling import plan_units
     from eotext.semantics.osm.join import join_patch, window_box
     from eotext.semantics.osm.layer import build_layer

@@ -33,7 +33,6 @@ class TemplateCaptions:
         self.spec = recipe.annotate.template
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.schemes.corine import bigearthnet_label_codes
         from eotext.text.templates import CaptionWriter, multilabel_caption
 
         scheme, pid = ctx.scene.scheme, ctx.patch_id
@@ -46,8 +45,8 @@ class TemplateCaptions:
                 texts.append(("detailed", writer.detailed(pid, ctx.stats, ctx.layout)))
             if self.spec.short_captions:
                 texts.append(("short", writer.short(pid, ctx.stats)))
-        elif ctx.scene.multilabels:
-            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+        elif ctx.scene.scene_labels is not None:
+            codes = list(ctx.scene.scene_labels.codes)
             caption = multilabel_caption(
                 scheme, codes, ctx.scene.acquired, ctx.where.season, ctx.seed, pid
             )
@@ -80,11 +79,9 @@ class VqaItems:
         assert ctx.scene.scheme is not None
         writer = VqaWriter(ctx.scene.scheme, ctx.seed)
         if ctx.stats is None or ctx.layout is None:
-            if not ctx.scene.multilabels:
+            if ctx.scene.scene_labels is None:
                 return []
-            from eotext.schemes.corine import bigearthnet_label_codes
-
-            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+            codes = list(ctx.scene.scene_labels.codes)
             return writer.multilabel_items(ctx.patch_id, codes, ctx.where)
         return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m, ctx.where)
 

@@ -20,8 +20,6 @@ from eotext.model import LandCoverStats, PatchSpec
 from eotext.run.annotators import Annotator, build_annotators
 from eotext.scene.scene import Scene, WindowData
 from eotext.scene.tiling import Unit
-from eotext.schemes import BIGEARTHNET_19, ben43_to_ben19
-from eotext.schemes.corine import bigearthnet_label_codes
 from eotext.semantics.context import patch_context
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
@@ -183,7 +181,7 @@ def _process_patch(
     where = patch_context(footprint, scene.acquired, elevation)
     ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed)
     texts = [text_row(t) for annotator in annotators for t in annotator.annotate(ctx)]
-    if scene.osm_only and not texts:
+    if patch.image is None and patch.labels is None and not texts:
         return "no_visible_osm_objects"  # a map patch is kept only for what it shows
     paths = _write_patch_files(scene, spec, patch, usable, transform, recipe, folder)
 
@@ -203,8 +201,8 @@ def _process_patch(
         "class_fractions": fractions,
         "class_pixels": pixels,
         "dominant_class": dominant,
-        "multilabels": list(scene.multilabels),
-        "multilabels_19": _to_19_classes(scene.multilabels),
+        "multilabels": list(scene.scene_labels.names) if scene.scene_labels else [],
+        "multilabels_19": list(scene.scene_labels.names_19) if scene.scene_labels else [],
         "valid_fraction": valid_fraction,
         "cloud_fraction": cloud_fraction,
         "unknown_px": stats.unknown_px if stats else 0,
@@ -221,13 +219,6 @@ def _process_patch(
         **paths,
     }
     return row, texts, ctx
-
-
-def _to_19_classes(labels: tuple[str, ...]) -> list[str]:
-    if not labels:
-        return []
-    codes = ben43_to_ben19(bigearthnet_label_codes(labels))
-    return [BIGEARTHNET_19.by_code(c).name for c in codes]
 
 
 def _layer_means(scene: Scene, patch: WindowData, usable: np.ndarray[Any, Any]) -> dict[str, float]:
@@ -302,7 +293,8 @@ def _write_patch_files(
         if preview is None and recipe.output.write_previews:
             write_label_png(folder.previews / f"{pid}.png", labels, usable, scene.scheme.colormap())
             paths["preview_path"] = f"previews/{pid}.png"
-    if preview is None and scene.osm_only and recipe.output.write_previews:
+    map_only = patch.image is None and patch.labels is None
+    if preview is None and map_only and scene.osm_path and recipe.output.write_previews:
         from eotext.store.osm_preview import osm_preview
 
         preview = osm_preview(scene, spec.window, recipe.annotate.osm)

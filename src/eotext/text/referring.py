@@ -20,6 +20,7 @@ from eotext.model import LandCoverStats, Text
 from eotext.schemes import Scheme
 from eotext.semantics.layout import MIN_PX
 from eotext.semantics.stats import size_word
+from eotext.text.grammar import article, capitalise
 from eotext.text.templates import place_of, text_rng
 
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
@@ -167,7 +168,7 @@ class ReferringWriter:
                 )
             )
             size = size_word(r.area_px / total)
-            caption = f"{a_an_size(size)} {area_of(self.name(r.code))} {in_place(r.place)}"
+            caption = f"{capitalise(article(size))} {area_of(self.name(r.code))} {in_place(r.place)}"
             out.append(
                 Text(
                     f"{patch_id}:referring:{i:02d}:caption",
@@ -194,10 +195,6 @@ def area_of(name: str) -> str:
 def in_place(place: str) -> str:
     """ "top left" → "in the top left"; "left side" → "on the left side"."""
     return f"on the {place}" if place.endswith("side") else f"in the {place}"
-
-
-def a_an_size(size: str) -> str:
-    return ("An " if size[0] in "aeiou" else "A ") + size
 
 
 def _pick(rng: random.Random, candidates: list[Expression], k: int) -> list[Expression]:
