@@ -99,7 +99,7 @@ class ReferringExpressions:
         if ctx.stats is None or labels is None or ctx.scene.scheme is None:
             return []
         writer = ReferringWriter(ctx.scene.scheme, ctx.seed)
-        return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats)
+        return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats, ctx.components)
 
 
 class OsmCaptions:
@@ -115,7 +115,7 @@ class OsmCaptions:
         self.rules = self.spec.resolved_rules()
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.semantics.osm.join import join_patch, window_box
+        from eotext.semantics.osm.join import join_patch
         from eotext.semantics.osm.layer import load_layer
         from eotext.text.osm import OsmCaptionWriter
 
@@ -124,7 +124,7 @@ class OsmCaptions:
             return []
         grid = ctx.scene.grid
         layer = load_layer(path, grid, self.rules, self.spec.location_index)
-        found = join_patch(layer, window_box(grid, ctx.spec.window))
+        found = join_patch(layer, grid.window_bounds(ctx.spec.window))
         writer = OsmCaptionWriter(self.rules, ctx.seed, self.spec.styles)
         box = ctx.footprint_wgs84.bounds
         return writer.texts(ctx.patch_id, found, box, ctx.scene.acquired, Path(path).name)

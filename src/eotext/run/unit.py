@@ -20,6 +20,7 @@ from eotext.model import LandCoverStats, PatchSpec
 from eotext.run.annotators import Annotator, build_annotators
 from eotext.scene.scene import Scene, WindowData
 from eotext.scene.tiling import Unit
+from eotext.semantics.components import PatchComponents
 from eotext.semantics.context import patch_context
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
@@ -166,20 +167,27 @@ def _process_patch(
     pixels: dict[int, int] = {}
     dominant = None
     layout = None
+    components = None
     footprint = grid.window_footprint(spec.window)
     if stats is not None and scheme is not None:
         fractions = {scheme.by_code(c).name: s for c, s in stats.ranked()}
         pixels = dict(sorted(stats.counts.items()))
         dominant = scheme.by_code(stats.ranked()[0][0]).name
         assert patch.labels is not None
+        components = PatchComponents(patch.labels, usable)
         # Classes of 20 px or fewer are too small to describe; skip their component analysis.
         layout = analyse_layout(
-            patch.labels, usable, sorted(c for c, n in stats.counts.items() if n > MIN_PX)
+            patch.labels,
+            usable,
+            sorted(c for c, n in stats.counts.items() if n > MIN_PX),
+            components=components,
         )
     layer_means = _layer_means(scene, patch, usable)
     elevation = next((v for k, v in layer_means.items() if k.upper() == "DEM"), None)
     where = patch_context(footprint, scene.acquired, elevation)
-    ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed)
+    ctx = PatchContext(
+        scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed, components
+    )
     texts = [text_row(t) for annotator in annotators for t in annotator.annotate(ctx)]
     if patch.image is None and patch.labels is None and not texts:
         return "no_visible_osm_objects"  # a map patch is kept only for what it shows
@@ -306,7 +314,4 @@ def _write_patch_files(
 
 def _label_nodata(scene: Scene, dtype: np.dtype[Any]) -> int:
     assert scene.scheme is not None
-    if scene.scheme.nodata:
-        return min(scene.scheme.nodata)
-    top = int(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer) else 255
-    return top if not scene.scheme.has_code(top) else 255
+    return scene.scheme.fill_code(dtype)

@@ -26,7 +26,7 @@ def capitalise(text: str) -> str:
 
 
 def join_words(items: Sequence[str], serial_comma: bool = True) -> str:
-    """"a", "a and b", "a, b, and c" (``serial_comma=False``: "a, b and c")."""
+    """ "a", "a and b", "a, b, and c" (``serial_comma=False``: "a, b and c")."""
     if len(items) <= 1:
         return "".join(items)
     if len(items) == 2:

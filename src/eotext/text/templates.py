@@ -180,7 +180,12 @@ class CaptionWriter:
         if not rest:
             return lead + "."
         others = [f"{self.name(c)} ({size_word(s)})" for c, s in rest]
-        return lead + rng.choice([", followed by ", ", then ", ", ahead of "]) + join_words(others) + "."
+        return (
+            lead
+            + rng.choice([", followed by ", ", then ", ", ahead of "])
+            + join_words(others)
+            + "."
+        )
 
     def _shapes(
         self, rng: random.Random, ranked: list[tuple[int, float]], layout: Layout
@@ -258,7 +263,8 @@ class CaptionWriter:
             out.append(
                 rng.choice(
                     [
-                        f"{capitalise(a)} directly {self.verb(r.subject, 'borders', 'border')} {b}.",
+                        f"{capitalise(a)} directly "
+                        f"{self.verb(r.subject, 'borders', 'border')} {b}.",
                         f"{capitalise(a)} and {b} meet along a shared edge.",
                     ]
                 )
