@@ -11,7 +11,7 @@ import rasterio
 from eotext.config.recipe import GridSpec, SourceSpec
 from eotext.errors import SourceError
 from eotext.model import PixelWindow
-from eotext.scene.scene import resolve_scenes
+from eotext.scene.resolve import resolve_scenes
 from eotext.sources.bigearthnet import find_bigearthnet_patches, read_bigearthnet_patch
 from eotext.sources.grid import Grid, reprojected_grid
 from eotext.sources.raster import AlignedReader

@@ -95,7 +95,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     multiple=True,
     type=click.Path(path_type=Path),
     help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF or "
-    "BigEarthNet patch folder(s). Repeat for several scenes.",
+    "BigEarthNet patch folder(s), a STAC item JSON. Repeat for several scenes.",
 )
 @once(
     "--labels",

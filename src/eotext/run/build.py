@@ -15,12 +15,12 @@ from eotext import __version__
 from eotext.config.recipe import Recipe
 from eotext.errors import RecipeError
 from eotext.files import write_json_atomic, write_text_atomic
-from eotext.model import PatchSpec
 from eotext.run.engine import Runner, make_runner, run_units
 from eotext.run.splits import assign_splits
 from eotext.run.unit import UnitTask, process_unit
-from eotext.scene.scene import Scene, resolve_scenes
-from eotext.scene.tiling import Unit, plan_units
+from eotext.scene.resolve import resolve_scenes
+from eotext.scene.scene import Scene
+from eotext.scene.tiling import Unit, plan_scene
 from eotext.semantics.context import context_sources
 from eotext.store.folder import DatasetFolder
 
@@ -43,24 +43,6 @@ class BuildResult:
     dropped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     patches_per_s: float = 0.0
-
-
-def plan_scene(index: int, scene: Scene, unit_patches: int) -> list[Unit]:
-    """The units of one scene (a whole-scene source such as BigEarthNet is one patch)."""
-    if scene.whole_scene:
-        window = scene.grid.full_window()
-        return [Unit(index, scene.scene_id, window, (PatchSpec(scene.scene_id, window),))]
-    g = scene.grid_spec
-    return plan_units(
-        index,
-        scene.scene_id,
-        scene.grid.width,
-        scene.grid.height,
-        g.patch_size,
-        g.step,
-        g.edge,
-        unit_patches,
-    )
 
 
 def build_dataset(

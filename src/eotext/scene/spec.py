@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from eotext.errors import RecipeError
-from eotext.sources import IMAGE_FORMATS
+from eotext.sources.registry import IMAGE_FORMATS
 
 EDGE_POLICIES = ("shift", "drop")
 MIN_PATCH_PX = 8
@@ -55,9 +55,10 @@ class SourceSpec:
 
     Attributes:
         id: scene id used in patch ids; default: derived from the file names.
-        image: a SAFE folder, a folder of per-band rasters, a multi-band GeoTIFF, or a
-            BigEarthNet v1 patch folder (or a folder of them).
-        image_format: how to read ``image`` (``auto`` guesses from the path).
+        image: a SAFE folder, a folder of per-band rasters, a multi-band GeoTIFF, a STAC item
+            JSON, a BigEarthNet v1 patch folder (or a folder of them), ... (one of the formats
+            in :data:`eotext.sources.registry.FORMATS`).
+        image_format: how to read ``image``: a format name, or ``auto`` to sniff the path.
         bands: band names to keep, in order (default: all spectral bands).
         labels: a label raster, or ``"scl"`` to use the product's Scene Classification.
         scheme: land-cover scheme of ``labels`` (see ``eotext schemes``).

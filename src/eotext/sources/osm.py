@@ -26,13 +26,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from eotext.errors import MissingDependencyError, RecipeError, SourceError
+from eotext.sources.item import SourceFormat, SourceItem
 from eotext.sources.osm_file import (
     LIBOSMIUM_MAX_TAG_BYTES,
     check_pbf_end,
@@ -40,6 +41,9 @@ from eotext.sources.osm_file import (
     is_xml,
     xml_without_long_tags,
 )
+
+if TYPE_CHECKING:
+    from eotext.sources.imagery import Imagery
 
 log = logging.getLogger(__name__)
 
@@ -434,3 +438,28 @@ def _way_geometry(way: Any, wkb: Any) -> tuple[str | BaseGeometry | None, bool]:
     if len(lines) > 1:
         return shapely.MultiLineString(lines), complete
     return shapely.LineString(lines[0]), complete
+
+
+#: File name endings of the OpenStreetMap formats libosmium reads.
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m", ".opl")
+
+
+class OsmFormat(SourceFormat):
+    """An OpenStreetMap extract: no imagery, a grid over the extract's area at ``grid.gsd_m``."""
+
+    name = "osm"
+    summary = "OpenStreetMap extract (.osm.pbf, .osm): a map-only grid over its area"
+
+    def sniff(self, path: Path) -> bool:
+        return path.is_file() and path.name.lower().endswith(OSM_SUFFIXES)
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        west, south, east, north = extract_bounds(path)
+        if not (west < east and south < north):
+            raise SourceError(
+                f"{path}: the extract covers no area ({west}, {south}, {east}, {north})"
+            )
+        return [SourceItem(area=(west, south, east, north), osm_path=path)]
+
+    def s1_partners(self, s1: str, items: list[SourceItem]) -> list[Imagery | None] | None:
+        return None  # a map has no pixels to stack radar bands onto
