@@ -217,7 +217,7 @@ def _browse(url: str) -> dict[str, Any]:
             images = page.eval_on_selector_all(
                 ".gallery img", "els => els.map(e => [e.complete, e.naturalWidth])"
             )
-            boxes = page.eval_on_selector_all(".boxes rect", "els => els.length")
+            boxes = page.eval_on_selector_all(".boxes rect:not(.halo)", "els => els.length")
             texts = page.eval_on_selector_all(".gallery li", "els => els.map(e => e.textContent)")
             pwned = page.evaluate("window.__pwned === undefined ? null : window.__pwned")
             scripts = page.eval_on_selector_all("script", "els => els.length")
@@ -251,3 +251,26 @@ def test_report_renders_offline_in_chromium(hostile: Path) -> None:
     assert seen["pwned"] is None and seen["scripts"] == 0
     assert any(HOSTILE in t and HOSTILE_FINDING in t for t in seen["texts"])
     assert any(f"A: {HOSTILE_ANSWER}" in t for t in seen["texts"])
+
+
+def test_report_of_a_dataset_without_patches(tmp_path: Path) -> None:
+    """A build where no patch passed the filters still gets a page, a card and a summary."""
+    from eotext.report.summary import data_card, summarise
+    from eotext.store.folder import PATCH_SCHEMA, TEXT_SCHEMA
+
+    pq.write_table(PATCH_SCHEMA.empty_table(), tmp_path / "patches.parquet")
+    pq.write_table(TEXT_SCHEMA.empty_table(), tmp_path / "texts.parquet")
+    counts = {"patches": 0, "patches_planned": 4, "texts": 0, "dropped": {"cloudy": 4}}
+    manifest = {
+        "name": "empty",
+        "eotext_version": "0",
+        "recipe_fingerprint": "f",
+        "complete": True,
+        "sources": [],
+        "counts": counts,
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    result = write_report(tmp_path)
+    assert result.patches == 0 and result.gallery == 0 and result.figures == 1
+    assert "splits: none" in summarise(tmp_path)
+    assert 'size_categories:\n- "n<1K"' in data_card(tmp_path)

@@ -88,7 +88,8 @@ def counts_figure(stats: Counts) -> str:
             )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         right.set_title("Texts per type and split")
-        right.legend(fontsize=8)
+        if splits:
+            right.legend(fontsize=8)
         return to_svg(fig)
 
 

@@ -53,7 +53,8 @@ def _card(root: Path, patch: dict[str, Any], texts: list[dict[str, Any]]) -> str
     boxes: dict[tuple[int, ...], int] = {}
     for t in referring:
         boxes.setdefault(tuple(t["box"]), len(boxes))
-    rects = "".join(
+    rects = "".join(  # a dark halo under each coloured box keeps it visible on any land cover
+        f'<rect class="halo" x="{b[0]}" y="{b[1]}" width="{b[2] - b[0]}" height="{b[3] - b[1]}"/>'
         f'<rect x="{b[0]}" y="{b[1]}" width="{b[2] - b[0]}" height="{b[3] - b[1]}" '
         f'stroke="{BOX_COLOURS[i % len(BOX_COLOURS)]}"/>'
         for b, i in boxes.items()

@@ -46,16 +46,19 @@ def footprint_map(patches: list[dict[str, Any]]) -> MapFigure | None:
     stretch = 1 / max(math.cos(math.radians((south + north) / 2)), 0.1)
     height = min(max(7 * (north - south) * stretch / max(east - west, 1e-9), 3.0), 9.0)
     with figure("map", 9 if height < 6 else 7, height + 0.8) as fig:
+        from matplotlib.collections import PolyCollection
+
         ax = fig.subplots()
-        for geom in outlines or []:
-            for ring in _rings(geom):
-                ax.fill(*ring.xy, facecolor="#f2efe9", edgecolor="#8a8a8a", linewidth=0.5)
+        if outlines:
+            land = PolyCollection(_verts(outlines), facecolor="#f2efe9", edgecolor="#8a8a8a")
+            land.set_linewidth(0.5)
+            ax.add_collection(land)
         for split in sorted({s for _, s in shapes}):
             colour = SPLIT_COLOURS.get(split, "#999999")
             geoms = [g for g, s in shapes if s == split]
-            for geom in geoms:
-                for ring in _rings(geom):
-                    ax.fill(*ring.xy, facecolor=colour, edgecolor=colour, alpha=0.6, lw=0.3)
+            ax.add_collection(
+                PolyCollection(_verts(geoms), facecolor=colour, edgecolor=colour, alpha=0.6)
+            )
             centres = shapely.centroid(geoms)
             ax.scatter(
                 shapely.get_x(centres),
@@ -100,7 +103,9 @@ def country_outlines(extent: tuple[float, float, float, float]) -> list[Any] | N
             if shp is None or not shp.points:
                 continue
             geom = shapely.geometry.shape(shp.__geo_interface__)
-            clipped = shapely.intersection(geom.simplify(tolerance), box.buffer(tolerance * 5))
+            clipped = shapely.intersection(
+                geom.simplify(tolerance, preserve_topology=False), box.buffer(tolerance * 5)
+            )
             if not clipped.is_empty:
                 out.append(clipped)
     return out
@@ -115,6 +120,11 @@ def _extent(geoms: list[Any]) -> tuple[float, float, float, float]:
         min(east + pad, 180.0),
         min(north + pad, 90.0),
     )
+
+
+def _verts(geoms: list[Any]) -> list[Any]:
+    """Every outer ring of the geometries as an (n, 2) coordinate array."""
+    return [shapely.get_coordinates(ring) for g in geoms for ring in _rings(g)]
 
 
 def _rings(geom: Any) -> list[Any]:

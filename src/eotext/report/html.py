@@ -33,6 +33,7 @@ figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{color:#555;
 .thumb img{width:100%;height:100%;object-fit:fill;image-rendering:pixelated;display:block}
 .thumb svg.boxes{position:absolute;inset:0;width:100%;height:100%}
 .boxes rect{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}
+.boxes rect.halo{stroke:#000;stroke-width:4;stroke-opacity:.6}
 .card ul{padding-left:1.1em;margin:.3em 0}.kind{color:#777;font-size:85%}
 .swatch{display:inline-block;width:.8em;height:.8em;margin-right:3px;border:1px solid #333}
 li.finding{background:#fde2e1;border-left:3px solid #c0392b;padding-left:3px}
