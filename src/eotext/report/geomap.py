@@ -113,7 +113,7 @@ def country_outlines(extent: tuple[float, float, float, float]) -> list[Any] | N
 
 def _extent(geoms: list[Any]) -> tuple[float, float, float, float]:
     west, south, east, north = shapely.total_bounds(geoms)
-    pad = max(east - west, north - south) * 0.08 + 0.5
+    pad = max(max(east - west, north - south) * 0.1, 0.1)  # local datasets: about 10 km around
     return (
         max(west - pad, -180.0),
         max(south - pad, -90.0),
