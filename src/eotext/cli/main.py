@@ -280,10 +280,32 @@ def export_command(
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def info(dataset: Path) -> None:
-    """Summarise a dataset folder: counts, drops, sources and licences."""
+    """Summarise a dataset folder: counts by split, text type and status; drops, sources and
+    licences."""
     from eotext.report.summary import summarise
 
     click.echo(summarise(dataset))
+
+
+@cli.command()
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--gallery",
+    default=24,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="How many patches the gallery shows (those with findings first).",
+)
+def report(dataset: Path, gallery: int) -> None:
+    """Write DATASET/report/index.html: counts, class and caption statistics, diversity,
+    VQA answer balance, a map, a gallery, sources and LLM cost, in one offline page."""
+    from eotext.report.html import write_report
+
+    result = write_report(dataset, gallery=gallery)
+    click.echo(
+        f"{result.path}: {result.figures} figures, {result.gallery} gallery patches "
+        f"({result.patches} patches, {result.texts} texts)"
+    )
 
 
 from eotext.cli.bench import bench  # noqa: E402  (registered last: a one-line merge)
