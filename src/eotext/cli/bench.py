@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from eotext.errors import BenchInputError
+from eotext.bench.boxes import BOX_CONVENTIONS
 
 if TYPE_CHECKING:
     from eotext.bench.report import Report
@@ -74,7 +75,7 @@ answers_option = click.option(
 )
 box_option = click.option(
     "--box-format",
-    type=click.Choice(["auto", "geochat", "qwen", "pixel"]),
+    type=click.Choice(["auto", *BOX_CONVENTIONS]),
     default="auto",
     show_default=True,
     help="How boxes are written in the predicted text.",
