@@ -48,27 +48,34 @@ _META_FIELDS: dict[str, pa.DataType] = {
     "climate_zone": pa.string(),
     "image_path": pa.string(),
 }
-_IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 _TEXTS = pa.list_(pa.struct([(f, pa.string()) for f in _TEXT_FIELDS]))
-SCHEMA = pa.schema([("image", _IMAGE), *_META_FIELDS.items(), ("texts", _TEXTS)])
+SCHEMA = pa.schema([("image", IMAGE), *_META_FIELDS.items(), ("texts", _TEXTS)])
 
 _HF_LICENCES = {"cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0", "cdla-permissive-1.0", "odbl",
                 "cc-by-nc-4.0", "apache-2.0", "mit"}  # fmt: skip
 
 
-def hf_features() -> dict[str, Any]:
-    """The ``datasets`` features of :data:`SCHEMA`, as ``Features.to_dict()`` spells them."""
+def features_of(schema: pa.Schema) -> dict[str, Any]:
+    """The ``datasets`` features of an Arrow schema (``Features.to_dict()`` spelling); a column
+    typed like :data:`IMAGE` is a ``datasets.Image``."""
 
     def value(t: pa.DataType) -> Any:
         if pa.types.is_list(t):
             return [value(t.value_type)]
-        names = {pa.string(): "string", pa.int32(): "int32", pa.float64(): "float64"}
-        return {"dtype": names[t], "_type": "Value"}
+        if pa.types.is_struct(t):
+            return {f.name: value(f.type) for f in t}
+        return {"dtype": str(t).replace("double", "float64"),
+                "_type": "Value"}  # fmt: skip
 
-    feats: dict[str, Any] = {"image": {"_type": "Image"}}
-    feats.update({k: value(t) for k, t in _META_FIELDS.items()})
-    feats["texts"] = [{f: value(pa.string()) for f in _TEXT_FIELDS}]
-    return feats
+    return {
+        f.name: {"_type": "Image"} if f.type == IMAGE else value(f.type) for f in schema
+    }
+
+
+def hf_features() -> dict[str, Any]:
+    """The ``datasets`` features of :data:`SCHEMA`."""
+    return features_of(SCHEMA)
 
 
 def patch_rows(tables: Tables, box_format: str) -> Iterable[dict[str, Any]]:
@@ -91,10 +98,12 @@ def patch_rows(tables: Tables, box_format: str) -> Iterable[dict[str, Any]]:
         yield row
 
 
-def write_split_parquet(rows: list[dict[str, Any]], path: Path) -> None:
-    """Write rows of :data:`SCHEMA` with the ``huggingface`` features metadata, atomically."""
-    meta = {b"huggingface": json.dumps({"info": {"features": hf_features()}}).encode()}
-    table = pa.Table.from_pylist(rows, schema=SCHEMA).replace_schema_metadata(meta)
+def write_split_parquet(
+    rows: list[dict[str, Any]], path: Path, schema: pa.Schema = SCHEMA
+) -> None:
+    """Write rows with the ``huggingface`` features metadata (images typed), atomically."""
+    meta = {b"huggingface": json.dumps({"info": {"features": features_of(schema)}}).encode()}
+    table = pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(meta)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=256)
