@@ -20,8 +20,9 @@ qwen2.5-vl  ``{"bbox_2d": [x1, y1, x2, y2]}``         pixels of the image as Qwe
 The names and scales are those of ``eotext export --box-format``, so a model trained on an
 export is scored in its own convention. ``auto`` tries geochat, qwen and pixel in that order
 and takes the first box found; the other conventions look alike (``norm1`` and ``pixel``,
-``qwen3-vl`` and ``qwen2.5-vl``), so they are read only when named. Boxes are pixel edges ``[x_min, y_min, x_max, y_max]`` (maxima exclusive, the
-dataset convention): area is ``(x_max - x_min) * (y_max - y_min)``, with no +1.
+``qwen3-vl`` and ``qwen2.5-vl``), so they are read only when named. Boxes are pixel edges
+``[x_min, y_min, x_max, y_max]`` (maxima exclusive, the dataset convention): area is
+``(x_max - x_min) * (y_max - y_min)``, with no +1.
 """
 
 from __future__ import annotations

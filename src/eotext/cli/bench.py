@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from eotext.errors import BenchInputError
 from eotext.bench.boxes import BOX_CONVENTIONS
+from eotext.errors import BenchInputError
 
 if TYPE_CHECKING:
     from eotext.bench.report import Report

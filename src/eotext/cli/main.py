@@ -287,7 +287,9 @@ def export_command(
     unit, _ = OUTPUTS[fmt]
     click.echo(f"{out}: {n} {unit}")
     if fmt == "llava":
-        click.echo(f"train with --image_folder {dataset.resolve()} (image paths are relative to it)")
+        click.echo(
+            f"train with --image_folder {dataset.resolve()} (image paths are relative to it)"
+        )
 
 
 @cli.command()

@@ -31,8 +31,14 @@ def export_coco(dataset: str | Path, out: str | Path, split: str | None = None) 
     for n, (pid, p) in enumerate(tables.patches.items(), start=1):
         ids[pid] = n
         images.append(
-            {"id": n, "patch_id": pid, "file_name": p.get("preview_path") or p.get("image_path"),
-             "width": p["width"], "height": p["height"], "split": p.get("split")}  # fmt: skip
+            {
+                "id": n,
+                "patch_id": pid,
+                "file_name": p.get("preview_path") or p.get("image_path"),
+                "width": p["width"],
+                "height": p["height"],
+                "split": p.get("split"),
+            }
         )
     captions: list[dict[str, Any]] = []
     instances: list[dict[str, Any]] = []
@@ -40,17 +46,29 @@ def export_coco(dataset: str | Path, out: str | Path, split: str | None = None) 
     for t in tables.texts:
         if t["type"] in CAPTION_TYPES and t["text"]:
             captions.append(
-                {"id": len(captions) + 1, "image_id": ids[t["patch_id"]], "caption": t["text"],
-                 "text_id": t["text_id"], "style": t["style"]}  # fmt: skip
+                {
+                    "id": len(captions) + 1,
+                    "image_id": ids[t["patch_id"]],
+                    "caption": t["text"],
+                    "text_id": t["text_id"],
+                    "style": t["style"],
+                }
             )
         elif t["type"] == "referring" and t["style"] == "expression" and t["box"]:
             x0, y0, x1, y1 = t["box"]
             name = t["category"] or "object"
             cat = categories.setdefault(name, len(categories) + 1)
             instances.append(
-                {"id": len(instances) + 1, "image_id": ids[t["patch_id"]], "category_id": cat,
-                 "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0),
-                 "iscrowd": 0, "expression": t["text"], "text_id": t["text_id"]}  # fmt: skip
+                {
+                    "id": len(instances) + 1,
+                    "image_id": ids[t["patch_id"]],
+                    "category_id": cat,
+                    "bbox": [x0, y0, x1 - x0, y1 - y0],
+                    "area": (x1 - x0) * (y1 - y0),
+                    "iscrowd": 0,
+                    "expression": t["text"],
+                    "text_id": t["text_id"],
+                }
             )
     info = {"description": f"{tables.root.name} (eotext)", "version": "1.0"}
     target = Path(out)
@@ -62,7 +80,12 @@ def export_coco(dataset: str | Path, out: str | Path, split: str | None = None) 
     cats = [{"id": i, "name": k, "supercategory": "referring"} for k, i in categories.items()]
     write_json_atomic(
         target / "instances.json",
-        {"info": info, "licenses": [], "images": images, "annotations": instances,
-         "categories": cats},  # fmt: skip
+        {
+            "info": info,
+            "licenses": [],
+            "images": images,
+            "annotations": instances,
+            "categories": cats,
+        },
     )
     return len(captions) + len(instances)

@@ -68,9 +68,7 @@ def features_of(schema: pa.Schema) -> dict[str, Any]:
         return {"dtype": str(t).replace("double", "float64"),
                 "_type": "Value"}  # fmt: skip
 
-    return {
-        f.name: {"_type": "Image"} if f.type == IMAGE else value(f.type) for f in schema
-    }
+    return {f.name: {"_type": "Image"} if f.type == IMAGE else value(f.type) for f in schema}
 
 
 def hf_features() -> dict[str, Any]:
@@ -91,16 +89,20 @@ def patch_rows(tables: Tables, box_format: str) -> Iterable[dict[str, Any]]:
         row = {k: patch.get(k) for k in _META_FIELDS}
         row["image"] = image
         row["texts"] = [
-            {"text_id": i.id, "type": i.type, "style": i.text.get("style"), "input": i.input,
-             "output": i.output, "category": i.category}  # fmt: skip
+            {
+                "text_id": i.id,
+                "type": i.type,
+                "style": i.text.get("style"),
+                "input": i.input,
+                "output": i.output,
+                "category": i.category,
+            }
             for i in by_patch.get(pid, [])
         ]
         yield row
 
 
-def write_split_parquet(
-    rows: list[dict[str, Any]], path: Path, schema: pa.Schema = SCHEMA
-) -> None:
+def write_split_parquet(rows: list[dict[str, Any]], path: Path, schema: pa.Schema = SCHEMA) -> None:
     """Write rows with the ``huggingface`` features metadata (images typed), atomically."""
     meta = {b"huggingface": json.dumps({"info": {"features": features_of(schema)}}).encode()}
     table = pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(meta)
@@ -171,9 +173,7 @@ def dataset_card(tables: Tables, splits: list[str]) -> str:
         "configs": [
             {
                 "config_name": "default",
-                "data_files": [
-                    {"split": s, "path": f"data/{s}-*.parquet"} for s in splits
-                ],
+                "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in splits],
             }
         ],
         "dataset_info": {
@@ -193,9 +193,11 @@ def _feature_yaml(name: str, feature: Any) -> dict[str, Any]:
     """A feature as the card's ``dataset_info.features`` list spells it."""
     if isinstance(feature, list):
         inner = feature[0]
-        return {"name": name, "list": [_feature_yaml(k, v) for k, v in inner.items()]} if (
-            isinstance(inner, dict) and "_type" not in inner
-        ) else {"name": name, "list": inner["dtype"]}
+        return (
+            {"name": name, "list": [_feature_yaml(k, v) for k, v in inner.items()]}
+            if (isinstance(inner, dict) and "_type" not in inner)
+            else {"name": name, "list": inner["dtype"]}
+        )
     if feature.get("_type") == "Image":
         return {"name": name, "dtype": "image"}
     return {"name": name, "dtype": feature["dtype"]}

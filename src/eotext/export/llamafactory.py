@@ -31,8 +31,12 @@ def export_llamafactory(
 ) -> int:
     """Write ``out/eotext.json`` and ``out/dataset_info.json``; returns the conversation count."""
     records = [
-        {"conversations": c["conversations"], "images": [c["image_abs"]], "id": c["id"],
-         "split": c["split"]}  # fmt: skip
+        {
+            "conversations": c["conversations"],
+            "images": [c["image_abs"]],
+            "id": c["id"],
+            "split": c["split"],
+        }
         for c in conversations(dataset, box_format, image, split)
     ]
     target = Path(out)
@@ -43,8 +47,12 @@ def export_llamafactory(
             "file_name": f"{NAME}.json",
             "formatting": "sharegpt",
             "columns": {"messages": "conversations", "images": "images"},
-            "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human",
-                     "assistant_tag": "gpt"},  # fmt: skip
+            "tags": {
+                "role_tag": "from",
+                "content_tag": "value",
+                "user_tag": "human",
+                "assistant_tag": "gpt",
+            },
         }
     }
     write_json_atomic(target / "dataset_info.json", info, indent=1)

@@ -90,18 +90,28 @@ def export_lmms_eval(
                                 "choices": t["choices"]})  # fmt: skip
         elif t["type"] == "referring" and t["style"] == "expression" and t["box"]:
             docs["referring"].append(
-                {**base, "question": f"{t['question']} Answer with a bounding box.",
-                 "answer": format_box(t["box"], p["width"], p["height"], box_format),
-                 "box": t["box"]}  # fmt: skip
+                {
+                    **base,
+                    "question": f"{t['question']} Answer with a bounding box.",
+                    "answer": format_box(t["box"], p["width"], p["height"], box_format),
+                    "box": t["box"],
+                }
             )
         elif t["type"] == "caption" and t["style"] == caption_style and t["text"]:
             refs.setdefault(t["patch_id"], []).append(t["text"])
     for pid, captions in refs.items():
         p = tables.patches[pid]
         docs["caption"].append(
-            {"doc_id": pid, "patch_id": pid, "width": p["width"], "height": p["height"],
-             "category": p.get("dominant_class"), "references": captions, "answer": captions[0],
-             "question": INSTRUCTIONS.get(caption_style, "Describe this satellite image.")}  # fmt: skip
+            {
+                "doc_id": pid,
+                "patch_id": pid,
+                "width": p["width"],
+                "height": p["height"],
+                "category": p.get("dominant_class"),
+                "references": captions,
+                "answer": captions[0],
+                "question": INSTRUCTIONS.get(caption_style, "Describe this satellite image."),
+            }
         )
     total = 0
     for task, rows in docs.items():

@@ -59,7 +59,11 @@ def export_stac(
     manifest = _manifest(root)
     built = dt.datetime.fromtimestamp((root / "patches.parquet").stat().st_mtime, dt.UTC)
     licences = sorted(
-        {str(lic.get("licence")) for s in manifest.get("sources", []) for lic in s.get("licences", [])}
+        {
+            str(lic.get("licence"))
+            for s in manifest.get("sources", [])
+            for lic in s.get("licences", [])
+        }
         - {"None", ""}
     )
     texts_per_patch: dict[str, int] = {}
@@ -95,8 +99,10 @@ def export_stac(
                     href=str(root / rel), media_type=_IMAGE_TYPES[kind], roles=_ROLES[kind]
                 )
                 item.add_asset(kind, asset)
-        classes = sorted({str(k) for k, _ in (p.get("class_fractions") or [])} | set(
-            p.get("multilabels") or []))  # fmt: skip
+        classes = sorted(
+            {str(e["key"]) for e in p.get("class_fractions") or []}
+            | set(p.get("multilabels") or [])
+        )
         label = LabelExtension.ext(item, add_if_missing=True)
         label.apply(
             label_description=f"land-cover labels ({p.get('scheme') or 'unknown scheme'}) "
@@ -117,10 +123,18 @@ def export_stac(
         description=f"Patches and texts of the eotext dataset {root.name}: "
         f"{len(items)} patches, {len(tables.texts)} texts.",
         extent=pystac.Extent(
-            pystac.SpatialExtent([[min(b[0] for b in bounds), min(b[1] for b in bounds),
-                                   max(b[2] for b in bounds), max(b[3] for b in bounds)]]),
+            pystac.SpatialExtent(
+                [
+                    [
+                        min(b[0] for b in bounds),
+                        min(b[1] for b in bounds),
+                        max(b[2] for b in bounds),
+                        max(b[3] for b in bounds),
+                    ]
+                ]
+            ),
             pystac.TemporalExtent([[times[0], times[-1]]]),
-        ),  # fmt: skip
+        ),
         license=licences[0] if len(licences) == 1 else "various",
         extra_fields={"eotext:licences": licences},
     )

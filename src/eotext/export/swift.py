@@ -54,10 +54,16 @@ def export_swift(
             else:
                 user, answer, refs = "What is in the region <bbox>?", t["answer"], []
             lines.append(
-                {"messages": [{"role": "user", "content": "<image>" + user},
-                              {"role": "assistant", "content": answer}],
-                 "images": images, "objects": {"ref": refs, "bbox": [box], "bbox_type": "real"},
-                 "id": item.id, "split": item.patch.get("split")}  # fmt: skip
+                {
+                    "messages": [
+                        {"role": "user", "content": "<image>" + user},
+                        {"role": "assistant", "content": answer},
+                    ],
+                    "images": images,
+                    "objects": {"ref": refs, "bbox": [box], "bbox_type": "real"},
+                    "id": item.id,
+                    "split": item.patch.get("split"),
+                }
             )
             continue
         chat = chats.get(item.patch_id)

@@ -82,9 +82,14 @@ def export_vlmevalkit(
     question = INSTRUCTIONS.get(caption_style, "Describe this satellite image.")
     for pid, captions in refs.items():
         rows["CAPTION"].append(
-            {"question": question, "answer": json.dumps(captions, ensure_ascii=False),
-             "category": tables.patches[pid].get("dominant_class") or "",
-             "split": tables.patches[pid].get("split"), "patch_id": pid, "text_id": pid}  # fmt: skip
+            {
+                "question": question,
+                "answer": json.dumps(captions, ensure_ascii=False),
+                "category": tables.patches[pid].get("dominant_class") or "",
+                "split": tables.patches[pid].get("split"),
+                "patch_id": pid,
+                "text_id": pid,
+            }
         )
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)

@@ -80,8 +80,14 @@ def _add_sample(
     doc = {
         "patch": {k: patch.get(k) for k in _METADATA},
         "texts": [
-            {"text_id": i.id, "type": i.type, "style": i.text.get("style"), "input": i.input,
-             "output": i.output, "category": i.category}  # fmt: skip
+            {
+                "text_id": i.id,
+                "type": i.type,
+                "style": i.text.get("style"),
+                "input": i.input,
+                "output": i.output,
+                "category": i.category,
+            }
             for i in items
         ],
     }
