@@ -31,6 +31,8 @@ _IMAGE_TYPES = {
     "label": "image/tiff; application=geotiff; profile=cloud-optimized",
     "preview": "image/png",
 }
+#: The label extension (written as plain fields: pystac's helper class is deprecated).
+LABEL_EXTENSION = "https://stac-extensions.github.io/label/v1.0.1/schema.json"
 _ROLES = {"image": ["data"], "label": ["labels", "labels-raster"], "preview": ["overview"]}
 
 
@@ -47,7 +49,6 @@ def export_stac(
     try:
         import pystac
         import shapely
-        from pystac.extensions.label import LabelClasses, LabelExtension, LabelType
         from pystac.extensions.projection import ProjectionExtension
     except ImportError as exc:  # pragma: no cover - pystac is in the stac extra
         raise MissingDependencyError(
@@ -103,15 +104,17 @@ def export_stac(
             {str(e["key"]) for e in p.get("class_fractions") or []}
             | set(p.get("multilabels") or [])
         )
-        label = LabelExtension.ext(item, add_if_missing=True)
-        label.apply(
-            label_description=f"land-cover labels ({p.get('scheme') or 'unknown scheme'}) "
-            "and the texts written from them",
-            label_type=LabelType.RASTER,
-            label_properties=None,
-            label_classes=[LabelClasses.create(classes=classes or ["unknown"], name=None)],
-            label_tasks=["segmentation", "classification"],
-            label_methods=["automated"],
+        item.stac_extensions.append(LABEL_EXTENSION)
+        item.properties.update(
+            {
+                "label:description": f"land-cover labels ({p.get('scheme') or 'no scheme'}) "
+                "and the texts written from them",
+                "label:type": "raster",
+                "label:properties": None,
+                "label:classes": [{"name": None, "classes": classes or ["unknown"]}],
+                "label:tasks": ["segmentation", "classification"],
+                "label:methods": ["automated"],
+            }
         )
         items.append(item)
     if not items:
