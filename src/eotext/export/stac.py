@@ -11,8 +11,8 @@
 
 Asset hrefs point at the dataset's files (relative when the catalog lies inside the dataset
 folder, absolute otherwise). Patches without an acquisition date (label maps alone) get the
-dataset's build time as ``datetime``. The catalog validates with ``pystac`` (core and
-extension schemas).
+dataset's build time as ``datetime``. The catalog passes pystac's core-schema validation offline;
+``validate=True`` also checks the extension schemas, which pystac downloads.
 """
 
 from __future__ import annotations

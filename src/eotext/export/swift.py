@@ -42,8 +42,9 @@ def export_swift(
     tables = read_tables(dataset, split)
     lines: list[dict[str, Any]] = []
     chats: dict[str, dict[str, Any]] = {}
+    files = {pid: patch_file(tables.root, p, image) for pid, p in tables.patches.items()}
     for item in items_of(tables, box_format):
-        path = patch_file(tables.root, item.patch, image)
+        path = files[item.patch_id]
         images = [str(path)] if path else []
         t = item.text
         if t["type"] == "referring" and t["box"]:
