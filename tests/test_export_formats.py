@@ -578,3 +578,19 @@ def test_cli_lists_every_exporter_and_rejects_foreign_options(
     assert ok.exit_code == 0 and "samples" in ok.output
     with open(tmp_path / "w" / "eotext-000000.tar", "rb") as fh:
         assert fh.read(1)
+
+
+def test_hf_card_keeps_the_dataset_cards_metadata(tmp_path: Path) -> None:
+    from eotext.export.hf import dataset_card
+    from eotext.export.items import Tables
+
+    (tmp_path / "DATACARD.md").write_text(
+        "---\nlicense: mit\npretty_name: Coast\nconfigs: broken\n---\n# Coast\n\nBody.\n"
+    )
+    card = dataset_card(Tables(tmp_path, {}, []), ["train"])
+    header = yaml.safe_load(card.split("---")[1])
+    assert header["license"] == "mit" and header["pretty_name"] == "Coast"
+    assert header["configs"][0]["data_files"] == [
+        {"split": "train", "path": "data/train-*.parquet"}
+    ]
+    assert card.rstrip().endswith("# Coast\n\nBody.")

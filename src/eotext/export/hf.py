@@ -183,7 +183,9 @@ def dataset_card(tables: Tables, splits: list[str]) -> str:
     body = ""
     card = tables.root / "DATACARD.md"
     if card.exists():
-        body = _strip_front_matter(card.read_text(encoding="utf-8"))
+        theirs, body = _split_front_matter(card.read_text(encoding="utf-8"))
+        # The dataset card's own metadata wins, except where datasets must find its files.
+        header = {**header, **{k: v for k, v in theirs.items() if k not in _OURS}}
     # JSON is YAML: one line per key keeps the header exact and readable.
     lines = ["---"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in header.items()]
     return "\n".join([*lines, "---", "", body or f"# {header['pretty_name']}\n"])
@@ -203,12 +205,29 @@ def _feature_yaml(name: str, feature: Any) -> dict[str, Any]:
     return {"name": name, "dtype": feature["dtype"]}
 
 
-def _strip_front_matter(text: str) -> str:
+_OURS = frozenset({"configs", "dataset_info"})
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """A card's YAML front matter (read when PyYAML is installed, as with ``datasets``) and
+    its body."""
     if text.startswith("---\n"):
         end = text.find("\n---", 4)
         if end != -1:
-            return text[end + 4 :].lstrip("\n")
-    return text
+            return _yaml_mapping(text[4:end]), text[end + 4 :].lstrip("\n")
+    return {}, text
+
+
+def _yaml_mapping(text: str) -> dict[str, Any]:
+    try:
+        import yaml  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - PyYAML comes with datasets
+        return {}
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _manifest(root: Path) -> dict[str, Any]:
