@@ -594,3 +594,33 @@ def test_hf_card_keeps_the_dataset_cards_metadata(tmp_path: Path) -> None:
         {"split": "train", "path": "data/train-*.parquet"}
     ]
     assert card.rstrip().endswith("# Coast\n\nBody.")
+
+
+def test_geotiff_writer_makes_cogs_of_any_size(tmp_path: Path) -> None:
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from rasterio.crs import CRS
+    from rio_cogeo.cogeo import cog_validate
+
+    from eotext.store.rasters import write_geotiff
+
+    for height, width in ((37, 100), (120, 120), (600, 700)):
+        labels = (np.arange(height * width).reshape(height, width) % 5).astype("uint8")
+        path = tmp_path / f"{height}x{width}.tif"
+        write_geotiff(
+            path, labels, CRS.from_epsg(32633), Affine(10, 0, 0, 0, -10, 0), nodata=0,
+            band_names=["lc"], colormap={1: (255, 0, 0, 255)}, tags={"scheme": "x"},
+        )  # fmt: skip
+        valid, errors, _ = cog_validate(str(path), strict=True)
+        assert valid and not errors
+        with rasterio.open(path) as src:
+            assert (src.read(1) == labels).all() and src.descriptions == ("lc",)
+            assert src.colormap(1)[1] == (255, 0, 0, 255) and src.tags()["scheme"] == "x"
+            assert src.block_shapes[0][0] in (128, 256)
+            assert (src.overviews(1) != []) == (max(height, width) > 256)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "120x120.tif",
+        "37x100.tif",
+        "600x700.tif",
+    ]
