@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -624,3 +624,104 @@ def test_geotiff_writer_makes_cogs_of_any_size(tmp_path: Path) -> None:
         "37x100.tif",
         "600x700.tif",
     ]
+
+
+# ---------------------------------------------------------------- round trip of arbitrary texts
+
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from("\t\n\"',;"),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip() == s and s.strip())
+
+
+def _synthetic(root: Path, captions: list[list[str]]) -> Path:
+    """A dataset folder with one patch per caption list (previews are real PNGs)."""
+    import pyarrow as pa
+    import shapely
+
+    from eotext.store.folder import PATCH_SCHEMA, TEXT_SCHEMA
+
+    (root / "previews").mkdir(parents=True)
+    patches, texts = [], []
+    for i, caps in enumerate(captions):
+        pid = f"p{i}"
+        Image.new("RGB", (32, 32), (i * 40 % 256, 90, 20)).save(root / "previews" / f"{pid}.png")
+        patches.append(
+            {
+                "patch_id": pid,
+                "width": 32,
+                "height": 32,
+                "split": ("train", "val")[i % 2],
+                "preview_path": f"previews/{pid}.png",
+                "crs": "EPSG:32633",
+                "transform": [10.0, 0.0, 0.0, 0.0, -10.0, 0.0],
+                "geometry": shapely.box(6 + i, 0, 6.1 + i, 0.1).wkb,
+            }
+        )
+        for j, cap in enumerate(caps):
+            texts.append({"text_id": f"{pid}:c{j}", "patch_id": pid, "type": "caption",
+                          "style": "short", "text": cap})  # fmt: skip
+        texts.append({"text_id": f"{pid}:r", "patch_id": pid, "type": "referring",
+                      "style": "expression", "text": "the pond", "question": "Where is the pond?",
+                      "box": [1, 2, 30, 31]})  # fmt: skip
+    pq.write_table(pa.Table.from_pylist(patches, schema=PATCH_SCHEMA), root / "patches.parquet")
+    pq.write_table(pa.Table.from_pylist(texts, schema=TEXT_SCHEMA), root / "texts.parquet")
+    return root
+
+
+def _captions_back(name: str, out: Path) -> list[str]:
+    """The caption texts an export holds, read back as its users read it."""
+    if name == "openclip":
+        return [str(t) for t in pd.read_csv(out, sep="\t", keep_default_na=False)["title"]]
+    if name == "bigearthnet-txt":
+        rows = pq.read_table(out).to_pylist()
+        return [r["output"] for r in rows if r["type"] == "captioning"]
+    if name == "coco":
+        return [
+            a["caption"] for a in json.loads((out / "captions.json").read_text())["annotations"]
+        ]
+    if name == "hf":
+        return [t["output"] for f in (out / "data").glob("*.parquet")
+                for r in pq.read_table(f).to_pylist() for t in r["texts"]
+                if t["type"] == "captioning"]  # fmt: skip
+    if name in ("llava", "llamafactory"):
+        convs = json.loads((out if name == "llava" else out / "eotext.json").read_text())
+        return [t["value"] for c in convs for t in c["conversations"][1::2]
+                if not t["value"].startswith("<box>")]  # fmt: skip
+    if name == "swift":
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        return [m["content"] for line in lines if "objects" not in line
+                for m in line["messages"][1::2]]  # fmt: skip
+    if name == "vlmevalkit":
+        frame = pd.read_csv(out / "EOTEXT_CAPTION.tsv", sep="\t", keep_default_na=False)
+        return [c for answer in frame["answer"] for c in eval(answer)]
+    if name == "lmms-eval":
+        docs = pq.read_table(out / "data" / "caption.parquet").to_pylist()
+        return [c for d in docs for c in d["references"]]
+    if name == "webdataset":
+        samples = _webdataset(sorted(str(p) for p in out.glob("*.tar")))
+        return [t["output"] for s in samples for t in json.loads(s["json"])["texts"]
+                if t["type"] == "captioning"]  # fmt: skip
+    return []  # stac: no texts, only their count
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.lists(_TEXT, min_size=1, max_size=3), min_size=1, max_size=3))
+@example([['a "park"\tnext to\na road', "x,y;z'"], ["NA"], ["ümlaut — 東京"]])
+def test_every_exporter_keeps_arbitrary_texts(captions: list[list[str]]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _synthetic(Path(tmp) / "ds", captions)
+        want = sorted(c for caps in captions for c in caps)
+        for name in EXPORTERS:
+            key = {"openclip": "style", "vlmevalkit": "caption_style"}.get(name)
+            key = "caption_style" if name == "lmms-eval" else key
+            options: dict[str, Any] = {key: "short"} if key else {}
+            out = _out(Path(tmp) / name, name)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            export(name, root, out, **options)
+            if name != "stac":
+                assert sorted(_captions_back(name, out)) == want, name
