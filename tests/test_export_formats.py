@@ -91,6 +91,9 @@ def test_openclip_loads_with_open_clip_defaults(
         assert not os.path.isabs(path) and Path(path).is_file()
     export("openclip", dataset, tmp_path / "sky.csv", style="short", separator=",")
     assert len(pd.read_csv(tmp_path / "sky.csv", sep=",")) == n
+    # No --style: a label-map build has no OSM titles, so its one-sentence captions are used.
+    result = CliRunner().invoke(cli, ["export", "openclip", str(dataset), "-o", str(out)])
+    assert result.exit_code == 0 and f"{n} rows" in result.output
 
 
 # ---------------------------------------------------------------- Hugging Face

@@ -214,7 +214,8 @@ def _box_formats() -> list[str]:
 @click.option(
     "--style",
     default=None,
-    help="openclip: texts of this style fill the title column [default: title]; "
+    help="openclip: texts of this style fill the title column [default: the first of title, "
+    "title_multi_objects, short, multilabel, detailed present]; "
     "vlmevalkit/lmms-eval: the caption style scored [default: detailed].",
 )
 @click.option(

@@ -26,13 +26,15 @@ from eotext.files import atomic_path
 log = logging.getLogger(__name__)
 
 IMAGE_COLUMNS = {"preview": "preview_path", "image": "image_path"}
+#: Caption styles tried in order when none is asked for: one CLIP-length caption per image.
+DEFAULT_STYLES = ("title", "title_multi_objects", "short", "multilabel", "detailed")
 SEPARATORS = {"\t": "tab", ",": "comma"}
 
 
 def export_openclip(
     dataset: str | Path,
     out: str | Path,
-    style: str = "title",
+    style: str | None = None,
     image: str = "preview",
     relative_to: str | Path | None = None,
     separator: str = "\t",
@@ -43,7 +45,9 @@ def export_openclip(
     Args:
         dataset: the dataset folder.
         out: the CSV to write (its folder is created).
-        style: texts of this style become the ``title`` column.
+        style: texts of this style become the ``title`` column; by default the first style of
+            :data:`DEFAULT_STYLES` the dataset has (``title`` for OSM builds, ``short`` for
+            label-map builds).
         image: ``"preview"`` (the RGB PNG, what CLIP trains on) or ``"image"`` (the GeoTIFF).
         relative_to: write paths relative to this folder (where training will run); absolute
             paths by default.
@@ -65,9 +69,11 @@ def export_openclip(
     tables = read_tables(dataset, split)
     root = tables.root
     column = IMAGE_COLUMNS[image]
+    present = sorted({str(t["style"]) for t in tables.texts if t["text"]})
+    if style is None:
+        style = next((s for s in DEFAULT_STYLES if s in present), DEFAULT_STYLES[0])
     chosen = [t for t in tables.texts if t["style"] == style and t["text"]]
     if not chosen:
-        present = sorted({str(t["style"]) for t in tables.texts})
         raise OutputError(
             f"{root}: no text of style {style!r} to export; styles present: "
             f"{', '.join(present) or 'none'} (choose one with --style)"
