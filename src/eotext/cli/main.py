@@ -101,7 +101,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing.",
+    help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing "
+    "(also when the recipe sets [annotate.llm] dry_run = true).",
 )
 @click.option(
     "-o",
@@ -129,8 +130,8 @@ def build(
     from eotext.run.build import build_dataset
 
     config = recipe_from_flags(recipe, **flags)
-    if dry_run:
-        _print_dry_run(config)
+    if dry_run or ("llm" in config.annotate.kinds and config.annotate.llm.dry_run):
+        _print_dry_run(config)  # writes nothing: -o is neither created nor changed
         return
     result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
     dropped = ", ".join(f"{k} {v}" for k, v in result.dropped.items()) or "none"
@@ -208,8 +209,19 @@ def schemes(name: str | None) -> None:
 @click.option(
     "--absolute", is_flag=True, help="openclip: absolute image paths (default: relative to -o)."
 )
+@click.option(
+    "--include-flagged",
+    is_flag=True,
+    help="Also export texts flagged by a check or rejected by a reviewer (left out by default).",
+)
 def export_command(
-    fmt: str, dataset: Path, out: Path, box_format: str, style: str, absolute: bool
+    fmt: str,
+    dataset: Path,
+    out: Path,
+    box_format: str,
+    style: str,
+    absolute: bool,
+    include_flagged: bool,
 ) -> None:
     """Export DATASET's texts as training items in FORMAT.
 
@@ -220,13 +232,18 @@ def export_command(
     llava            LLaVA/ShareGPT JSON: one multi-turn conversation per patch
     openclip         CSV of filepath,title (preview PNG and one caption) for open_clip
                      and SkyScript-style CLIP training
+
+    Texts whose status is flagged or rejected are left out (and counted in a warning) unless
+    --include-flagged.
     """
     from eotext.export import export
 
     if fmt == "openclip":
-        n = export(fmt, dataset, out, style=style, absolute=absolute)
+        n = export(
+            fmt, dataset, out, style=style, absolute=absolute, include_flagged=include_flagged
+        )
     else:
-        n = export(fmt, dataset, out, box_format=box_format)
+        n = export(fmt, dataset, out, box_format=box_format, include_flagged=include_flagged)
     unit = {"bigearthnet-txt": "rows", "openclip": "rows"}.get(fmt, "conversations")
     click.echo(f"{out}: {n} {unit}")
 

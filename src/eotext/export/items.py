@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from eotext.errors import OutputError
 from eotext.export.boxes import format_box, rewrite_boxes
+from eotext.store.tables import read_tables
 from eotext.verify.leakage import guard_context_leakage
 
 #: The instruction that asks for each caption style.
@@ -37,19 +36,21 @@ class Item:
     patch: dict[str, Any]
 
 
-def read_items(dataset: Path, box_format: str = "qwen") -> Iterator[Item]:
+def read_items(
+    dataset: Path, box_format: str = "qwen", include_flagged: bool = False
+) -> Iterator[Item]:
     """Every text of a dataset folder as an :class:`Item`, boxes written in ``box_format``.
+
+    Texts flagged by a check or rejected by a reviewer are left out (and logged) unless
+    ``include_flagged``.
 
     Raises:
         OutputError: the folder is not a dataset folder.
         LeakageError: an item's input contains one of its patch's context answers (a bug).
     """
-    try:
-        patches = {p["patch_id"]: p for p in pq.read_table(dataset / "patches.parquet").to_pylist()}
-        texts = pq.read_table(dataset / "texts.parquet").to_pylist()
-    except FileNotFoundError as exc:
-        raise OutputError(f"{dataset}: not a dataset folder ({exc.filename} is missing)") from exc
-    for t in texts:
+    tables = read_tables(dataset, include_flagged=include_flagged)
+    patches = {p["patch_id"]: p for p in tables.patches}
+    for t in tables.texts:
         p = patches[t["patch_id"]]
         w, h = p["width"], p["height"]
         item_type, text_input, output = _convert(t, w, h, box_format)

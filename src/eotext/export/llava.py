@@ -10,17 +10,24 @@ from eotext.export.items import read_items
 from eotext.files import write_text_atomic
 
 
-def export_llava(dataset: Path, out: Path, box_format: str = "qwen", image: str = "preview") -> int:
+def export_llava(
+    dataset: Path,
+    out: Path,
+    box_format: str = "qwen",
+    image: str = "preview",
+    include_flagged: bool = False,
+) -> int:
     """Write ``out`` (JSON list) in the LLaVA format; returns the number of conversations.
 
     Each patch becomes ``{"id", "image", "split", "conversations": [{"from": "human",
     "value": "<image>\\n..."}, {"from": "gpt", "value": ...}, ...]}``; ``<image>`` opens the
     first human turn only. ``image`` chooses the file: the RGB ``preview`` (PNG) or the
-    multi-band ``image`` (GeoTIFF).
+    multi-band ``image`` (GeoTIFF). Flagged and rejected texts are left out unless
+    ``include_flagged``.
     """
     conversations: dict[str, dict[str, Any]] = {}
     key = "preview_path" if image == "preview" else "image_path"
-    for item in read_items(dataset, box_format):
+    for item in read_items(dataset, box_format, include_flagged):
         conv = conversations.get(item.patch_id)
         if conv is None:
             conv = conversations[item.patch_id] = {

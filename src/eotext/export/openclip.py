@@ -13,10 +13,9 @@ import logging
 import os
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from eotext.errors import OutputError, RecipeError
 from eotext.files import atomic_path
+from eotext.store.tables import read_tables
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +28,7 @@ def export_openclip(
     style: str = "title",
     image: str = "preview",
     absolute: bool = False,
+    include_flagged: bool = False,
 ) -> int:
     """Write the open_clip CSV of a dataset folder; returns the number of rows.
 
@@ -39,6 +39,8 @@ def export_openclip(
         image: ``"preview"`` (the RGB PNG, what CLIP trains on) or ``"image"`` (the GeoTIFF).
         absolute: write absolute paths; by default paths are relative to the CSV's folder, so
             the CSV and the dataset move together.
+        include_flagged: keep texts flagged by a check or rejected by a reviewer (left out
+            and logged by default).
 
     Texts of patches without that file (previews switched off) are left out and logged.
 
@@ -52,12 +54,15 @@ def export_openclip(
     texts_path, patches_path = root / "texts.parquet", root / "patches.parquet"
     if not texts_path.exists() or not patches_path.exists():
         raise OutputError(f"{root}: no texts.parquet/patches.parquet; is it an eotext dataset?")
-    texts = pq.read_table(texts_path, columns=["patch_id", "style", "text"]).to_pylist()
     column = IMAGE_COLUMNS[image]
-    files = {
-        r["patch_id"]: r[column]
-        for r in pq.read_table(patches_path, columns=["patch_id", column]).to_pylist()
-    }
+    tables = read_tables(
+        root,
+        include_flagged=include_flagged,
+        patch_columns=["patch_id", column],
+        text_columns=["patch_id", "style", "text"],
+    )
+    files = {r["patch_id"]: r[column] for r in tables.patches}
+    texts = tables.texts
     chosen = [t for t in texts if t["style"] == style and t["text"]]
     if not chosen:
         present = sorted({str(t["style"]) for t in texts})
