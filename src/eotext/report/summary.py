@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from eotext.errors import OutputError
+from eotext.store.tables import read_tables
 
 
 def summarise(folder: str | Path) -> str:
@@ -55,7 +56,10 @@ def data_card(folder: str | Path) -> str:
     root = Path(folder)
     manifest = _manifest(root)
     counts = manifest["counts"]
-    texts = pq.read_table(root / "texts.parquet", columns=["type", "style"]).to_pylist()
+    # The card describes everything the folder holds, flagged texts included.
+    texts = read_tables(
+        root, include_flagged=True, patch_columns=["patch_id"], text_columns=["type", "style"]
+    ).texts
     kinds = Counter(f"{t['type']} ({t['style']})" if t["style"] else t["type"] for t in texts)
     lines = [
         f"# {manifest['name']}",
