@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from eotext.errors import OutputError
@@ -72,11 +73,11 @@ def _read_texts(
     table = _read(root / "texts.parquet", wanted)
     left_out: dict[str, int] = {}
     if not include_flagged and table.num_rows:
-        statuses = table.column("status").to_pylist()
-        drop = [s in LEFT_OUT_STATUSES for s in statuses]
-        left_out = dict(Counter(s for s, d in zip(statuses, drop, strict=True) if d))
-        if left_out:
-            table = table.filter(pa.array([not d for d in drop]))
+        status = table.column("status")
+        drop = pc.fill_null(pc.is_in(status, value_set=pa.array(LEFT_OUT_STATUSES)), False)
+        if pc.any(drop).as_py():
+            left_out = dict(sorted(Counter(status.filter(drop).to_pylist()).items()))
+            table = table.filter(pc.invert(drop))
             shown = ", ".join(f"{n} {status}" for status, n in sorted(left_out.items()))
             log.warning("%s: %s text(s) left out (keep them with --include-flagged)", root, shown)
     if columns is not None:
