@@ -71,7 +71,7 @@ def test_errors(tmp_path: Path) -> None:
         export_openclip(root, tmp_path / "x.csv", style="short")
     with pytest.raises(RecipeError, match="separator must be"):
         export_openclip(root, tmp_path / "x.csv", separator=";")
-    with pytest.raises(OutputError, match="is it an eotext dataset"):
+    with pytest.raises(OutputError, match="not a dataset folder"):
         export_openclip(tmp_path, tmp_path / "x.csv")
     with pytest.raises(RecipeError, match="image must be one of"):
         export_openclip(root, tmp_path / "x.csv", image="thumbnail")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from eotext.errors import SchemeError
-from eotext.run.unit import _label_nodata
+from eotext.run.patch_files import _label_nodata
 from eotext.schemes import WORLDCOVER, Scheme
 from eotext.schemes.base import LandCoverClass
 

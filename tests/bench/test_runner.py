@@ -62,10 +62,12 @@ def test_run_then_report_against_a_stub(dataset: Path, tmp_path: Path) -> None:
 
 
 def test_run_needs_captions_of_the_style(dataset: Path, tmp_path: Path) -> None:
-    from eotext.bench.runner import caption_references
+    from eotext.bench.runner import DatasetRows, caption_references
+    from eotext.store.tables import read_tables
 
+    tables = read_tables(dataset)
     with pytest.raises(OutputError, match="no 'poem' captions"):
-        caption_references(dataset, "poem", None)
+        caption_references(DatasetRows(dataset, tables.patches, tables.texts), "poem", None)
 
 
 @pytest.mark.slow

@@ -144,7 +144,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing.",
+    help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing "
+    "(also when the recipe sets [annotate.llm] dry_run = true).",
 )
 @once(
     "-o",
@@ -175,8 +176,8 @@ def build(
     from eotext.run.build import build_dataset
 
     config = recipe_from_flags(recipe, **flags)
-    if dry_run:
-        _print_dry_run(config)
+    if dry_run or ("llm" in config.annotate.kinds and config.annotate.llm.dry_run):
+        _print_dry_run(config)  # writes nothing: -o is neither created nor changed
         return
     result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
     dropped = ", ".join(f"{k} {v}" for k, v in result.dropped.items()) or "none"
@@ -284,6 +285,11 @@ def _box_formats() -> list[str]:
     help="openclip: column separator [default: tab, open_clip's]; ',' for SkyScript-style CSV.",
 )
 @click.option("--shard-size", type=int, default=None, help="webdataset: samples per shard [1000].")
+@click.option(
+    "--include-flagged",
+    is_flag=True,
+    help="Also export texts flagged by a check or rejected by a reviewer (left out by default).",
+)
 def export_command(
     fmt: str,
     dataset: Path,
@@ -296,6 +302,7 @@ def export_command(
     relative_to: Path | None,
     separator: str | None,
     shard_size: int | None,
+    include_flagged: bool,
 ) -> None:
     """Export DATASET's texts as training or evaluation data in FORMAT.
 
@@ -316,6 +323,9 @@ def export_command(
     swift            ms-swift JSONL: messages, images, objects with bbox_type
     vlmevalkit       folder: one TSV per task type (MCQ, YORN, VQA, CAPTION)
     webdataset       folder of tar shards: png/tif, json, txt per patch
+
+    Texts whose status is flagged or rejected are left out (and counted in a warning) unless
+    --include-flagged.
     """
     from eotext.export import OUTPUTS, export, options_of
 
@@ -326,6 +336,7 @@ def export_command(
         "relative_to": relative_to,
         "separator": "\t" if separator == "tab" else separator,
         "shard_size": shard_size,
+        "include_flagged": include_flagged or None,
     }
     if style is not None:
         given["caption_style" if "caption_style" in options_of(fmt) else "style"] = style

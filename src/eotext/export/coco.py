@@ -19,14 +19,16 @@ from eotext.files import write_json_atomic
 CAPTION_TYPES = ("caption", "osm_caption")
 
 
-def export_coco(dataset: str | Path, out: str | Path, split: str | None = None) -> int:
+def export_coco(
+    dataset: str | Path, out: str | Path, split: str | None = None, include_flagged: bool = False
+) -> int:
     """Write ``out/captions.json`` and ``out/instances.json``; returns the annotation count.
 
     Raises:
         OutputError: the folder is not a dataset folder.
         RecipeError: ``split`` names no split.
     """
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     images, ids = [], {}
     for n, (pid, p) in enumerate(tables.patches.items(), start=1):
         ids[pid] = n

@@ -112,7 +112,11 @@ def write_split_parquet(rows: list[dict[str, Any]], path: Path, schema: pa.Schem
 
 
 def export_hf(
-    dataset: str | Path, out: str | Path, box_format: str = "qwen", split: str | None = None
+    dataset: str | Path,
+    out: str | Path,
+    box_format: str = "qwen",
+    split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write a Hugging Face dataset folder ``out``; returns the number of rows (patches).
 
@@ -120,7 +124,7 @@ def export_hf(
         OutputError: the folder is not a dataset folder.
         RecipeError: unknown box format, or ``split`` names no split.
     """
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     target = Path(out)
     by_split: dict[str, list[dict[str, Any]]] = {}
     for row in patch_rows(tables, box_format):

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from eotext.errors import OutputError, RecipeError
 from eotext.export.boxes import format_box, rewrite_boxes
+from eotext.store import tables as store_tables
 from eotext.verify.leakage import guard_context_leakage
 
 #: The instruction that asks for each caption style.
@@ -52,21 +51,21 @@ class Tables:
     texts: list[dict[str, Any]]  # texts.parquet rows of those patches, in text_id order
 
 
-def read_tables(dataset: str | Path, split: str | None = None) -> Tables:
+def read_tables(
+    dataset: str | Path, split: str | None = None, include_flagged: bool = False
+) -> Tables:
     """The patches and texts of a dataset folder, those of one ``split`` only when given.
+
+    Texts whose status is ``flagged`` or ``rejected`` are left out unless ``include_flagged``
+    (:func:`eotext.store.tables.read_tables`, the one reader of the tables).
 
     Raises:
         OutputError: the folder is not a dataset folder.
         RecipeError: ``split`` names no split of the dataset.
     """
     root = Path(dataset)
-    try:
-        patch_rows = pq.read_table(root / "patches.parquet").to_pylist()
-        texts = pq.read_table(root / "texts.parquet").to_pylist()
-    except FileNotFoundError as exc:
-        raise OutputError(
-            f"{root}: not a dataset folder ({exc.filename} is missing); is it an eotext dataset?"
-        ) from exc
+    both = store_tables.read_tables(root, include_flagged=include_flagged)
+    patch_rows, texts = both.patches, both.texts
     if split is not None:
         present = sorted({str(p.get("split")) for p in patch_rows})
         patch_rows = [p for p in patch_rows if p.get("split") == split]
@@ -79,16 +78,22 @@ def read_tables(dataset: str | Path, split: str | None = None) -> Tables:
 
 
 def read_items(
-    dataset: str | Path, box_format: str = "qwen", split: str | None = None
+    dataset: str | Path,
+    box_format: str = "qwen",
+    split: str | None = None,
+    include_flagged: bool = False,
 ) -> Iterator[Item]:
     """Every text of a dataset folder as an :class:`Item`, boxes written in ``box_format``.
+
+    Texts flagged by a check or rejected by a reviewer are left out (and logged) unless
+    ``include_flagged``.
 
     Raises:
         OutputError: the folder is not a dataset folder.
         RecipeError: unknown box format, or ``split`` names no split.
         LeakageError: an item's input contains one of its patch's context answers (a bug).
     """
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     yield from items_of(tables, box_format)
 
 

@@ -28,6 +28,7 @@ def export_llamafactory(
     box_format: str = "qwen",
     image: str = "preview",
     split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write ``out/eotext.json`` and ``out/dataset_info.json``; returns the conversation count."""
     records = [
@@ -37,7 +38,7 @@ def export_llamafactory(
             "id": c["id"],
             "split": c["split"],
         }
-        for c in conversations(dataset, box_format, image, split)
+        for c in conversations(dataset, box_format, image, split, include_flagged)
     ]
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)

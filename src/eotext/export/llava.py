@@ -16,13 +16,17 @@ from eotext.files import write_text_atomic
 
 
 def conversations(
-    dataset: str | Path, box_format: str, image: str = "preview", split: str | None = None
+    dataset: str | Path,
+    box_format: str,
+    image: str = "preview",
+    split: str | None = None,
+    include_flagged: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Per patch: ``{"id", "image", "image_abs", "split", "conversations"}``, in patch order."""
     convs: dict[str, dict[str, Any]] = {}
     key = IMAGE_KINDS.get(image, "preview_path")
     root = Path(dataset).resolve()
-    for item in read_items(dataset, box_format, split):
+    for item in read_items(dataset, box_format, split, include_flagged):
         conv = convs.get(item.patch_id)
         if conv is None:
             rel = item.patch.get(key) or item.patch.get("preview_path")
@@ -46,6 +50,7 @@ def export_llava(
     box_format: str = "qwen",
     image: str = "preview",
     split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write ``out`` (JSON list) in the LLaVA format; returns the number of conversations.
 
@@ -56,7 +61,7 @@ def export_llava(
     """
     records = [
         {k: c[k] for k in ("id", "image", "split", "conversations")}
-        for c in conversations(dataset, box_format, image, split)
+        for c in conversations(dataset, box_format, image, split, include_flagged)
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, json.dumps(records, ensure_ascii=False, indent=1))

@@ -56,6 +56,7 @@ def export_lmms_eval(
     box_format: str = "qwen",
     caption_style: str = "detailed",
     split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write an lmms-eval task folder into ``out``; returns the number of documents.
 
@@ -63,7 +64,7 @@ def export_lmms_eval(
         OutputError: the folder is not a dataset folder.
         RecipeError: unknown box format, or ``split`` names no split.
     """
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     target = Path(out).resolve()
     images: dict[str, dict[str, Any] | None] = {}
 

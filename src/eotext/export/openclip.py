@@ -39,6 +39,7 @@ def export_openclip(
     relative_to: str | Path | None = None,
     separator: str = "\t",
     split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write the open_clip CSV of a dataset folder; returns the number of rows.
 
@@ -53,6 +54,8 @@ def export_openclip(
             paths by default.
         separator: a tab (open_clip's default) or ``","`` (SkyScript-style CSV).
         split: export only the patches of this split.
+        include_flagged: keep texts flagged by a check or rejected by a reviewer (left out
+            and logged by default).
 
     Texts of patches without that file (previews switched off) are left out and logged.
 
@@ -66,7 +69,7 @@ def export_openclip(
         separator = "\t"
     if separator not in SEPARATORS:
         raise RecipeError(f"separator must be a tab or ',', got {separator!r}")
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     root = tables.root
     column = IMAGE_COLUMNS[image]
     present = sorted({str(t["style"]) for t in tables.texts if t["text"]})

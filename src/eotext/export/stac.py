@@ -37,7 +37,11 @@ _ROLES = {"image": ["data"], "label": ["labels", "labels-raster"], "preview": ["
 
 
 def export_stac(
-    dataset: str | Path, out: str | Path, split: str | None = None, validate: bool = False
+    dataset: str | Path,
+    out: str | Path,
+    split: str | None = None,
+    include_flagged: bool = False,
+    validate: bool = False,
 ) -> int:
     """Write a self-contained STAC catalog of the dataset into ``out``; returns the item count.
 
@@ -54,7 +58,7 @@ def export_stac(
         raise MissingDependencyError(
             "the stac export needs pystac; pip install 'eotext[stac]'"
         ) from exc
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     root = tables.root.resolve()
     target = Path(out).resolve()
     manifest = _manifest(root)

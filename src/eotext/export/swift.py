@@ -33,13 +33,14 @@ def export_swift(
     box_format: str = "pixel",
     image: str = "preview",
     split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write the ms-swift JSONL ``out``; returns the number of lines.
 
     ``box_format`` only applies to boxes that are neither referring expressions nor region
     captions (there are none today); those two carry their boxes as ``objects``.
     """
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     lines: list[dict[str, Any]] = []
     chats: dict[str, dict[str, Any]] = {}
     files = {pid: patch_file(tables.root, p, image) for pid, p in tables.patches.items()}

@@ -43,6 +43,7 @@ def export_vlmevalkit(
     name: str = "EOTEXT",
     caption_style: str = "detailed",
     split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write the VLMEvalKit TSVs into ``out``; returns the number of rows over all files.
 
@@ -50,7 +51,7 @@ def export_vlmevalkit(
         OutputError: the folder is not a dataset folder.
         RecipeError: ``split`` names no split.
     """
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     images: dict[str, str] = {}
 
     def image(patch_id: str) -> str:

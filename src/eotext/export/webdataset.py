@@ -37,6 +37,7 @@ def export_webdataset(
     shard_size: int = 1000,
     prefix: str = "eotext",
     split: str | None = None,
+    include_flagged: bool = False,
 ) -> int:
     """Write WebDataset tar shards into ``out``; returns the number of samples.
 
@@ -51,7 +52,7 @@ def export_webdataset(
         raise RecipeError(f"image must be one of {', '.join(_FILES)}, got {image!r}")
     if shard_size < 1:
         raise RecipeError(f"shard size must be at least 1, got {shard_size}")
-    tables = read_tables(dataset, split)
+    tables = read_tables(dataset, split, include_flagged)
     by_patch: dict[str, list[Item]] = {}
     for item in items_of(tables, box_format):
         by_patch.setdefault(item.patch_id, []).append(item)

@@ -1,7 +1,8 @@
 """Reading a dataset folder's manifest and tables for the report.
 
-Every figure, table and card of the report reads the folder through :func:`load_dataset`
-only, so moving to a shared typed table reader later changes this one module.
+Every figure, table and card of the report reads the folder through :func:`load_dataset`,
+which reads the tables with :func:`eotext.store.tables.read_tables` (every status: the report
+shows flagged and rejected texts and counts them).
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from eotext.errors import OutputError
+from eotext.store.tables import read_tables
 
 PATCH_COLUMNS = (
     "patch_id",
@@ -69,25 +69,15 @@ def load_dataset(folder: str | Path) -> Dataset:
     if not path.exists():
         raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
     manifest: dict[str, Any] = json.loads(path.read_text())
+    tables = read_tables(root, include_flagged=True)
     return Dataset(
         root=root,
         manifest=manifest,
-        patches=_rows(root / "patches.parquet", PATCH_COLUMNS),
-        texts=_rows(root / "texts.parquet", TEXT_COLUMNS),
+        patches=_rows(tables.patches, PATCH_COLUMNS),
+        texts=_rows(tables.texts, TEXT_COLUMNS),
     )
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    if not path.exists():
-        raise OutputError(
-            f"{path} is missing; rerun `eotext build` on this folder to finish the dataset"
-        )
-    present = set(pq.read_schema(path).names)
-    rows: list[dict[str, Any]] = pq.read_table(
-        path, columns=[c for c in columns if c in present]
-    ).to_pylist()
-    missing = [c for c in columns if c not in present]
-    for row in rows:
-        for c in missing:
-            row[c] = None
-    return rows
+def _rows(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows with just ``columns``; a column the table lacks (an older build) reads None."""
+    return [{c: row.get(c) for c in columns} for row in rows]

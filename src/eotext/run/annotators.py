@@ -1,31 +1,53 @@
-"""Annotators: turn one analysed patch into text annotations.
+"""Annotators: turn analysed patches into text annotations.
 
 Each annotator is registered by name in :data:`ANNOTATORS` (grep here to see what exists) and
-built once per unit of work from the recipe. The pipeline hands every kept patch to each
-annotator the recipe asks for (``[annotate] kinds``, ``--annotate``) as a :class:`PatchContext`.
+built once per unit of work from the recipe. The pipeline hands the kept patches of a unit, as
+:class:`PatchContext` objects, to :meth:`Annotator.annotate_unit` of each annotator the recipe
+asks for (``[annotate] kinds``, ``--annotate``); by default that calls :meth:`Annotator.annotate`
+per patch, and an annotator that gains from seeing the whole unit (LLM requests sent
+concurrently) overrides it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from eotext.model import Text
 from eotext.semantics.patch import PatchContext
 from eotext.verify.leakage import guard_leakage
 
 if TYPE_CHECKING:
+    from eotext.clients.usage import Usage
     from eotext.config.recipe import Recipe
 
 
-class Annotator(Protocol):
-    """Writes texts for a patch; must be deterministic given (seed, patch id)."""
+class Annotator(ABC):
+    """Writes texts for patches; must be deterministic given (seed, patch id)."""
 
-    def annotate(self, ctx: PatchContext) -> list[Text]: ...
+    @abstractmethod
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        """The texts of one patch."""
+
+    def annotate_unit(
+        self, contexts: Sequence[PatchContext], cache_path: Path | None
+    ) -> list[Text]:
+        """The texts of all the kept patches of a unit (by default, patch by patch).
+
+        Args:
+            contexts: the unit's kept patches.
+            cache_path: where an annotator that calls a model caches its answers.
+        """
+        return [t for ctx in contexts for t in self.annotate(ctx)]
+
+    def usage(self) -> Usage | None:
+        """Model usage (tokens, cost, requests) so far; None for annotators that call none."""
+        return None
 
 
-class TemplateCaptions:
+class TemplateCaptions(Annotator):
     """Template captions: a detailed description and a short one per labelled patch, or a
     caption from scene-level labels (BigEarthNet) when there is no label map."""
 
@@ -58,7 +80,7 @@ class TemplateCaptions:
         ]
 
 
-class VqaItems:
+class VqaItems(Annotator):
     """Question-answer items computed from the statistics (presence, dominant, comparison,
     coverage, counting, location, adjacency, area, multiple choice)."""
 
@@ -86,7 +108,7 @@ class VqaItems:
         return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m, ctx.where)
 
 
-class ReferringExpressions:
+class ReferringExpressions(Annotator):
     """Referring expressions that identify exactly one connected component, with its box."""
 
     def __init__(self, recipe: Recipe) -> None:
@@ -102,7 +124,7 @@ class ReferringExpressions:
         return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats, ctx.components)
 
 
-class OsmCaptions:
+class OsmCaptions(Annotator):
     """SkyScript-style captions from the OpenStreetMap objects visible in the patch: ``title``
     (the focus object) and ``title_multi_objects`` (the focus and its surroundings).
 
@@ -130,7 +152,7 @@ class OsmCaptions:
         return writer.texts(ctx.patch_id, found, box, ctx.scene.acquired, Path(path).name)
 
 
-class LlmCaptions:
+class LlmCaptions(Annotator):
     """LLM captions over an OpenAI-compatible endpoint (ChatEarthNet's prompts), validated.
 
     The pipeline calls :meth:`annotate_unit` once per unit, so all of a unit's patches go out
@@ -151,17 +173,19 @@ class LlmCaptions:
     def annotate(self, ctx: PatchContext) -> list[Text]:
         return self.annotate_unit([ctx], None)
 
-    def annotate_unit(self, contexts: list[PatchContext], cache_path: Path | None) -> list[Text]:
+    def annotate_unit(
+        self, contexts: Sequence[PatchContext], cache_path: Path | None
+    ) -> list[Text]:
         """Captions for every patch of a unit; answers are cached in ``cache_path``."""
         from eotext.text.llm.captions import caption_patches
         from eotext.verify.answers import ANSWER_CHECKS
 
-        texts, usage = caption_patches(self.spec, contexts, cache_path, ANSWER_CHECKS)
+        texts, usage = caption_patches(self.spec, list(contexts), cache_path, ANSWER_CHECKS)
         self._usage += usage
         return texts
 
-    def usage(self) -> dict[str, Any]:
-        return self._usage.to_dict()
+    def usage(self) -> Usage:
+        return self._usage
 
 
 #: Built-in annotators by name. Grep here to see what exists.

@@ -23,6 +23,7 @@ from eotext.scene.scene import Scene
 from eotext.scene.tiling import Unit, plan_scene
 from eotext.semantics.context import context_sources
 from eotext.store.folder import DatasetFolder
+from eotext.store.records import UnitSummary
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,18 @@ class BuildResult:
     patches_per_s: float = 0.0
 
 
+def plan_build(recipe: Recipe) -> tuple[list[Scene], list[Unit]]:
+    """The scenes of a recipe's sources and their units of work; reads headers, writes nothing.
+
+    Raises:
+        RecipeError: two sources give the same scene id.
+    """
+    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec)]
+    _check_unique_ids(scenes)
+    units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]
+    return scenes, units
+
+
 def build_dataset(
     recipe: Recipe,
     out_dir: str | Path,
@@ -64,6 +77,12 @@ def build_dataset(
         SourceError, AlignmentError, TilingError, UnknownClassCodeError: bad input; units
             finished before the error stay written.
     """
+    if "llm" in recipe.annotate.kinds and recipe.annotate.llm.dry_run:
+        raise RecipeError(
+            "the recipe asks for an LLM dry run ([annotate.llm] dry_run = true), which writes "
+            "no dataset: see its prompts with `eotext build --dry-run` (eotext.run.dry_run), "
+            "or set dry_run = false to build"
+        )
     started = time.perf_counter()
     folder = DatasetFolder(Path(out_dir))
     recorded = folder.recorded_unit_patches()
@@ -76,10 +95,8 @@ def build_dataset(
         recipe = dataclasses.replace(
             recipe, output=dataclasses.replace(recipe.output, unit_patches=recorded)
         )
-    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec)]
-    _check_unique_ids(scenes)
+    scenes, units = plan_build(recipe)
     scenes, osm_counts = _attach_osm(scenes, recipe)
-    units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]
     folder.prepare(recipe.fingerprint(), recipe.to_dict())
     todo = [u for u in units if not folder.is_done(u.unit_id)]
     log.info(
@@ -99,11 +116,11 @@ def build_dataset(
     run_started = time.perf_counter()
     kept_now = 0
 
-    def on_result(summary: dict[str, Any]) -> None:
+    def on_result(summary: UnitSummary) -> None:
         nonlocal kept_now
-        kept_now += summary["patches_kept"]
+        kept_now += summary.patches_kept
         if bar is not None:
-            bar.update(summary["patches_planned"])
+            bar.update(summary.patches_planned)
             elapsed = max(time.perf_counter() - run_started, 1e-9)
             bar.set_postfix_str(f"{kept_now / elapsed:.1f} kept patches/s")
 
@@ -123,8 +140,7 @@ def build_dataset(
             folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds,
             osm_counts,
         )  # fmt: skip
-        if "llm" in recipe.annotate.kinds:
-            _add_llm_usage(folder, summaries)
+        _add_llm_usage(folder, summaries)
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,
@@ -175,24 +191,26 @@ def _check_unique_ids(scenes: list[Scene]) -> None:
         )
 
 
-def _totals(summaries: list[dict[str, Any]]) -> tuple[dict[str, int], int]:
+def _totals(summaries: list[UnitSummary]) -> tuple[dict[str, int], int]:
     dropped: Counter[str] = Counter()
     unknown = 0
     for s in summaries:
-        dropped.update(s["dropped"])
-        unknown += s["unknown_px"]
+        dropped.update(s.dropped)
+        unknown += s.unknown_px
     return dict(sorted(dropped.items())), unknown
 
 
-def _add_llm_usage(folder: DatasetFolder, summaries: list[dict[str, Any]]) -> None:
-    """Sum the units' LLM usage (tokens, cost, requests, cache hits) into the manifest."""
+def _add_llm_usage(folder: DatasetFolder, summaries: list[UnitSummary]) -> None:
+    """Sum the units' LLM usage (tokens, cost, requests, cache hits) into the manifest, when
+    any unit called a model."""
     import json
 
     from eotext.clients.usage import Usage
 
-    total = Usage()
-    for s in summaries:
-        total += Usage.from_dict(s.get("llm", {}))
+    usages = [s.llm for s in summaries if s.llm is not None]
+    if not usages:
+        return
+    total = sum(usages, Usage())
     manifest = json.loads(folder.manifest.read_text())
     manifest["llm"] = total.to_dict()
     write_json_atomic(folder.manifest, manifest)
@@ -210,7 +228,7 @@ def _write_manifest(
     seconds: float,
     osm_counts: dict[str, dict[str, Any]] | None = None,
 ) -> None:
-    done = {s["unit_id"] for s in folder.unit_summaries()}
+    done = {s.unit_id for s in folder.unit_summaries()}
     sources = [_describe_scene(s, (osm_counts or {}).get(s.scene_id)) for s in scenes]
     attribution = sorted(
         {x["attribution"] for s in sources for x in s["licences"] if x["attribution"]}

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -97,13 +97,13 @@ def make_runner(workers: int) -> Runner:
 
 
 def run_units(
-    fn: Callable[[Any], dict[str, Any]],
-    tasks: list[Any],
+    fn: Callable[[T], R],
+    tasks: list[T],
     runner: Runner,
-    on_result: Callable[[dict[str, Any]], None] | None = None,
-) -> list[dict[str, Any]]:
+    on_result: Callable[[R], None] | None = None,
+) -> list[R]:
     """Run ``fn`` over ``tasks`` and collect each unit's summary."""
-    summaries = []
+    summaries: list[R] = []
     for summary in runner.map_unordered(fn, tasks):
         summaries.append(summary)
         if on_result is not None:

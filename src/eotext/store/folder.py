@@ -17,7 +17,7 @@ flight, and a rerun skips every unit that has its marker.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,65 +28,9 @@ import pyarrow.parquet as pq
 from eotext.clients.cache import CACHE_NAME
 from eotext.errors import OutputError
 from eotext.files import atomic_path, write_json_atomic
-from eotext.model import Text
+from eotext.store.records import PATCH_SCHEMA, TEXT_SCHEMA, PatchRecord, TextRecord, UnitSummary
 
-PATCH_SCHEMA = pa.schema(
-    [
-        ("patch_id", pa.string()),
-        ("scene_id", pa.string()),
-        ("unit_id", pa.string()),
-        ("sensor", pa.string()),
-        ("acquired", pa.string()),
-        ("crs", pa.string()),
-        ("transform", pa.list_(pa.float64())),
-        ("width", pa.int32()),
-        ("height", pa.int32()),
-        ("gsd_m", pa.float64()),
-        ("geometry", pa.binary()),
-        ("scheme", pa.string()),
-        ("class_fractions", pa.map_(pa.string(), pa.float64())),
-        ("class_pixels", pa.map_(pa.int32(), pa.int64())),
-        ("dominant_class", pa.string()),
-        ("multilabels", pa.list_(pa.string())),
-        ("multilabels_19", pa.list_(pa.string())),  # the BigEarthNet 19-class nomenclature
-        ("valid_fraction", pa.float64()),
-        ("cloud_fraction", pa.float64()),
-        ("unknown_px", pa.int64()),
-        ("bands", pa.list_(pa.string())),
-        ("layer_means", pa.map_(pa.string(), pa.float64())),
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("country", pa.string()),
-        ("country_code", pa.string()),
-        ("season", pa.string()),
-        ("climate_zone", pa.string()),
-        ("elevation_m", pa.float64()),
-        ("image_path", pa.string()),
-        ("label_path", pa.string()),
-        ("preview_path", pa.string()),
-        ("split", pa.string()),  # assigned when the tables are merged (see eotext.run.splits)
-    ]
-)
-
-TEXT_SCHEMA = pa.schema(
-    [
-        ("text_id", pa.string()),
-        ("patch_id", pa.string()),
-        ("type", pa.string()),
-        ("style", pa.string()),
-        ("generator", pa.string()),
-        ("prompt", pa.string()),
-        ("text", pa.string()),
-        ("question", pa.string()),
-        ("answer", pa.string()),
-        ("choices", pa.list_(pa.string())),
-        ("box", pa.list_(pa.int32())),
-        ("status", pa.string()),
-        ("findings", pa.list_(pa.string())),
-        ("category", pa.string()),
-        ("meta", pa.string()),  # JSON object: generator-specific metadata (e.g. OSM element ids)
-    ]
-)
+__all__ = ["PATCH_SCHEMA", "TEXT_SCHEMA", "DatasetFolder"]
 
 _STATE = ".eotext"
 
@@ -173,17 +117,21 @@ class DatasetFolder:
     def save_unit(
         self,
         unit_id: str,
-        patches: list[dict[str, Any]],
-        texts: list[dict[str, Any]],
-        summary: dict[str, Any],
+        patches: Sequence[PatchRecord],
+        texts: Sequence[TextRecord],
+        summary: UnitSummary,
     ) -> None:
         """Store one unit's rows, then its completion marker (the marker is written last)."""
         _write_table(self.units / f"{unit_id}.patches.parquet", patches, PATCH_SCHEMA)
         _write_table(self.units / f"{unit_id}.texts.parquet", texts, TEXT_SCHEMA)
-        write_json_atomic(self.units / f"{unit_id}.done.json", summary)
+        write_json_atomic(self.units / f"{unit_id}.done.json", summary.to_dict())
 
-    def unit_summaries(self) -> list[dict[str, Any]]:
-        return [json.loads(p.read_text()) for p in sorted(self.units.glob("*.done.json"))]
+    def unit_summaries(self) -> list[UnitSummary]:
+        """The summaries of the finished units, in unit id order."""
+        return [
+            UnitSummary.from_dict(json.loads(p.read_text()))
+            for p in sorted(self.units.glob("*.done.json"))
+        ]
 
     def merge_tables(
         self, assign_splits: Callable[[list[dict[str, Any]]], list[str]] | None = None
@@ -219,29 +167,10 @@ class DatasetFolder:
         return counts[0], counts[1]
 
 
-def text_row(text: Text) -> dict[str, Any]:
-    """A ``texts.parquet`` row for a text annotation."""
-    return {
-        "text_id": text.text_id,
-        "patch_id": text.patch_id,
-        "type": text.type,
-        "style": text.style,
-        "generator": text.generator,
-        "prompt": text.prompt,
-        "text": text.text,
-        "question": text.question,
-        "answer": text.answer,
-        "choices": list(text.choices) if text.choices is not None else None,
-        "box": list(text.box) if text.box is not None else None,
-        "status": text.status,
-        "findings": list(text.findings),
-        "category": text.category,
-        "meta": json.dumps(text.meta, sort_keys=True) if text.meta else None,
-    }
-
-
-def _write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
-    table = pa.Table.from_pylist(rows, schema=schema)
+def _write_table(
+    path: Path, records: Sequence[PatchRecord | TextRecord], schema: pa.Schema
+) -> None:
+    table = pa.Table.from_pylist([r.to_row() for r in records], schema=schema)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
 
