@@ -33,6 +33,8 @@ from eotext.text.llm.prompts import PromptSpec
 from eotext.text.spec import LLM_RUN_SETTINGS, AnnotateSpec, LlmSpec, OsmSpec, TemplateSpec
 
 UNKNOWN_CODE_POLICIES = ("error", "unlabelled")
+#: Per-patch flags a source may set (see ``eotext.sources.bigearthnet_v2.FLAGS``).
+DROP_FLAGS = ("seasonal_snow", "cloud_or_shadow")
 _T = TypeVar("_T")
 
 
@@ -43,8 +45,17 @@ class FilterSpec:
     min_valid_fraction: float = 0.5
     max_cloud_fraction: float = 0.2
     max_dominant_share: float | None = None  # e.g. 0.98 drops near-uniform patches
+    #: Source flags that drop a patch, each counted under its own name (BigEarthNet v2:
+    #: "seasonal_snow", "cloud_or_shadow"). None by default.
+    drop_flags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.drop_flags) - set(DROP_FLAGS))
+        if unknown:
+            raise RecipeError(
+                f"filters.drop_flags: unknown flag(s) {', '.join(unknown)}; known: "
+                f"{', '.join(DROP_FLAGS)}"
+            )
         for name in ("min_valid_fraction", "max_cloud_fraction"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -62,6 +73,9 @@ class SplitSpec:
     block_km: float = 10.0
     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, val, test
     bench_per_class: int = 5
+    #: Keep the split the source assigns (BigEarthNet v2's train/validation/test); false
+    #: gives every patch eotext's spatial split.
+    keep_source: bool = True
 
     def __post_init__(self) -> None:
         if self.block_km <= 0:
@@ -157,6 +171,11 @@ class Recipe:
             s["layers"] = [[n, Path(p).name] for n, p in s["layers"]]
             if s["osm"] is None:
                 s.pop("osm")  # recipes without OSM keep the fingerprints they had
+        # Settings added later keep the fingerprints of recipes that leave them at default.
+        if not d["filters"]["drop_flags"]:
+            d["filters"].pop("drop_flags")
+        if d["splits"]["keep_source"]:
+            d["splits"].pop("keep_source")
         osm = d["annotate"].pop("osm")
         if "osm" in self.annotate.kinds:
             osm.pop("location_index")  # where node locations live does not change the data
@@ -201,7 +220,7 @@ def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recip
             seed=int(doc.pop("seed", 0)),
             name=str(doc.pop("name", "eotext-dataset")),
             grid=_build(GridSpec, "grid", doc.pop("grid", {})),
-            filters=_build(FilterSpec, "filters", doc.pop("filters", {})),
+            filters=_filters(doc.pop("filters", {})),
             annotate=annotate,
             output=_build(OutputSpec, "output", doc.pop("output", {})),
             splits=_splits(doc.pop("splits", {})),
@@ -252,6 +271,13 @@ def _llm(d: dict[str, Any]) -> LlmSpec:
         d["base_url"] = d.pop("endpoint")
     d["prompts"] = _build(PromptSpec, "annotate.llm.prompts", dict(d.pop("prompts", {})))
     return _build(LlmSpec, "annotate.llm", d)
+
+
+def _filters(d: dict[str, Any]) -> FilterSpec:
+    d = dict(d)
+    if "drop_flags" in d:
+        d["drop_flags"] = tuple(str(x) for x in d["drop_flags"])
+    return _build(FilterSpec, "filters", d)
 
 
 def _splits(d: dict[str, Any]) -> SplitSpec:

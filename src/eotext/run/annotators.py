@@ -33,7 +33,7 @@ class TemplateCaptions:
         self.spec = recipe.annotate.template
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.schemes.corine import bigearthnet_label_codes
+        from eotext.schemes.corine import multilabel_codes
         from eotext.text.templates import CaptionWriter, multilabel_caption
 
         scheme, pid = ctx.scene.scheme, ctx.patch_id
@@ -47,7 +47,7 @@ class TemplateCaptions:
             if self.spec.short_captions:
                 texts.append(("short", writer.short(pid, ctx.stats)))
         elif ctx.scene.multilabels:
-            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+            codes = list(multilabel_codes(ctx.scene.multilabels, scheme.name))
             caption = multilabel_caption(
                 scheme, codes, ctx.scene.acquired, ctx.where.season, ctx.seed, pid
             )
@@ -82,9 +82,9 @@ class VqaItems:
         if ctx.stats is None or ctx.layout is None:
             if not ctx.scene.multilabels:
                 return []
-            from eotext.schemes.corine import bigearthnet_label_codes
+            from eotext.schemes.corine import multilabel_codes
 
-            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+            codes = list(multilabel_codes(ctx.scene.multilabels, ctx.scene.scheme.name))
             return writer.multilabel_items(ctx.patch_id, codes, ctx.where)
         return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m, ctx.where)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,8 @@ from eotext.model import LandCoverStats, PatchSpec
 from eotext.run.annotators import Annotator, build_annotators
 from eotext.scene.scene import Scene, WindowData
 from eotext.scene.tiling import Unit
-from eotext.schemes import BIGEARTHNET_19, ben43_to_ben19
-from eotext.schemes.corine import bigearthnet_label_codes
-from eotext.semantics.context import patch_context
+from eotext.schemes import BIGEARTHNET_19, multilabel_codes
+from eotext.semantics.context import Context, country_code_of, patch_context
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
 from eotext.semantics.stats import compute_class_shares
@@ -59,9 +58,15 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
     patch_rows: list[dict[str, Any]] = []
     text_rows: list[dict[str, Any]] = []
     unknown_px = 0
+    mismatches = 0
     if scene.skip_reason is not None:  # e.g. no Sentinel-1 partner within the date limit
         dropped = {scene.skip_reason: len(unit.patches)}
         summary = _summary(unit, scene, 0, [], dropped, 0)
+        folder.save_unit(unit.unit_id, [], [], summary)
+        return summary
+    flagged = sorted(scene.flags & set(recipe.filters.drop_flags))
+    if flagged:  # e.g. BigEarthNet v2's seasonal snow, when the recipe drops it
+        summary = _summary(unit, scene, 0, [], {flagged[0]: len(unit.patches)}, 0)
         folder.save_unit(unit.unit_id, [], [], summary)
         return summary
     with scene.open() as reader:
@@ -86,12 +91,15 @@ def process_unit(task: UnitTask) -> dict[str, Any]:
             contexts.append(ctx)
         prow["unit_id"] = unit.unit_id
         unknown_px += int(prow["unknown_px"])
+        mismatches += int(prow.pop("country_mismatch"))
         patch_rows.append(prow)
         text_rows.extend(trows)
     for annotator in per_unit:
         texts = annotator.annotate_unit(contexts, folder.llm_cache)
         text_rows.extend(text_row(t) for t in texts)
     summary = _summary(unit, scene, len(patch_rows), text_rows, dict(drops), unknown_px)
+    if mismatches:
+        summary["country_mismatches"] = mismatches
     for annotator in per_unit:
         if hasattr(annotator, "usage"):
             summary["llm"] = annotator.usage()
@@ -145,7 +153,10 @@ def _process_patch(
     total = patch.data.size
     n_data = int(patch.data.sum())
     valid_fraction = n_data / total
-    if n_data == 0 or valid_fraction < filters.min_valid_fraction:
+    # An archive's own patch (BigEarthNet) is kept whatever share its label map covers: its
+    # pixels in classes the nomenclature drops are unlabelled, not missing.
+    too_little = valid_fraction < filters.min_valid_fraction and not scene.whole_scene
+    if n_data == 0 or too_little:
         return "low_valid_fraction"
     cloud_fraction = int(patch.cloud.sum()) / n_data
     if cloud_fraction > filters.max_cloud_fraction:
@@ -181,6 +192,12 @@ def _process_patch(
     layer_means = _layer_means(scene, patch, usable)
     elevation = next((v for k, v in layer_means.items() if k.upper() == "DEM"), None)
     where = patch_context(footprint, scene.acquired, elevation)
+    country_mismatch = _country_mismatch(scene, where)
+    if scene.source_country and where.country != scene.source_country:
+        # The source's own country wins (BigEarthNet assigns each patch one); the borders of
+        # the context layer are coarse near frontiers.
+        code = country_code_of(scene.source_country)
+        where = replace(where, country=scene.source_country, country_code=code)
     ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed)
     texts = [text_row(t) for annotator in annotators for t in annotator.annotate(ctx)]
     if scene.osm_only and not texts:
@@ -208,12 +225,15 @@ def _process_patch(
         "valid_fraction": valid_fraction,
         "cloud_fraction": cloud_fraction,
         "unknown_px": stats.unknown_px if stats else 0,
+        "country_mismatch": country_mismatch,
         "bands": list(scene.band_names),
         "layer_means": layer_means,
         "latitude": where.latitude,
         "longitude": where.longitude,
         "country": where.country,
         "country_code": where.country_code,
+        "source_country": scene.source_country,
+        "source_split": scene.source_split,
         "season": where.season,
         "climate_zone": where.climate_zone,
         "elevation_m": where.elevation_m,
@@ -223,10 +243,21 @@ def _process_patch(
     return row, texts, ctx
 
 
+def _country_mismatch(scene: Scene, where: Context) -> bool:
+    """Whether the source names another country than the context's borders do."""
+    if not scene.source_country or not where.country:
+        return False
+    if scene.source_country.strip().lower() == where.country.strip().lower():
+        return False
+    log.info("%s: the source says %s, the borders %s", scene.scene_id, scene.source_country,
+             where.country)  # fmt: skip
+    return True
+
+
 def _to_19_classes(labels: tuple[str, ...]) -> list[str]:
     if not labels:
         return []
-    codes = ben43_to_ben19(bigearthnet_label_codes(labels))
+    codes = multilabel_codes(labels, BIGEARTHNET_19.name)
     return [BIGEARTHNET_19.by_code(c).name for c in codes]
 
 

@@ -26,6 +26,7 @@ from eotext.schemes import Scheme, get_scheme
 from eotext.schemes.corine import bigearthnet_label_codes
 from eotext.schemes.scl import SCL_CLOUD, SCL_CLOUD_SHADOW, SCL_DEFECTIVE, SCL_NODATA
 from eotext.sources.bigearthnet import find_bigearthnet_patches, read_bigearthnet_patch
+from eotext.sources.bigearthnet_v2 import is_bigearthnet_v2
 from eotext.sources.grid import Grid, reprojected_grid
 from eotext.sources.imagery import BandFile, Imagery
 from eotext.sources.raster import AlignedReader, grid_of, open_raster, overlaps
@@ -53,6 +54,10 @@ class Scene:
         whole_scene: the scene is one patch (BigEarthNet), whatever the patch size.
         osm_path: an OpenStreetMap extract whose objects caption the patches, or None. A scene
             with neither imagery nor labels is a grid over this extract alone.
+        label_remap: (file code, scheme code) pairs applied to the label map on reading, e.g.
+            CORINE codes of BigEarthNet v2 reference maps → the 19-class nomenclature.
+        source_split / source_country / flags: what the source's own metadata says of the
+            patch (BigEarthNet v2: its split, its country, ``seasonal_snow``...).
     """
 
     scene_id: str
@@ -68,6 +73,10 @@ class Scene:
     s1_acquired: str | None = None
     skip_reason: str | None = None  # every patch of the scene is dropped for this reason
     osm_path: str | None = None
+    label_remap: tuple[tuple[int, int], ...] = ()
+    source_split: str | None = None
+    source_country: str | None = None
+    flags: frozenset[str] = frozenset()
 
     @property
     def osm_only(self) -> bool:
@@ -133,6 +142,7 @@ class SceneReader:
         if self._labels is not None and self._labels.nodata is not None:
             label_nodata.add(int(self._labels.nodata))
         self._label_nodata = np.array(sorted(label_nodata), dtype=np.int64)
+        self._remap = _remap_table(scene.label_remap)
 
     def _open(
         self, path: str, resampling: Resampling, bands: list[int] | None = None
@@ -165,6 +175,8 @@ class SceneReader:
         unknown = np.zeros(shape, dtype=bool)
         if self._labels is not None:
             labels = self._labels.read(window)[0]
+            if self._remap is not None:
+                labels = _apply_remap(self._remap, labels)
             assert self._valid_codes is not None and self.scene.scheme is not None
             if self._label_nodata.size:
                 data &= ~_is_member(labels, self._label_nodata)
@@ -201,6 +213,23 @@ class SceneReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _remap_table(pairs: tuple[tuple[int, int], ...]) -> np.ndarray[Any, Any] | None:
+    """A 16-bit look-up table for ``pairs`` (other codes map to themselves), or None."""
+    if not pairs:
+        return None
+    table = np.arange(1 << 16, dtype=np.int64)
+    for src, dst in pairs:
+        table[src] = dst
+    return table
+
+
+def _apply_remap(table: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    if labels.dtype.kind != "u" or labels.dtype.itemsize > 2:
+        raise SourceError(f"label codes can be remapped only in 8/16-bit maps, not {labels.dtype}")
+    remapped: np.ndarray[Any, Any] = table[labels].astype(labels.dtype)
+    return remapped
 
 
 def _codes_present(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
@@ -240,6 +269,10 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
     if spec.osm is not None and spec.image is None and spec.labels is None:
         return [_osm_scene(spec, gspec)]
     fmt = _image_format(spec) if spec.image else None
+    if fmt == "bigearthnet-v2":
+        from eotext.scene.bigearthnet_v2 import bigearthnet_v2_scenes
+
+        return bigearthnet_v2_scenes(spec, gspec)
     if fmt == "bigearthnet":
         pairs = bigearthnet_s1_pairs(spec.s1) if spec.s1 else {}
         scenes = []
@@ -382,6 +415,8 @@ def _image_format(spec: SourceSpec) -> str:
         return "geotiff"
     if is_safe(p):
         return "safe"
+    if is_bigearthnet_v2(p):
+        return "bigearthnet-v2"
     if find_polarisations(p):
         return "s1"
     if any(p.glob("*_labels_metadata.json")) or any(

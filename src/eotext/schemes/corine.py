@@ -467,3 +467,66 @@ def bigearthnet_label_codes(names: Iterable[str]) -> tuple[int, ...]:
             )
         codes.add(code)
     return tuple(sorted(codes))
+
+
+#: CLC level-3 code → BigEarthNet-19 code, for reading v2 reference maps (CORINE pixel codes)
+#: in the 19-class nomenclature: the same ``label_conversion`` as :data:`BEN43_TO_BEN19`, and
+#: every other CORINE code (the 11 classes the 19-class nomenclature drops, 335, and CLC's
+#: no-data codes 990/995/999) → 0, "no label".
+CLC_TO_BEN19: dict[int, int] = {
+    **{c.code: 0 for c in CORINE},
+    **{code: 0 for code in CORINE.nodata},
+    **BEN43_TO_BEN19,
+}
+
+#: CLC level-3 code → BigEarthNet-43 code: identical codes, except 335 "Glaciers and perpetual
+#: snow", which BigEarthNet-43 does not have → 0.
+CLC_TO_BEN43: dict[int, int] = {335: 0}
+
+_BEN19_BY_LABEL: dict[str, int] = {normalise_name(c.name): c.code for c in BIGEARTHNET_19}
+
+
+def multilabel_codes(names: Iterable[str], scheme_name: str) -> tuple[int, ...]:
+    """The sorted, unique codes in scheme ``scheme_name`` of BigEarthNet label strings.
+
+    Accepts the 43 BigEarthNet v1 labels (as in ``*_labels_metadata.json``) and the 19 labels
+    of the 19-class nomenclature (as in v2's ``metadata.parquet``). Into ``bigearthnet-19``,
+    43-class labels are converted with :data:`BEN43_TO_BEN19` (labels without a 19-class
+    equivalent are dropped); into ``bigearthnet-43`` or ``corine`` they keep their CORINE code.
+
+    Raises:
+        UnknownClassCodeError: a string is no BigEarthNet label, or a 19-class label was asked
+            for in a 43-class scheme (the 19 classes cannot be split back into 43).
+    """
+    codes: set[int] = set()
+    for name in names:
+        key = normalise_name(name)
+        ben43 = _BEN43_BY_LABEL.get(key)
+        ben19 = _BEN19_BY_LABEL.get(key)
+        if scheme_name == BIGEARTHNET_19.name:
+            if ben19 is not None:
+                codes.add(ben19)
+            elif ben43 is not None:
+                codes.update(ben43_to_ben19([ben43]))
+            else:
+                codes.update(_unknown_label(name))
+        elif ben43 is not None:
+            codes.add(ben43)
+        elif ben19 is not None:
+            raise UnknownClassCodeError(
+                f"'{name}' is a BigEarthNet 19-class label and cannot be expressed in scheme "
+                f"'{scheme_name}'; use --scheme bigearthnet-19 (scheme = \"bigearthnet-19\")"
+            )
+        else:
+            codes.update(_unknown_label(name))
+    return tuple(sorted(codes))
+
+
+def _unknown_label(name: str) -> tuple[int, ...]:
+    known = [*BIGEARTHNET_43_LABELS.values(), *(c.name for c in BIGEARTHNET_19)]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise UnknownClassCodeError(
+        f"'{name}' is neither a BigEarthNet-43 nor a BigEarthNet-19 label.{hint} "
+        "List the labels with `eotext schemes bigearthnet-43` / `eotext schemes bigearthnet-19`"
+    )
