@@ -51,8 +51,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "images",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF or "
-    "BigEarthNet patch folder(s). Repeat for several scenes.",
+    help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF, "
+    "BigEarthNet v1 patch folder(s) or a BigEarthNet v2 root (BigEarthNet-S2/ and "
+    "metadata.parquet). Repeat for several scenes.",
 )
 @click.option(
     "--labels",

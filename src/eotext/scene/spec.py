@@ -47,8 +47,10 @@ class SourceSpec:
 
     Attributes:
         id: scene id used in patch ids; default: derived from the file names.
-        image: a SAFE folder, a folder of per-band rasters, a multi-band GeoTIFF, or a
-            BigEarthNet v1 patch folder (or a folder of them).
+        image: a SAFE folder, a folder of per-band rasters, a multi-band GeoTIFF, a
+            BigEarthNet v1 patch folder (or a folder of them), or a BigEarthNet v2 root
+            (``BigEarthNet-S2/`` and ``metadata.parquet``; see
+            :mod:`eotext.sources.bigearthnet_v2`).
         image_format: how to read ``image`` (``auto`` guesses from the path).
         bands: band names to keep, in order (default: all spectral bands).
         labels: a label raster, or ``"scl"`` to use the product's Scene Classification.
