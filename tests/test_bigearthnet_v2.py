@@ -241,3 +241,27 @@ def test_unsupported_scheme_for_v2_is_a_recipe_error(
     root, _ = v2_root
     with pytest.raises(RecipeError, match="cannot describe BigEarthNet v2"):
         resolve_scenes(SourceSpec(image=str(root), scheme="worldcover"), GridSpec())
+
+
+@pytest.mark.parametrize(("band", "tolerance"), [("B05", 0), ("B01", 1)])
+def test_coarse_band_read_whole_matches_the_warper(band: str, tolerance: int) -> None:
+    """A 20 m / 60 m band under its 10 m grid is read in one resampled read, as the warper
+    would read it: identical at 20 m, at most 1 DN apart (rounding) at 60 m."""
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    from eotext.sources.raster import AlignedReader, grid_of
+
+    folder = need(BEN_S2) / "S2A_MSIL2A_20170613T101031_87_48"
+    with rasterio.open(folder / f"{folder.name}_B02.tif") as src:
+        grid = grid_of(src, folder)
+    path = folder / f"{folder.name}_{band}.tif"
+    with AlignedReader(path, grid, Resampling.bilinear) as reader:
+        whole = reader.read(grid.full_window())[0].astype(np.int64)
+    with rasterio.open(path) as src, WarpedVRT(
+        src, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height,
+        resampling=Resampling.bilinear, nodata=0,
+    ) as vrt:  # fmt: skip
+        warped = vrt.read(1).astype(np.int64)
+    assert whole.shape == (120, 120)
+    assert np.abs(whole - warped).max() <= tolerance
