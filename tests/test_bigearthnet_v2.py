@@ -86,6 +86,7 @@ def test_reader_finds_patches_partners_and_maps(v2_root: tuple[Path, list[dict[s
         assert len(patch.imagery.bands) == 12 and patch.reference_map is not None
         paired = "_".join(patch.record.patch_id.split("_")[-2:]) in PAIRED
         assert (patch.s1 is not None) == paired
+    assert acquired_of("S2A_MSIL2A_20180510T94033_N9999_R036_T35WPN_19_86") == "2018-05-10"
     assert acquired_of("S2A_MSIL2A_20170613T101031_N9999_R022_T33UUP_87_48") == (
         "2017-06-13T10:10:31"
     )
@@ -265,3 +266,44 @@ def test_coarse_band_read_whole_matches_the_warper(band: str, tolerance: int) ->
         warped = vrt.read(1).astype(np.int64)
     assert whole.shape == (120, 120)
     assert np.abs(whole - warped).max() <= tolerance
+
+
+@pytest.mark.parametrize("with_maps", [True, False])
+def test_anchored_texts_name_place_time_and_plausible_negatives(
+    tmp_path: Path, with_maps: bool
+) -> None:
+    from eotext.text.bigearthnet import plausible_codes
+    from eotext.text.templates import BANNED_WORDS
+
+    root = tmp_path / "ROOT"
+    rows = make_v2_root(root, need(BEN_S2).parent, with_maps=with_maps, with_s1=False)
+    out = tmp_path / "out"
+    _build(["--image", str(root), "--annotate", "anchored", "-o", str(out)])
+    patches = _patches(out)
+    texts = pq.read_table(out / "texts.parquet").to_pylist()
+    assert len(patches) == len(rows)
+    for p in patches.values():
+        mine = [t for t in texts if t["patch_id"] == p["patch_id"]]
+        captions = {t["style"]: t["text"] for t in mine if t["type"] == "caption"}
+        assert {"anchored", "anchored_brief"} <= set(captions)
+        assert ("anchored_relations" in captions) == with_maps or len(p["multilabels"]) == 1
+        for text in captions.values():
+            assert p["source_country"] in text and p["acquired"][:4] in text
+            assert not set(text.lower().replace(",", " ").replace(".", " ").split()) & set(
+                BANNED_WORDS
+            )
+        present = {BIGEARTHNET_19.by_name(n).code for n in p["multilabels"]}
+        pool = set(plausible_codes(BIGEARTHNET_19, p["climate_zone"]))
+        for t in mine:
+            if t["type"] != "vqa":
+                continue
+            code = json.loads(t["meta"])["code"]
+            if t["style"] == "binary" and t["answer"] == "no":
+                assert code not in present and (code in pool or len(pool - present) < 3)
+            if t["style"] == "binary" and t["answer"] == "yes":
+                assert code in present
+            if t["style"] == "mcq":
+                right = t["answer"][3:]
+                assert BIGEARTHNET_19.by_name(right).code in present
+                wrong = [c[3:] for c in t["choices"] if c != t["answer"]]
+                assert not {BIGEARTHNET_19.by_name(w).code for w in wrong} & present

@@ -56,7 +56,7 @@ ATTRIBUTION = (
     "BigEarthNet v2.0 / reBEN (Clasen et al. 2024), CDLA-Permissive-1.0; "
     "contains modified Copernicus Sentinel data 2017-2018"
 )
-_DATE = re.compile(r"_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?(?:_|$)")
+_DATE = re.compile(r"_(\d{4})(\d{2})(\d{2})T(\d+)(?:_|$)")
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,18 @@ def s1_product(s1_name: str) -> str:
 
 
 def acquired_of(name: str) -> str | None:
-    """The acquisition time in a product or patch name, ISO-8601 (``2017-06-13T10:10:31``)."""
+    """The acquisition time in a product or patch name, ISO-8601 (``2017-06-13T10:10:31``).
+
+    Some BigEarthNet names carry a time with a digit too few (``20180510T94033``); they give
+    the date alone.
+    """
     m = _DATE.search(name)
     if not m:
         return None
-    y, mo, d, h, mi, s = m.groups()
-    return f"{y}-{mo}-{d}T{h}:{mi}:{s or '00'}"
+    y, mo, d, t = m.groups()
+    if len(t) != 6:
+        return f"{y}-{mo}-{d}"
+    return f"{y}-{mo}-{d}T{t[:2]}:{t[2:4]}:{t[4:]}"
 
 
 def read_metadata(root: str | Path, patch_ids: set[str] | None = None) -> dict[str, V2Record]:
