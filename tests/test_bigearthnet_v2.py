@@ -307,3 +307,37 @@ def test_anchored_texts_name_place_time_and_plausible_negatives(
                 assert BIGEARTHNET_19.by_name(right).code in present
                 wrong = [c[3:] for c in t["choices"] if c != t["answer"]]
                 assert not {BIGEARTHNET_19.by_name(w).code for w in wrong} & present
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "int32", "uint8"])
+def test_reference_maps_of_any_integer_type_are_remapped(dtype: str) -> None:
+    from eotext.scene.scene import _apply_remap, _remap_table
+
+    pairs = tuple(sorted(CLC_TO_BEN19.items()))
+    clc = np.array([[211, 312], [122, 523]]) if dtype != "uint8" else np.array([[5, 7]])
+    for other in (None, 0):
+        table = _remap_table(pairs, other)
+        assert table is not None
+        out = _apply_remap(table, clc.astype(dtype))
+        expected = np.array(
+            [[CLC_TO_BEN19.get(int(c), int(c) if other is None else other) for c in r] for r in clc]
+        )
+        np.testing.assert_array_equal(out, expected)
+        assert out.dtype.kind in "iu"
+
+
+def test_codes_outside_the_clc_legend_are_unlabelled_not_fatal(tmp_path: Path) -> None:
+    root = tmp_path / "ROOT"
+    rows = make_v2_root(root, need(BEN_S2).parent, with_s1=False)
+    pid = rows[0]["patch_id"]
+    ref = root / "Reference_Maps" / pid.rsplit("_", 2)[0] / pid / f"{pid}_reference_map.tif"
+    with rasterio.open(ref, "r+") as dst:
+        clc = dst.read(1)
+        clc[:10, :10] = 65535  # not a CLC code
+        dst.write(clc, 1)
+    out = tmp_path / "out"
+    _build(["--image", str(root), "-o", str(out)])
+    p = _patches(out)[pid]
+    with rasterio.open(out / p["label_path"]) as src:
+        assert (src.read(1)[:10, :10] == 0).all()
+    assert len(_patches(out)) == len(rows)

@@ -15,7 +15,7 @@ from eotext.errors import RecipeError, UnknownClassCodeError
 from eotext.scene.scene import Scene
 from eotext.scene.spec import GridSpec, SourceSpec
 from eotext.schemes import get_scheme, multilabel_codes
-from eotext.schemes.corine import CLC_TO_BEN19, CLC_TO_BEN43
+from eotext.schemes.corine import CLC_TO_BEN19, CLC_TO_BEN43, CORINE
 from eotext.sources.bigearthnet_v2 import V2Patch, read_bigearthnet_v2
 from eotext.sources.raster import grid_of, open_raster
 
@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 #: How reference-map CORINE codes are read in each scheme a v2 source may use.
 _REMAPS: dict[str, dict[int, int]] = {
     "bigearthnet-19": CLC_TO_BEN19,
-    "bigearthnet-43": CLC_TO_BEN43,
-    "corine": {},
+    "bigearthnet-43": {**{c.code: c.code for c in CORINE}, **CLC_TO_BEN43},
+    "corine": {c.code: c.code for c in CORINE},
 }
 
 
@@ -87,6 +87,8 @@ def _scene(
         grid_spec=gspec,
         skip_reason=skip,
         label_remap=remap if patch.reference_map else (),
+        # A code outside the CLC legend cannot be described: it is unlabelled, not an error.
+        label_remap_other=0 if patch.reference_map else None,
         source_split=record.split,
         source_country=record.country,
         flags=record.flags,
