@@ -20,7 +20,8 @@ What is real and what is made up:
 * ``split``: assigned round-robin (train, validation, test), not reBEN's;
 * ``s1_name``: the real co-registered partner for the 6 pairs; for the other patches a name in
   v2's format whose folder does not exist (their partners are not in the sample);
-* snow / cloud flags: False unless the caller sets them;
+* snow / cloud flags: False unless the caller sets them; flagged patches are listed in
+  ``metadata_for_patches_with_snow_cloud_or_shadow.parquet``, as reBEN lists them;
 * reference maps: NOT the real CLC map. A pixel map whose classes are exactly the patch's v1
   labels, laid out by the patch's real NDVI (the pixels sorted by NDVI and cut into equal
   shares, one per label: water lowest, then artificial, agricultural, and forest highest),
@@ -127,7 +128,11 @@ def make_v2_root(
                 "contains_cloud_or_shadow": cloud,
             }
         )
-    write_metadata(root / "metadata.parquet", rows)
+    # As reBEN ships them: flagged patches in their own file, the others in metadata.parquet.
+    flagged = [r for r in rows if r["contains_seasonal_snow"] or r["contains_cloud_or_shadow"]]
+    write_metadata(root / "metadata.parquet", [r for r in rows if r not in flagged])
+    if flagged:
+        write_metadata(root / "metadata_for_patches_with_snow_cloud_or_shadow.parquet", flagged)
     if with_s1:
         (root / "BigEarthNet-S1").mkdir(exist_ok=True)
     return rows

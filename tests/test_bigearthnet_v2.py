@@ -177,6 +177,7 @@ def test_snow_and_cloud_flags_are_counted_drops_when_asked(tmp_path: Path) -> No
     flags = {"S2A_MSIL2A_20180510T94033_19_86": (True, False)}  # set on purpose for the test
     flags["S2B_MSIL2A_20180204T94161_57_38"] = (True, True)
     rows = make_v2_root(root, need(BEN_S2).parent, with_maps=False, flags=flags)
+    assert (root / "metadata_for_patches_with_snow_cloud_or_shadow.parquet").is_file()
     recipe = tmp_path / "r.toml"
     recipe.write_text(
         f'[[sources]]\nimage = "{root}"\nimage_format = "bigearthnet-v2"\n'

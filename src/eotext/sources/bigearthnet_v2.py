@@ -33,6 +33,8 @@ S2_DIR = "BigEarthNet-S2"
 S1_DIR = "BigEarthNet-S1"
 MAPS_DIR = "Reference_Maps"
 METADATA = "metadata.parquet"
+#: reBEN lists its patches with seasonal snow, clouds or shadows in a second file (same columns).
+METADATA_FLAGGED = "metadata_for_patches_with_snow_cloud_or_shadow.parquet"
 #: The columns of ``metadata.parquet`` that eotext reads.
 METADATA_COLUMNS = (
     "patch_id",
@@ -131,16 +133,26 @@ def acquired_of(name: str) -> str | None:
 
 
 def read_metadata(root: str | Path, patch_ids: set[str] | None = None) -> dict[str, V2Record]:
-    """The rows of ``ROOT/metadata.parquet`` (only those of ``patch_ids`` when given).
+    """The rows of ``ROOT/metadata.parquet`` and, when present, of
+    ``ROOT/metadata_for_patches_with_snow_cloud_or_shadow.parquet`` (only those of
+    ``patch_ids`` when given).
 
     Raises:
-        SourceError: the file is missing, unreadable, or lacks a required column.
+        SourceError: a file is missing, unreadable, or lacks a required column.
     """
+    records: dict[str, V2Record] = {}
+    for name in (METADATA_FLAGGED, METADATA):  # the main file wins for a patch in both
+        path = Path(root) / name
+        if name == METADATA or path.is_file():
+            records.update(_read_metadata_file(path, patch_ids))
+    return records
+
+
+def _read_metadata_file(path: Path, patch_ids: set[str] | None) -> dict[str, V2Record]:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    path = Path(root) / METADATA
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowInvalid) as exc:
