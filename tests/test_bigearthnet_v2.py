@@ -124,6 +124,13 @@ def test_build_keeps_every_patch_with_its_labels_s1_and_texts(
         with rasterio.open(out / p["image_path"]) as src:
             assert src.count == (14 if paired else 12) and src.shape == (120, 120)
             assert list(src.descriptions[-2:]) == (["VV", "VH"] if paired else ["B11", "B12"])
+            stacked = src.read()
+        if paired:  # the stacked SAR bands are the partner's own pixels
+            s1 = row["s1_name"]
+            s1_dir = root / "BigEarthNet-S1" / s1.rsplit("_", 3)[0] / s1
+            for i, pol in ((12, "VV"), (13, "VH")):
+                with rasterio.open(s1_dir / f"{s1}_{pol}.tif") as s1_src:
+                    np.testing.assert_array_equal(stacked[i], s1_src.read(1))
         kinds = {(t["type"], t["style"]) for t in texts if t["patch_id"] == p["patch_id"]}
         assert ("caption", "detailed") in kinds and ("vqa", "binary") in kinds
     manifest = json.loads((out / "manifest.json").read_text())
