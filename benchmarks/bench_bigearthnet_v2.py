@@ -59,14 +59,14 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     from tests.bigearthnet_v2_fixture import make_v2_root
 
-    from eotext.scene.scene import resolve_scenes
-    from eotext.scene.spec import GridSpec, SourceSpec
+    from eotext.scene.resolve import resolve_scenes
+    from eotext.scene.spec import SourceSpec
 
     with tempfile.TemporaryDirectory(prefix="eotext-bench-v2-") as tmp:
         root = Path(tmp) / "ROOT"
         make_v2_root(root, data, only=PAIRED)
         t0 = time.perf_counter()
-        scenes = resolve_scenes(SourceSpec(image=str(root)), GridSpec())
+        scenes = resolve_scenes(SourceSpec(image=str(root)))
         resolve_s = time.perf_counter() - t0
         files = [
             [b.path for b in s.all_bands] + ([s.label_path] if s.label_path else []) for s in scenes

@@ -22,9 +22,10 @@ from eotext.cli.main import cli
 from eotext.config.recipe import SplitSpec
 from eotext.errors import RecipeError, SourceError, UnknownClassCodeError
 from eotext.run.splits import assign_splits
-from eotext.scene.scene import resolve_scenes
-from eotext.scene.spec import GridSpec, SourceSpec
-from eotext.schemes import BIGEARTHNET_19, multilabel_codes
+from eotext.scene.resolve import resolve_scenes
+from eotext.scene.spec import SourceSpec
+from eotext.schemes import BIGEARTHNET_19, get_scheme
+from eotext.schemes.conversion import label_codes, map_code_pairs
 from eotext.schemes.corine import BEN43_TO_BEN19, CLC_TO_BEN19
 from eotext.sources.bigearthnet_v2 import acquired_of, is_bigearthnet_v2, read_bigearthnet_v2
 from tests.bigearthnet_v2_fixture import make_v2_root, write_metadata
@@ -52,18 +53,19 @@ def _patches(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def test_v2_names_accepted_in_the_19_class_scheme() -> None:
-    assert multilabel_codes(["Arable land", "Urban fabric", "Inland waters"], "bigearthnet-19") == (
-        1,
-        3,
-        18,
-    )
+    ben19, ben43 = get_scheme("bigearthnet-19"), get_scheme("bigearthnet-43")
+    names = ["Arable land", "Urban fabric", "Inland waters"]
+    assert label_codes(names, "bigearthnet-19", ben19) == (1, 3, 18)
     # v1's 43-class labels convert with the official mapping; dropped classes vanish.
-    assert multilabel_codes(["Non-irrigated arable land", "Airports"], "bigearthnet-19") == (3,)
-    with pytest.raises(UnknownClassCodeError, match="bigearthnet-19") as err:
-        multilabel_codes(["Arable land"], "bigearthnet-43")
+    assert label_codes(["Non-irrigated arable land", "Airports"], "bigearthnet-43", ben19) == (3,)
+    with pytest.raises(RecipeError, match="set scheme to one of: bigearthnet-19") as err:
+        label_codes(["Arable land"], "bigearthnet-19", ben43)
     assert len(str(err.value)) < 300  # one line, not the whole nomenclature
-    with pytest.raises(UnknownClassCodeError, match="Did you mean 'Inland waters'"):
-        multilabel_codes(["Inland water"], "bigearthnet-19")
+    with pytest.raises(UnknownClassCodeError, match="Did you mean 'Inland waters'") as err:
+        label_codes(["Inland water"], "bigearthnet-19", ben19)
+    assert len(str(err.value)) < 300
+    with pytest.raises(UnknownClassCodeError, match="is a BigEarthNet-43 label"):
+        label_codes(["Non-irrigated arable land"], "bigearthnet-19", ben19)
 
 
 def test_clc_to_19_mapping_is_data_and_drops_what_19_drops() -> None:
@@ -72,6 +74,9 @@ def test_clc_to_19_mapping_is_data_and_drops_what_19_drops() -> None:
     for dropped in (122, 123, 124, 131, 132, 133, 141, 142, 332, 334, 335, 423, 999):
         assert CLC_TO_BEN19[dropped] == 0
     assert all(BIGEARTHNET_19.has_code(v) or v == 0 for v in CLC_TO_BEN19.values())
+    # The reference maps are read through the one conversion module.
+    assert dict(map_code_pairs("corine", BIGEARTHNET_19)) == CLC_TO_BEN19
+    assert dict(map_code_pairs("corine", get_scheme("bigearthnet-43")))[335] == 0
 
 
 def test_reader_finds_patches_partners_and_maps(v2_root: tuple[Path, list[dict[str, Any]]]) -> None:
@@ -90,6 +95,44 @@ def test_reader_finds_patches_partners_and_maps(v2_root: tuple[Path, list[dict[s
     assert acquired_of("S2A_MSIL2A_20170613T101031_N9999_R022_T33UUP_87_48") == (
         "2017-06-13T10:10:31"
     )
+
+
+def test_registry_sniffs_the_root_and_items_carry_the_archive_metadata(
+    v2_root: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    from eotext.sources.item import Tiling
+    from eotext.sources.registry import FORMATS, get_format
+
+    root, rows = v2_root
+    fmt = get_format("auto", str(root))
+    assert fmt is FORMATS["bigearthnet-v2"] and fmt.pairs_s1
+    assert list(FORMATS).index("bigearthnet-v2") < list(FORMATS).index("bands")
+    by_id = {r["patch_id"]: r for r in rows}
+    for item in fmt.read(str(root), None):
+        row = by_id[item.name or ""]
+        assert item.tiling is Tiling.WHOLE and item.labels_scheme == "bigearthnet-19"
+        assert item.country == row["country"] and item.label_codes == "corine"
+        assert item.split == {"validation": "val"}.get(row["split"], row["split"])
+    with pytest.raises(RecipeError, match="pairs its patches with Sentinel-1 itself"):
+        resolve_scenes(SourceSpec(image=str(root), s1=str(root / "BigEarthNet-S1")))
+
+
+def test_drop_flags_are_checked_and_new_settings_keep_fingerprints(tmp_path: Path) -> None:
+    from eotext.config.recipe import recipe_from_dict
+
+    doc: dict[str, Any] = {"sources": [{"image": str(tmp_path)}]}
+    plain = recipe_from_dict(doc)
+    defaults = recipe_from_dict(
+        {**doc, "filters": {"drop_flags": []}, "splits": {"keep_source": True}}
+    )
+    assert defaults.fingerprint() == plain.fingerprint()
+    dropping = recipe_from_dict({**doc, "filters": {"drop_flags": ["seasonal_snow"]}})
+    assert dropping.fingerprint() != plain.fingerprint()
+    assert dropping.filters.drop_flags == ("seasonal_snow",)
+    with pytest.raises(RecipeError, match="unknown flag\\(s\\) snow; known: seasonal_snow"):
+        recipe_from_dict({**doc, "filters": {"drop_flags": ["snow"]}})
+    with pytest.raises(RecipeError, match=r"splits\.keep_source"):
+        recipe_from_dict({**doc, "splits": {"keep_source": "no"}})
 
 
 def test_metadata_without_the_v2_columns_is_refused(tmp_path: Path) -> None:
@@ -176,7 +219,7 @@ def test_without_reference_maps_captions_name_the_labels(tmp_path: Path) -> None
     result = CliRunner().invoke(
         cli, ["build", "--image", str(root), "--scheme", "bigearthnet-43", "-o", str(out / "x")]
     )
-    assert result.exit_code == 1 and "use --scheme bigearthnet-19" in result.output
+    assert result.exit_code == 1 and "set scheme to one of: bigearthnet-19" in result.output
 
 
 def test_snow_and_cloud_flags_are_counted_drops_when_asked(tmp_path: Path) -> None:
@@ -221,7 +264,7 @@ def test_folders_missing_from_metadata_are_left_out_and_rows_without_folders_ign
     kept, extra = rows[:-1], rows[-1]
     ghost = dict(kept[0], patch_id="S2A_MSIL2A_20990101T000000_N9999_R001_T99XXX_1_1")
     write_metadata(root / "metadata.parquet", [*kept, ghost])  # one folder unlisted, one row ghost
-    scenes = resolve_scenes(SourceSpec(image=str(root)), GridSpec())
+    scenes = resolve_scenes(SourceSpec(image=str(root)))
     assert {s.scene_id for s in scenes} == {r["patch_id"] for r in kept}
     assert extra["patch_id"] not in {s.scene_id for s in scenes}
 
@@ -232,7 +275,7 @@ def test_a_patch_missing_a_band_is_named(tmp_path: Path) -> None:
     pid = rows[0]["patch_id"]
     (root / "BigEarthNet-S2" / pid.rsplit("_", 2)[0] / pid / f"{pid}_B8A.tif").unlink()
     with pytest.raises(SourceError, match=f"{pid}_B8A.tif"):
-        resolve_scenes(SourceSpec(image=str(root)), GridSpec())
+        resolve_scenes(SourceSpec(image=str(root)))
 
 
 def test_v1_folders_with_the_19_class_scheme(tmp_path: Path) -> None:
@@ -248,8 +291,8 @@ def test_unsupported_scheme_for_v2_is_a_recipe_error(
     v2_root: tuple[Path, list[dict[str, Any]]],
 ) -> None:
     root, _ = v2_root
-    with pytest.raises(RecipeError, match="cannot describe BigEarthNet v2"):
-        resolve_scenes(SourceSpec(image=str(root), scheme="worldcover"), GridSpec())
+    with pytest.raises(RecipeError, match="cannot be read in scheme 'worldcover'"):
+        resolve_scenes(SourceSpec(image=str(root), scheme="worldcover"))
 
 
 @pytest.mark.parametrize(("band", "tolerance"), [("B05", 0), ("B01", 1)])

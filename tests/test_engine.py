@@ -42,3 +42,36 @@ def test_two_workers_build_the_same_dataset(tmp_path: Path) -> None:
         assert pq.read_table(tmp_path / "one" / table).equals(
             pq.read_table(tmp_path / "two" / table)
         )
+
+
+@pytest.mark.slow
+def test_killing_the_build_kills_its_workers(tmp_path: Path) -> None:
+    """`kill -9` of a `--workers 2` build leaves no worker (nor resource tracker) behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tests.conftest import WORLDCOVER_TILE
+
+    tile = need(WORLDCOVER_TILE)
+    eotext = Path(sys.executable).with_name("eotext")
+    cmd = [str(eotext), "-q", "build", "--labels", str(tile), "--scheme", "worldcover"]
+    proc = subprocess.Popen([*cmd, "--workers", "2", "-o", str(tmp_path / "out")])
+    try:
+        deadline = time.monotonic() + 120
+        children: list[psutil.Process] = []
+        while time.monotonic() < deadline and len(children) < 3:  # 2 workers + tracker
+            time.sleep(0.2)
+            children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 2, "the build did not start its workers"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        _, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive, f"still running after the parent was killed: {alive}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -14,10 +14,10 @@ from eotext.schemes import CORINE, SCL, WORLDCOVER, Scheme
 from eotext.semantics.context import season_of
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
+from eotext.text.grammar import article
 from eotext.text.templates import (
     BANNED_WORDS,
     CaptionWriter,
-    a_an,
     multilabel_caption,
     place_of,
 )
@@ -230,11 +230,11 @@ def test_seasons_are_opposite_across_the_equator(month: int, latitude: float) ->
     assert (seasons.index(north) - seasons.index(south)) % 4 == 2
 
 
-def test_a_an() -> None:
-    assert a_an("extra small") == "an extra small"
-    assert a_an("small") == "a small"
-    assert a_an("Extra large") == "an Extra large"
-    assert a_an("medium") == "a medium"
+def test_article_of_size_words() -> None:
+    assert article("extra small") == "an extra small"
+    assert article("small") == "a small"
+    assert article("Extra large") == "an Extra large"
+    assert article("medium") == "a medium"
 
 
 @settings(max_examples=50, deadline=None)

@@ -10,7 +10,6 @@ killed run) never sends a request that was already answered.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import pyarrow.parquet as pq
 
 from eotext.bench.formats import write_json
 from eotext.clients.cache import ResponseCache
-from eotext.clients.chat import ChatAnswer, ChatClient, ClientSettings
+from eotext.clients.chat import ChatAnswer, ChatClient, ClientSettings, image_data_url
 from eotext.errors import LlmError, OutputError
 
 log = logging.getLogger(__name__)
@@ -140,7 +139,7 @@ def _content(dataset: Path, image: dict[str, Any], settings: RunSettings) -> Any
     if not settings.send_image or not image.get("file_name"):
         return settings.instruction
     png = (dataset / image["file_name"]).read_bytes()
-    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    url = image_data_url(png)
     return [
         {"type": "text", "text": settings.instruction},
         {"type": "image_url", "image_url": {"url": url}},

@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from eotext import __version__
 from eotext.errors import EotextError
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 
 class EotextGroup(click.Group):
-    """Turns any :class:`EotextError` into one line on stderr and exit status 1."""
+    """Turns any :class:`EotextError` into one line on stderr and exit status 1, and a usage
+    error (a bad or repeated option) into one line and exit status 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -26,6 +36,39 @@ class EotextGroup(click.Group):
         except EotextError as exc:
             click.echo(f"eotext: error: {exc}", err=True)
             ctx.exit(1)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
+
+
+def _usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc  # a group called bare shows its help
+    where = (exc.ctx or ctx).command_path
+    message = " ".join(exc.format_message().split())
+    click.echo(f"eotext: error: {message} (see `{where} --help`)", err=True)
+    ctx.exit(2)
+
+
+class OnceOption(click.Option):
+    """A single-valued option that is an error to repeat (click would keep the last value)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["multiple"] = True  # collected, so a repeat can be seen and refused
+        super().__init__(*args, **kwargs)
+
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
+        values = super().process_value(ctx, value)
+        if len(values) > 1:
+            shown = ", ".join(str(v) for v in values)
+            raise click.BadParameter(
+                f"given {len(values)} times ({shown}); give it once", ctx=ctx, param=self
+            )
+        return values[0] if values else None
+
+
+def once(*names: str, **kwargs: Any) -> Callable[[_F], _F]:
+    """``click.option`` for a build setting that takes one value."""
+    return click.option(*names, cls=OnceOption, **kwargs)
 
 
 @click.group(cls=EotextGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,51 +95,51 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     multiple=True,
     type=click.Path(path_type=Path),
     help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF, "
-    "BigEarthNet v1 patch folder(s) or a BigEarthNet v2 root (BigEarthNet-S2/ and "
-    "metadata.parquet). Repeat for several scenes.",
+    "BigEarthNet v1 patch folder(s), a BigEarthNet v2 root (BigEarthNet-S2/ and "
+    "metadata.parquet) or a STAC item JSON. Repeat for several scenes.",
 )
-@click.option(
+@once(
     "--labels",
     type=click.Path(path_type=Path),
     help="A label map (any CRS; aligned to the imagery by nearest neighbour), or "
     "'scl' for the product's Scene Classification.",
 )
-@click.option("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
-@click.option(
+@once("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
+@once(
     "--osm",
     type=click.Path(dir_okay=False, path_type=Path),
     help="An OpenStreetMap extract (.osm.pbf/.osm) for SkyScript-style captions (annotator "
     "'osm'). Alone: a grid at --gsd over the extract, previews drawn from the map.",
 )
-@click.option("--patch-size", type=int, help="Patch size in pixels (default 256).")
-@click.option("--stride", type=int, help="Stride between patches in pixels (default: patch size).")
-@click.option("--gsd", "gsd_m", type=float, help="Ground sampling distance in metres.")
-@click.option("--crs", help="Target CRS, e.g. EPSG:32629, or 'utm'.")
-@click.option("--seed", type=int, help="Seed for text variation (default 0).")
-@click.option("--min-valid", type=float, help="Drop patches with less valid data (0-1).")
-@click.option("--max-cloud", type=float, help="Drop patches with more cloud (0-1).")
-@click.option(
+@once("--patch-size", type=int, help="Patch size in pixels (default 256).")
+@once("--stride", type=int, help="Stride between patches in pixels (default: patch size).")
+@once("--gsd", "gsd_m", type=float, help="Ground sampling distance in metres.")
+@once("--crs", help="Target CRS, e.g. EPSG:32629, or 'utm'.")
+@once("--seed", type=int, help="Seed for text variation (default 0).")
+@once("--min-valid", type=float, help="Drop patches with less valid data (0-1).")
+@once("--max-cloud", type=float, help="Drop patches with more cloud (0-1).")
+@once(
     "--unknown-codes",
     type=click.Choice(["error", "unlabelled"]),
     help="What to do with label codes the scheme does not define.",
 )
-@click.option("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
-@click.option("--workers", type=int, help="Worker processes (default: one per CPU core).")
-@click.option(
+@once("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
+@once("--workers", type=int, help="Worker processes (default: one per CPU core).")
+@once(
     "--llm-base-url",
     help="OpenAI-compatible endpoint for the llm annotator, e.g. http://127.0.0.1:8080/v1.",
 )
-@click.option("--llm-model", help="Model name for the llm annotator (adds 'llm' to --annotate).")
-@click.option(
+@once("--llm-model", help="Model name for the llm annotator (adds 'llm' to --annotate).")
+@once(
     "--llm-mode",
     type=click.Choice(["text", "paraphrase", "vision"]),
     help="text: ChatEarthNet's prompt from the statistics; paraphrase: rewrite template "
     "captions; vision: 4 label-map images per request (multimodal models).",
 )
-@click.option("--llm-concurrency", type=int, help="LLM requests in flight per worker.")
-@click.option("--llm-max-tokens", type=int, help="Maximum tokens per LLM answer.")
-@click.option("--llm-temperature", type=float, help="LLM sampling temperature.")
-@click.option(
+@once("--llm-concurrency", type=int, help="LLM requests in flight per worker.")
+@once("--llm-max-tokens", type=int, help="Maximum tokens per LLM answer.")
+@once("--llm-temperature", type=float, help="LLM sampling temperature.")
+@once(
     "--llm-api-key-env", help="Environment variable holding the API key (default OPENAI_API_KEY)."
 )
 @click.option(
@@ -104,7 +147,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     is_flag=True,
     help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing.",
 )
-@click.option(
+@once(
     "-o",
     "--out",
     "out_dir",
@@ -117,6 +160,9 @@ def build(
     ctx: click.Context, /, recipe: Path | None, out_dir: Path, dry_run: bool, **flags: Any
 ) -> None:
     """Build a dataset folder from RECIPE (a TOML file) or from flags.
+
+    Flags given with RECIPE override its settings and are checked like them. Every flag but
+    --image (one scene each) is given at most once.
 
     \b
     Examples:
@@ -235,10 +281,32 @@ def export_command(
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def info(dataset: Path) -> None:
-    """Summarise a dataset folder: counts, drops, sources and licences."""
+    """Summarise a dataset folder: counts by split, text type and status; drops, sources and
+    licences."""
     from eotext.report.summary import summarise
 
     click.echo(summarise(dataset))
+
+
+@cli.command()
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--gallery",
+    default=24,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="How many patches the gallery shows (those with findings first).",
+)
+def report(dataset: Path, gallery: int) -> None:
+    """Write DATASET/report/index.html: counts, class and caption statistics, diversity,
+    VQA answer balance, a map, a gallery, sources and LLM cost, in one offline page."""
+    from eotext.report.html import write_report
+
+    result = write_report(dataset, gallery=gallery)
+    click.echo(
+        f"{result.path}: {result.figures} figures, {result.gallery} gallery patches "
+        f"({result.patches} patches, {result.texts} texts)"
+    )
 
 
 from eotext.cli.bench import bench  # noqa: E402  (registered last: a one-line merge)

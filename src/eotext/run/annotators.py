@@ -33,7 +33,6 @@ class TemplateCaptions:
         self.spec = recipe.annotate.template
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.schemes.corine import multilabel_codes
         from eotext.text.templates import CaptionWriter, multilabel_caption
 
         scheme, pid = ctx.scene.scheme, ctx.patch_id
@@ -46,8 +45,8 @@ class TemplateCaptions:
                 texts.append(("detailed", writer.detailed(pid, ctx.stats, ctx.layout)))
             if self.spec.short_captions:
                 texts.append(("short", writer.short(pid, ctx.stats)))
-        elif ctx.scene.multilabels:
-            codes = list(multilabel_codes(ctx.scene.multilabels, scheme.name))
+        elif ctx.scene.scene_labels is not None:
+            codes = list(ctx.scene.scene_labels.codes)
             caption = multilabel_caption(
                 scheme, codes, ctx.scene.acquired, ctx.where.season, ctx.seed, pid
             )
@@ -80,11 +79,9 @@ class VqaItems:
         assert ctx.scene.scheme is not None
         writer = VqaWriter(ctx.scene.scheme, ctx.seed)
         if ctx.stats is None or ctx.layout is None:
-            if not ctx.scene.multilabels:
+            if ctx.scene.scene_labels is None:
                 return []
-            from eotext.schemes.corine import multilabel_codes
-
-            codes = list(multilabel_codes(ctx.scene.multilabels, ctx.scene.scheme.name))
+            codes = list(ctx.scene.scene_labels.codes)
             return writer.multilabel_items(ctx.patch_id, codes, ctx.where)
         return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m, ctx.where)
 
@@ -102,7 +99,7 @@ class ReferringExpressions:
         if ctx.stats is None or labels is None or ctx.scene.scheme is None:
             return []
         writer = ReferringWriter(ctx.scene.scheme, ctx.seed)
-        return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats)
+        return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats, ctx.components)
 
 
 class AnchoredTexts:
@@ -114,7 +111,6 @@ class AnchoredTexts:
         self.recipe = recipe
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.schemes.corine import multilabel_codes
         from eotext.text.bigearthnet import AnchoredWriter
 
         scheme, pid = ctx.scene.scheme, ctx.patch_id
@@ -122,8 +118,8 @@ class AnchoredTexts:
             return []
         if ctx.stats is not None:
             codes = [c for c, _ in ctx.stats.ranked()]
-        elif ctx.scene.multilabels:
-            codes = list(multilabel_codes(ctx.scene.multilabels, scheme.name))
+        elif ctx.scene.scene_labels is not None:
+            codes = list(ctx.scene.scene_labels.codes)
         else:
             return []
         writer = AnchoredWriter(scheme, ctx.seed)
@@ -151,7 +147,7 @@ class OsmCaptions:
         self.rules = self.spec.resolved_rules()
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.semantics.osm.join import join_patch, window_box
+        from eotext.semantics.osm.join import join_patch
         from eotext.semantics.osm.layer import load_layer
         from eotext.text.osm import OsmCaptionWriter
 
@@ -160,7 +156,7 @@ class OsmCaptions:
             return []
         grid = ctx.scene.grid
         layer = load_layer(path, grid, self.rules, self.spec.location_index)
-        found = join_patch(layer, window_box(grid, ctx.spec.window))
+        found = join_patch(layer, grid.window_bounds(ctx.spec.window))
         writer = OsmCaptionWriter(self.rules, ctx.seed, self.spec.styles)
         box = ctx.footprint_wgs84.bounds
         return writer.texts(ctx.patch_id, found, box, ctx.scene.acquired, Path(path).name)

@@ -15,12 +15,12 @@ from eotext import __version__
 from eotext.config.recipe import Recipe
 from eotext.errors import RecipeError
 from eotext.files import write_json_atomic, write_text_atomic
-from eotext.model import PatchSpec
 from eotext.run.engine import Runner, make_runner, run_units
 from eotext.run.splits import assign_splits
 from eotext.run.unit import UnitTask, process_unit
-from eotext.scene.scene import Scene, resolve_scenes
-from eotext.scene.tiling import Unit, plan_units
+from eotext.scene.resolve import resolve_scenes
+from eotext.scene.scene import Scene
+from eotext.scene.tiling import Unit, plan_scene
 from eotext.semantics.context import context_sources
 from eotext.store.folder import DatasetFolder
 
@@ -45,24 +45,6 @@ class BuildResult:
     patches_per_s: float = 0.0
 
 
-def plan_scene(index: int, scene: Scene, unit_patches: int) -> list[Unit]:
-    """The units of one scene (a whole-scene source such as BigEarthNet is one patch)."""
-    if scene.whole_scene:
-        window = scene.grid.full_window()
-        return [Unit(index, scene.scene_id, window, (PatchSpec(scene.scene_id, window),))]
-    g = scene.grid_spec
-    return plan_units(
-        index,
-        scene.scene_id,
-        scene.grid.width,
-        scene.grid.height,
-        g.patch_size,
-        g.step,
-        g.edge,
-        unit_patches,
-    )
-
-
 def build_dataset(
     recipe: Recipe,
     out_dir: str | Path,
@@ -84,7 +66,17 @@ def build_dataset(
     """
     started = time.perf_counter()
     folder = DatasetFolder(Path(out_dir))
-    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec, recipe.grid)]
+    recorded = folder.recorded_unit_patches()
+    if recorded is not None and recorded != recipe.output.unit_patches:
+        log.info(
+            "resuming with the folder's unit size %d (asked: %d)",
+            recorded,
+            recipe.output.unit_patches,
+        )
+        recipe = dataclasses.replace(
+            recipe, output=dataclasses.replace(recipe.output, unit_patches=recorded)
+        )
+    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec)]
     _check_unique_ids(scenes)
     scenes, osm_counts = _attach_osm(scenes, recipe)
     units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar
@@ -42,7 +47,9 @@ class ProcessRunner:
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         # "spawn" avoids forking a process that holds GDAL handles or threads.
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(
+            self.workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             pending: set[Future[R]] = set()
             it = iter(tasks)
             for task in it:
@@ -56,6 +63,32 @@ class ProcessRunner:
                     nxt = next(it, None)
                     if nxt is not None:
                         pending.add(pool.submit(fn, nxt))
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this worker process end when ``parent_pid`` ends, even by ``kill -9``.
+
+    Linux delivers SIGKILL to the worker when its parent thread dies (``PR_SET_PDEATHSIG``);
+    elsewhere, and as a second line, a daemon thread polls the parent's pid every second.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the call above
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="eotext-parent-watch", daemon=True).start()
 
 
 def make_runner(workers: int) -> Runner:

@@ -20,11 +20,12 @@ from eotext.model import LandCoverStats, PatchSpec
 from eotext.run.annotators import Annotator, build_annotators
 from eotext.scene.scene import Scene, WindowData
 from eotext.scene.tiling import Unit
-from eotext.schemes import BIGEARTHNET_19, multilabel_codes
+from eotext.semantics.components import PatchComponents
 from eotext.semantics.context import Context, country_code_of, patch_context
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
 from eotext.semantics.stats import compute_class_shares
+from eotext.sources.item import Tiling
 from eotext.store.folder import DatasetFolder, text_row
 from eotext.store.rasters import (
     sar_false_colour,
@@ -155,7 +156,7 @@ def _process_patch(
     valid_fraction = n_data / total
     # An archive's own patch (BigEarthNet) is kept whatever share its label map covers: its
     # pixels in classes the nomenclature drops are unlabelled, not missing.
-    too_little = valid_fraction < filters.min_valid_fraction and not scene.whole_scene
+    too_little = valid_fraction < filters.min_valid_fraction and scene.tiling is not Tiling.WHOLE
     if n_data == 0 or too_little:
         return "low_valid_fraction"
     cloud_fraction = int(patch.cloud.sum()) / n_data
@@ -179,15 +180,20 @@ def _process_patch(
     pixels: dict[int, int] = {}
     dominant = None
     layout = None
+    components = None
     footprint = grid.window_footprint(spec.window)
     if stats is not None and scheme is not None:
         fractions = {scheme.by_code(c).name: s for c, s in stats.ranked()}
         pixels = dict(sorted(stats.counts.items()))
         dominant = scheme.by_code(stats.ranked()[0][0]).name
         assert patch.labels is not None
+        components = PatchComponents(patch.labels, usable)
         # Classes of 20 px or fewer are too small to describe; skip their component analysis.
         layout = analyse_layout(
-            patch.labels, usable, sorted(c for c, n in stats.counts.items() if n > MIN_PX)
+            patch.labels,
+            usable,
+            sorted(c for c, n in stats.counts.items() if n > MIN_PX),
+            components=components,
         )
     layer_means = _layer_means(scene, patch, usable)
     elevation = next((v for k, v in layer_means.items() if k.upper() == "DEM"), None)
@@ -198,9 +204,11 @@ def _process_patch(
         # the context layer are coarse near frontiers.
         code = country_code_of(scene.source_country)
         where = replace(where, country=scene.source_country, country_code=code)
-    ctx = PatchContext(scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed)
+    ctx = PatchContext(
+        scene, spec, patch, usable, stats, layout, footprint, where, recipe.seed, components
+    )
     texts = [text_row(t) for annotator in annotators for t in annotator.annotate(ctx)]
-    if scene.osm_only and not texts:
+    if patch.image is None and patch.labels is None and not texts:
         return "no_visible_osm_objects"  # a map patch is kept only for what it shows
     paths = _write_patch_files(scene, spec, patch, usable, transform, recipe, folder)
 
@@ -220,8 +228,8 @@ def _process_patch(
         "class_fractions": fractions,
         "class_pixels": pixels,
         "dominant_class": dominant,
-        "multilabels": list(scene.multilabels),
-        "multilabels_19": _to_19_classes(scene.multilabels),
+        "multilabels": list(scene.scene_labels.names) if scene.scene_labels else [],
+        "multilabels_19": list(scene.scene_labels.names_19) if scene.scene_labels else [],
         "valid_fraction": valid_fraction,
         "cloud_fraction": cloud_fraction,
         "unknown_px": stats.unknown_px if stats else 0,
@@ -252,13 +260,6 @@ def _country_mismatch(scene: Scene, where: Context) -> bool:
     log.info("%s: the source says %s, the borders %s", scene.scene_id, scene.source_country,
              where.country)  # fmt: skip
     return True
-
-
-def _to_19_classes(labels: tuple[str, ...]) -> list[str]:
-    if not labels:
-        return []
-    codes = multilabel_codes(labels, BIGEARTHNET_19.name)
-    return [BIGEARTHNET_19.by_code(c).name for c in codes]
 
 
 def _layer_means(scene: Scene, patch: WindowData, usable: np.ndarray[Any, Any]) -> dict[str, float]:
@@ -333,7 +334,8 @@ def _write_patch_files(
         if preview is None and recipe.output.write_previews:
             write_label_png(folder.previews / f"{pid}.png", labels, usable, scene.scheme.colormap())
             paths["preview_path"] = f"previews/{pid}.png"
-    if preview is None and scene.osm_only and recipe.output.write_previews:
+    map_only = patch.image is None and patch.labels is None
+    if preview is None and map_only and scene.osm_path and recipe.output.write_previews:
         from eotext.store.osm_preview import osm_preview
 
         preview = osm_preview(scene, spec.window, recipe.annotate.osm)
@@ -345,7 +347,4 @@ def _write_patch_files(
 
 def _label_nodata(scene: Scene, dtype: np.dtype[Any]) -> int:
     assert scene.scheme is not None
-    if scene.scheme.nodata:
-        return min(scene.scheme.nodata)
-    top = int(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer) else 255
-    return top if not scene.scheme.has_code(top) else 255
+    return scene.scheme.fill_code(dtype)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from eotext.errors import SchemeError
 from eotext.schemes.base import LandCoverClass, Scheme, normalise_name
-from eotext.schemes.corine import (
-    BIGEARTHNET_19,
-    BIGEARTHNET_43,
-    CORINE,
-    ben43_to_ben19,
-    multilabel_codes,
-)
+from eotext.schemes.corine import BIGEARTHNET_19, BIGEARTHNET_43, CORINE, ben43_to_ben19
 from eotext.schemes.dynamic_world import DYNAMIC_WORLD
 from eotext.schemes.eolearn import EOLEARN_LULC
 from eotext.schemes.scl import SCL
@@ -49,5 +43,4 @@ __all__ = [
     "Scheme",
     "ben43_to_ben19",
     "get_scheme",
-    "multilabel_codes",
 ]

@@ -486,47 +486,28 @@ CLC_TO_BEN43: dict[int, int] = {335: 0}
 _BEN19_BY_LABEL: dict[str, int] = {normalise_name(c.name): c.code for c in BIGEARTHNET_19}
 
 
-def multilabel_codes(names: Iterable[str], scheme_name: str) -> tuple[int, ...]:
-    """The sorted, unique codes in scheme ``scheme_name`` of BigEarthNet label strings.
-
-    Accepts the 43 BigEarthNet v1 labels (as in ``*_labels_metadata.json``) and the 19 labels
-    of the 19-class nomenclature (as in v2's ``metadata.parquet``). Into ``bigearthnet-19``,
-    43-class labels are converted with :data:`BEN43_TO_BEN19` (labels without a 19-class
-    equivalent are dropped); into ``bigearthnet-43`` or ``corine`` they keep their CORINE code.
+def ben19_label_codes(names: Iterable[str]) -> tuple[int, ...]:
+    """The sorted, unique BigEarthNet-19 codes of 19-class label strings (as in BigEarthNet
+    v2's ``metadata.parquet``: "Arable land", "Urban fabric", "Inland waters", ...).
 
     Raises:
-        UnknownClassCodeError: a string is no BigEarthNet label, or a 19-class label was asked
-            for in a 43-class scheme (the 19 classes cannot be split back into 43).
+        UnknownClassCodeError: a string is not a 19-class label (a 43-class label is named so).
     """
     codes: set[int] = set()
     for name in names:
-        key = normalise_name(name)
-        ben43 = _BEN43_BY_LABEL.get(key)
-        ben19 = _BEN19_BY_LABEL.get(key)
-        if scheme_name == BIGEARTHNET_19.name:
-            if ben19 is not None:
-                codes.add(ben19)
-            elif ben43 is not None:
-                codes.update(ben43_to_ben19([ben43]))
-            else:
-                codes.update(_unknown_label(name))
-        elif ben43 is not None:
-            codes.add(ben43)
-        elif ben19 is not None:
+        code = _BEN19_BY_LABEL.get(normalise_name(name))
+        if code is None:
+            if normalise_name(name) in _BEN43_BY_LABEL:
+                raise UnknownClassCodeError(
+                    f"'{name}' is a BigEarthNet-43 label, not one of the 19 classes; name the "
+                    "source's labels in bigearthnet-43, or list the 19 with "
+                    "`eotext schemes bigearthnet-19`"
+                )
+            close = difflib.get_close_matches(name, [c.name for c in BIGEARTHNET_19], n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
             raise UnknownClassCodeError(
-                f"'{name}' is a BigEarthNet 19-class label and cannot be expressed in scheme "
-                f"'{scheme_name}'; use --scheme bigearthnet-19 (scheme = \"bigearthnet-19\")"
+                f"'{name}' is not a BigEarthNet-19 label.{hint} "
+                "List the labels with `eotext schemes bigearthnet-19`"
             )
-        else:
-            codes.update(_unknown_label(name))
+        codes.add(code)
     return tuple(sorted(codes))
-
-
-def _unknown_label(name: str) -> tuple[int, ...]:
-    known = [*BIGEARTHNET_43_LABELS.values(), *(c.name for c in BIGEARTHNET_19)]
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise UnknownClassCodeError(
-        f"'{name}' is neither a BigEarthNet-43 nor a BigEarthNet-19 label.{hint} "
-        "List the labels with `eotext schemes bigearthnet-43` / `eotext schemes bigearthnet-19`"
-    )

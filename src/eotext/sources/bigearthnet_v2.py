@@ -15,18 +15,21 @@ one row per patch: ``patch_id``, ``labels`` (19-class names), ``split``
 
 Only the patch folders present on disk are read, so a subset of the archive laid out next to
 the full ``metadata.parquet`` works. Nothing here opens a raster: describing half a million
-patches costs one directory listing per patch.
+patches costs one directory listing per patch. :class:`BigEarthNetV2Format` hands each patch to
+the scene layer as one :class:`~eotext.sources.item.SourceItem`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from eotext.errors import SourceError
+from eotext.errors import RecipeError, SourceError
 from eotext.sources.imagery import BandFile, Imagery
+from eotext.sources.item import SourceFormat, SourceItem, Tiling
 from eotext.sources.sentinel2 import S2_BANDS, S2_NATIVE_GSD_M
 
 S2_DIR = "BigEarthNet-S2"
@@ -58,6 +61,7 @@ ATTRIBUTION = (
     "BigEarthNet v2.0 / reBEN (Clasen et al. 2024), CDLA-Permissive-1.0; "
     "contains modified Copernicus Sentinel data 2017-2018"
 )
+log = logging.getLogger(__name__)
 _DATE = re.compile(r"_(\d{4})(\d{2})(\d{2})T(\d+)(?:_|$)")
 
 
@@ -285,3 +289,52 @@ def _s1_imagery(s1_root: Path, s1_name: str) -> Imagery | None:
         licence=LICENCE,
         attribution=ATTRIBUTION,
     )
+
+
+class BigEarthNetV2Format(SourceFormat):
+    """BigEarthNet v2 (reBEN) roots: one whole-scene item per patch with a folder and a row.
+
+    Each item has the patch's 12 Sentinel-2 bands, its Sentinel-1 partner (``s1_name``, from
+    ``BigEarthNet-S1/``) when the root has it, its 19-class labels, and its CORINE reference
+    map when ``Reference_Maps/`` is there, so the regular statistics, captions, VQA and
+    referring run on it. The archive's pairing is trusted: no date or overlap check.
+    """
+
+    name = "bigearthnet-v2"
+    summary = "BigEarthNet v2 (reBEN) root: BigEarthNet-S2/ and metadata.parquet"
+    pairs_s1 = True
+
+    def sniff(self, path: Path) -> bool:
+        return is_bigearthnet_v2(path)
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        source = read_bigearthnet_v2(path, bands)
+        if source.without_metadata:
+            log.warning(
+                "%s: %d patch folder(s) not in metadata.parquet are left out (first: %s)",
+                source.root,
+                len(source.without_metadata),
+                source.without_metadata[0],
+            )
+        return [
+            SourceItem(
+                p.imagery,
+                name=p.record.patch_id,
+                tiling=Tiling.WHOLE,
+                labels=p.record.labels,
+                labels_scheme="bigearthnet-19",
+                label_path=p.reference_map,
+                label_codes="corine" if p.reference_map else None,
+                s1=p.s1,
+                split=p.record.split,
+                country=p.record.country,
+                flags=p.record.flags,
+            )
+            for p in source.patches
+        ]
+
+    def s1_partners(self, s1: str, items: list[SourceItem]) -> list[Imagery | None] | None:
+        raise RecipeError(
+            f"{s1}: a BigEarthNet v2 root pairs its patches with Sentinel-1 itself "
+            f"({S1_DIR}/ next to {S2_DIR}/, by s1_name); leave s1 (--s1) out"
+        )

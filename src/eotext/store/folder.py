@@ -156,6 +156,19 @@ class DatasetFolder:
         if not state.exists():
             write_json_atomic(state, {"fingerprint": fingerprint, "recipe": recipe})
 
+    def recorded_unit_patches(self) -> int | None:
+        """The unit size (patches per side) this folder's build started with, if any.
+
+        Unit ids name windows of that size, so a resumed build must cut the same units:
+        with another size it would build patches twice or skip some.
+        """
+        state = self.root / _STATE / "recipe.json"
+        if not state.exists():
+            return None
+        output = json.loads(state.read_text()).get("recipe", {}).get("output", {})
+        value = output.get("unit_patches")
+        return int(value) if isinstance(value, int) else None
+
     def is_done(self, unit_id: str) -> bool:
         return (self.units / f"{unit_id}.done.json").exists()
 

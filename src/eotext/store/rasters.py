@@ -13,6 +13,7 @@ from PIL import Image
 from rasterio.crs import CRS
 
 from eotext.files import atomic_path
+from eotext.schemes.colours import colour_labels
 
 _GTIFF_OPTIONS: dict[str, Any] = {
     "driver": "GTiff",
@@ -134,17 +135,3 @@ def write_label_png(
             image.save(tmp, format="PNG", compress_level=1)
         return
     write_png(path, colour_labels(labels, valid, colormap))
-
-
-def colour_labels(
-    labels: np.ndarray[Any, Any],
-    valid: np.ndarray[Any, Any],
-    colormap: dict[int, tuple[int, int, int, int]],
-) -> np.ndarray[Any, Any]:
-    """Colour a label array with the scheme's colours (invalid pixels black)."""
-    lut = np.zeros((max(max(colormap), int(labels.max(initial=0))) + 1, 3), dtype=np.uint8)
-    for code, rgba in colormap.items():
-        lut[code] = rgba[:3]
-    rgb: np.ndarray[Any, Any] = lut[labels]
-    rgb[~valid] = 0
-    return rgb

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from eotext.model import LandCoverStats, Text
 from eotext.schemes import Scheme
-from eotext.semantics.layout import MIN_PX
+from eotext.semantics.components import MIN_PX, PatchComponents
 from eotext.semantics.stats import size_word
+from eotext.text.grammar import article, capitalise
 from eotext.text.templates import place_of, text_rng
 
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 #: "The largest X" needs the largest component to be this much bigger than the second.
 LARGEST_RATIO = 1.2
 
@@ -48,26 +47,21 @@ class Expression:
     anchor: Region | None = None
 
 
-def find_regions(
-    labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any], codes: list[int]
-) -> dict[int, list[Region]]:
+def find_regions(components: PatchComponents, codes: list[int]) -> dict[int, list[Region]]:
     """Visible (> MIN_PX px, 8-connected) components of each class, largest first."""
-    height, width = labels.shape
+    height, width = components.shape
     out: dict[int, list[Region]] = {}
     for code in codes:
-        lab, n = ndimage.label((labels == code) & usable, structure=_EIGHT_CONNECTED)
-        if n == 0:
-            continue
-        area = np.bincount(lab.ravel(), minlength=n + 1)
+        found = components.of(code)
         regions = []
-        for i, sl in enumerate(ndimage.find_objects(lab), start=1):
-            if sl is None or area[i] <= MIN_PX:
+        for i, sl in enumerate(found.boxes):
+            if sl is None or found.area_px[i] <= MIN_PX:
                 continue
-            ys, xs = np.nonzero(lab[sl] == i)
+            ys, xs = found.pixels(i)
             cx, cy = float(xs.mean() + sl[1].start), float(ys.mean() + sl[0].start)
             box = (int(sl[1].start), int(sl[0].start), int(sl[1].stop), int(sl[0].stop))
             regions.append(
-                Region(code, int(area[i]), box, (cx, cy), place_of(cx, cy, width, height))
+                Region(code, int(found.area_px[i]), box, (cx, cy), place_of(cx, cy, width, height))
             )
         if regions:
             out[code] = sorted(regions, key=lambda r: (-r.area_px, r.box_px))
@@ -138,11 +132,17 @@ class ReferringWriter:
         labels: np.ndarray[Any, Any],
         usable: np.ndarray[Any, Any],
         stats: LandCoverStats,
+        components: PatchComponents | None = None,
     ) -> list[Text]:
-        """Up to ``per_patch`` expressions, each as expression → box and box → caption."""
+        """Up to ``per_patch`` expressions, each as expression → box and box → caption.
+
+        ``components`` are the patch's connected components when already labelled (the
+        layout labels the largest classes); otherwise they are labelled here.
+        """
         rng = text_rng(self.seed, patch_id, "referring")
         visible = sorted(c for c, n in stats.counts.items() if n > MIN_PX)
-        candidates = self.expressions(find_regions(labels, usable, visible))
+        components = components or PatchComponents(labels, usable)
+        candidates = self.expressions(find_regions(components, visible))
         chosen = _pick(rng, candidates, self.per_patch)
         total = labels.size
         out = []
@@ -167,7 +167,9 @@ class ReferringWriter:
                 )
             )
             size = size_word(r.area_px / total)
-            caption = f"{a_an_size(size)} {area_of(self.name(r.code))} {in_place(r.place)}"
+            caption = (
+                f"{capitalise(article(size))} {area_of(self.name(r.code))} {in_place(r.place)}"
+            )
             out.append(
                 Text(
                     f"{patch_id}:referring:{i:02d}:caption",
@@ -194,10 +196,6 @@ def area_of(name: str) -> str:
 def in_place(place: str) -> str:
     """ "top left" → "in the top left"; "left side" → "on the left side"."""
     return f"on the {place}" if place.endswith("side") else f"in the {place}"
-
-
-def a_an_size(size: str) -> str:
-    return ("An " if size[0] in "aeiou" else "A ") + size
 
 
 def _pick(rng: random.Random, candidates: list[Expression], k: int) -> list[Expression]:

@@ -16,6 +16,7 @@ from eotext.model import ClassShape, LandCoverStats, Layout, RegionStats
 from eotext.schemes import Scheme
 from eotext.semantics.layout import MIN_PX
 from eotext.semantics.stats import size_word
+from eotext.text.grammar import article, capitalise, join_words
 from eotext.text.themes import theme_phrase
 
 #: ChatEarthNet's banned words; no template may produce them.
@@ -44,22 +45,6 @@ def text_rng(seed: int, patch_id: str, purpose: str) -> random.Random:
     """A generator that depends only on (recipe seed, patch id, purpose), so rebuilds match."""
     digest = hashlib.sha256(f"{seed}\x1f{patch_id}\x1f{purpose}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
-
-
-def a_an(phrase: str) -> str:
-    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
-
-
-def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    if len(items) == 2:
-        return f"{items[0]} and {items[1]}"
-    return f"{', '.join(items[:-1])}, and {items[-1]}"
 
 
 def is_plural(name: str) -> bool:
@@ -114,7 +99,7 @@ class CaptionWriter:
             return rng.choice(
                 [
                     f"The whole image is covered by {dom}.",
-                    f"{_cap(dom)} {self.verb(code, 'covers', 'cover')} the entire scene.",
+                    f"{capitalise(dom)} {self.verb(code, 'covers', 'cover')} the entire scene.",
                 ]
             )
         loc = (
@@ -125,10 +110,10 @@ class CaptionWriter:
             )
         )
         patterns = [
-            f"The image is dominated by {dom}, which covers {a_an(size)} "
+            f"The image is dominated by {dom}, which covers {article(size)} "
             f"{rng.choice(PART_NOUNS)} of the scene, {loc}.",
-            f"{_cap(dom)} {self.verb(code, 'is', 'are')} the dominant land cover type here, "
-            f"occupying {a_an(size)} {rng.choice(PART_NOUNS)} of the image, {loc}.",
+            f"{capitalise(dom)} {self.verb(code, 'is', 'are')} the dominant land cover type here, "
+            f"occupying {article(size)} {rng.choice(PART_NOUNS)} of the image, {loc}.",
         ]
         if share >= 0.5:
             patterns.append(f"Most of this scene is covered by {dom} ({size} part), {loc}.")
@@ -149,9 +134,9 @@ class CaptionWriter:
         items = [f"{self.name(c)} ({size_word(s)})" for c, s in ranked]
         return rng.choice(
             [
-                f"From most to least extensive, the land cover types are {_join(items)}.",
-                f"In descending order of coverage, the scene holds {_join(items)}.",
-                f"The overall land cover, from most to least, is {_join(items)}.",
+                f"From most to least extensive, the land cover types are {join_words(items)}.",
+                f"In descending order of coverage, the scene holds {join_words(items)}.",
+                f"The overall land cover, from most to least, is {join_words(items)}.",
             ]
         )
 
@@ -186,16 +171,21 @@ class CaptionWriter:
         noun = rng.choice(PART_NOUNS)
         lead = rng.choice(
             [
-                f"In the {where}, {first} takes up {a_an(size_word(s0))} {noun}",
+                f"In the {where}, {first} takes up {article(size_word(s0))} {noun}",
                 f"The {where} mainly contains {first} ({size_word(s0)} {noun})",
-                f"{_cap(first)} {self.verb(c0, 'leads', 'lead')} in the {where} "
-                f"with {a_an(size_word(s0))} {noun}",
+                f"{capitalise(first)} {self.verb(c0, 'leads', 'lead')} in the {where} "
+                f"with {article(size_word(s0))} {noun}",
             ]
         )
         if not rest:
             return lead + "."
         others = [f"{self.name(c)} ({size_word(s)})" for c, s in rest]
-        return lead + rng.choice([", followed by ", ", then ", ", ahead of "]) + _join(others) + "."
+        return (
+            lead
+            + rng.choice([", followed by ", ", then ", ", ahead of "])
+            + join_words(others)
+            + "."
+        )
 
     def _shapes(
         self, rng: random.Random, ranked: list[tuple[int, float]], layout: Layout
@@ -209,7 +199,7 @@ class CaptionWriter:
         return out
 
     def _shape_sentence(self, rng: random.Random, shape: ClassShape, layout: Layout) -> str:
-        name = _cap(self.name(shape.code))
+        name = capitalise(self.name(shape.code))
 
         def v(singular: str, plural: str) -> str:
             return self.verb(shape.code, singular, plural)
@@ -273,8 +263,9 @@ class CaptionWriter:
             out.append(
                 rng.choice(
                     [
-                        f"{_cap(a)} directly {self.verb(r.subject, 'borders', 'border')} {b}.",
-                        f"{_cap(a)} and {b} meet along a shared edge.",
+                        f"{capitalise(a)} directly "
+                        f"{self.verb(r.subject, 'borders', 'border')} {b}.",
+                        f"{capitalise(a)} and {b} meet along a shared edge.",
                     ]
                 )
             )
@@ -282,7 +273,7 @@ class CaptionWriter:
             r = directions[0]
             a, b = self.name(r.subject), self.name(r.object)
             out.append(
-                f"{_cap(a)} {self.verb(r.subject, 'lies', 'lie')} mostly to the "
+                f"{capitalise(a)} {self.verb(r.subject, 'lies', 'lie')} mostly to the "
                 f"{r.kind.removesuffix(' of')} of {b}."
             )
         return out
@@ -312,7 +303,7 @@ class CaptionWriter:
                     f"An area almost entirely covered by {names[0]}.",
                 ]
             )
-        rest = _join(names[1:])
+        rest = join_words(names[1:])
         return rng.choice(
             [
                 f"A satellite image of mostly {names[0]} with some {rest}.",
@@ -341,7 +332,7 @@ def multilabel_caption(
         return ""
     return rng.choice(
         [
-            f"This Sentinel-2 patch{when} shows {_join(names)}.",
-            f"A Sentinel-2 image{when} containing {_join(names)}.",
+            f"This Sentinel-2 patch{when} shows {join_words(names)}.",
+            f"A Sentinel-2 image{when} containing {join_words(names)}.",
         ]
     )

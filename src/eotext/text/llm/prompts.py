@@ -19,6 +19,7 @@ from eotext.model import LandCoverStats, Layout
 from eotext.schemes import Scheme
 from eotext.semantics.layout import MIN_PX
 from eotext.semantics.stats import size_word
+from eotext.text.grammar import join_words
 from eotext.text.templates import BANNED_WORDS, PART_NOUNS, text_rng
 
 #: Version of the built-in templates; stored with every text in ``meta.prompt_version``.
@@ -86,12 +87,6 @@ class PromptSpec:
         return f"{PROMPT_VERSION}+custom-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
 
 
-def _join(items: list[str]) -> str:
-    if len(items) == 3:
-        return f"{items[0]}, {items[1]}, and {items[2]}"
-    return " and ".join(items)
-
-
 def land_cover_context(
     spec: PromptSpec,
     scheme: Scheme,
@@ -122,7 +117,7 @@ def land_cover_context(
             for c, s in top
         ]
         where = _REGION_WORDS.get(region.name, region.name)
-        sentences.append(spec.region.format(region=where, classes=_join(classes)))
+        sentences.append(spec.region.format(region=where, classes=join_words(classes)))
     return overall, "\n".join(sentences)
 
 

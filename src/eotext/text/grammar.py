@@ -1,0 +1,35 @@
+"""English grammar helpers shared by every text writer: articles and list joining."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+_CONSONANT_SOUND = ("uni", "use", "usu", "uti", "eu", "one ", "one-", "once")  # "a university"
+_SILENT_H = ("hour", "honest", "honour")  # "an hour"
+
+
+def article(phrase: str) -> str:
+    """``phrase`` with "a" or "an" by its sound: "an apartment", "a university", "an hour"."""
+    return ("an " if _vowel_sound(phrase) else "a ") + phrase
+
+
+def _vowel_sound(phrase: str) -> bool:
+    word = phrase.lower()
+    if word.startswith(_CONSONANT_SOUND):
+        return False
+    return word[:1] in "aeiou" or word.startswith(_SILENT_H)
+
+
+def capitalise(text: str) -> str:
+    """``text`` with its first letter upper-case, the rest untouched."""
+    return text[:1].upper() + text[1:]
+
+
+def join_words(items: Sequence[str], serial_comma: bool = True) -> str:
+    """ "a", "a and b", "a, b, and c" (``serial_comma=False``: "a, b and c")."""
+    if len(items) <= 1:
+        return "".join(items)
+    if len(items) == 2:
+        return f"{items[0]} and {items[1]}"
+    last = ", and " if serial_comma else " and "
+    return ", ".join(items[:-1]) + last + items[-1]
