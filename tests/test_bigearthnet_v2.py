@@ -287,6 +287,21 @@ def test_v1_folders_with_the_19_class_scheme(tmp_path: Path) -> None:
         assert p["scheme"] == "bigearthnet-19" and p["multilabels_19"]
 
 
+def test_reference_maps_in_43_classes_keep_the_19_class_labels_by_name(
+    v2_root: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    root, rows = v2_root
+    scenes = resolve_scenes(SourceSpec(image=str(root), scheme="bigearthnet-43"))
+    assert len(scenes) == len(rows)
+    by_id = {r["patch_id"]: r for r in rows}
+    for scene in scenes:
+        assert scene.skip_reason is None and scene.scheme is not None
+        assert scene.scheme.name == "bigearthnet-43" and (335, 0) in scene.label_remap
+        assert scene.scene_labels is not None
+        assert scene.scene_labels.names == tuple(by_id[scene.scene_id]["labels"])
+        assert scene.scene_labels.codes == ()  # the map, not the names, describes the patch
+
+
 def test_unsupported_scheme_for_v2_is_a_recipe_error(
     v2_root: tuple[Path, list[dict[str, Any]]],
 ) -> None:

@@ -100,7 +100,8 @@ def _scene(item: SourceItem, spec: SourceSpec, gspec: GridSpec) -> Scene:
             label_path = scl
         if spec.cloud_mask:
             cloud_path = scl
-    scene_labels, skip = _scene_labels(item, scheme, has_map=label_path is not None)
+    own_map = spec.labels is None and item.label_path is not None
+    scene_labels, skip = _scene_labels(item, scheme, has_map=own_map)
     return Scene(
         scene_id=item.name or spec.id or _default_id(imagery, spec),
         grid=grid,
@@ -148,24 +149,23 @@ def _scene_labels(
 ) -> tuple[SceneLabels | None, str | None]:
     """An item's scene-level labels as codes of ``scheme``, or the reason to drop the scene.
 
-    Labels that cannot be put in ``scheme`` are an error, unless a label map describes the
-    scene (BigEarthNet v2's 19-class labels beside a CORINE map read in 43 classes): then they
-    are kept by name only.
+    Labels that cannot be put in ``scheme`` are an error, unless the item's own label map
+    describes the scene (BigEarthNet v2's 19-class labels beside its CORINE map read in 43
+    classes): then they are kept by name only.
     """
     if not item.labels or not item.labels_scheme or scheme is None:
         return None, None
     try:
-        try:
-            codes = label_codes(item.labels, item.labels_scheme, scheme)
-        except RecipeError:
-            if not has_map:
-                raise
-            codes = ()
         names_19 = _names_19(item)
+        codes = label_codes(item.labels, item.labels_scheme, scheme)
     except UnknownClassCodeError as exc:
         # One patch with a misspelt label must not stop the build: drop it, say why.
         log.warning("%s: dropped: %s", item.name, exc)
         return SceneLabels(item.labels, ()), "unknown_label_name"
+    except RecipeError:
+        if not has_map:
+            raise
+        codes = ()
     return SceneLabels(item.labels, codes, names_19), None
 
 
