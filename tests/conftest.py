@@ -61,3 +61,8 @@ def write_tif(
         for i, d in enumerate(descriptions or [], start=1):
             dst.set_band_description(i, d)
     return path
+
+
+def as_dict(entries: list[dict[str, Any]] | None) -> dict[Any, Any]:
+    """A ``patches.parquet`` key-value column (a list of ``{key, value}``) as a dict."""
+    return {e["key"]: e["value"] for e in entries or []}

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import rasterio
 
 from eotext.schemes import get_scheme
+from tests.conftest import as_dict
 
 
 def check_dataset(out: Path) -> dict[str, Any]:
@@ -33,11 +34,11 @@ def check_dataset(out: Path) -> dict[str, Any]:
         codes, counts = np.unique(labels[valid], return_counts=True)
         present = {int(c) for c in codes}
         # The stored statistics agree with the file.
-        assert dict(p["class_pixels"]) == {
+        assert as_dict(p["class_pixels"]) == {
             int(c): int(n) for c, n in zip(codes, counts, strict=True)
         }
         shares = counts / counts.sum()
-        assert abs(sum(dict(p["class_fractions"]).values()) - 1) < 1e-9
+        assert abs(sum(as_dict(p["class_fractions"]).values()) - 1) < 1e-9
         order = np.argsort(-counts, kind="stable")
         dominant = int(codes[order[0]])
         tie = len(counts) > 1 and counts[order[0]] == counts[order[1]]

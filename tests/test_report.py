@@ -28,7 +28,7 @@ from eotext.report.tables import load_dataset
 from eotext.run.build import build_dataset
 from eotext.scene.spec import SourceSpec
 from eotext.text.spec import AnnotateSpec
-from tests.conftest import BEN_S2, WORLDCOVER_1024, need
+from tests.conftest import BEN_S2, WORLDCOVER_1024, as_dict, need
 
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned=2'> $x$ & co"
@@ -92,7 +92,9 @@ def test_report_numbers_match_the_tables(dataset: Path) -> None:
         assert sum(by_type.values()) == sum(split_of[t["patch_id"]] == split for t in texts)
     # Pixels per class sum to the labelled pixels of each scheme; patch-level labels add none.
     for scheme in ("worldcover", "bigearthnet-43"):
-        labelled = sum(n for p in patches if p["scheme"] == scheme for _, n in p["class_pixels"])
+        labelled = sum(
+            sum(as_dict(p["class_pixels"]).values()) for p in patches if p["scheme"] == scheme
+        )
         counted = sum(c.pixels for c in stats.classes if c.scheme == scheme)
         assert abs(counted - labelled) <= len(patches) * 10, scheme
     ben = [p for p in patches if p["scheme"] == "bigearthnet-43"]
@@ -159,7 +161,10 @@ def test_data_card_is_a_hugging_face_card(dataset: Path) -> None:
     front, body = re.fullmatch(r"---\n(.*?)\n---\n(.*)", card, re.S).groups()  # type: ignore[union-attr]
     meta = yaml.safe_load(front)
     assert meta["pretty_name"] == "report-test" and meta["language"] == ["en"]
-    assert meta["license"] == "other"  # CC-BY-4.0 labels and CDLA-Permissive-1.0 patches
+    # CC-BY-4.0 labels and CDLA-Permissive-1.0 patches: one Hub licence id each
+    # (the CORINE labels' CLMS policy has no Hub id: "other", named in license_name).
+    assert meta["license"] == ["cc-by-4.0", "cdla-permissive-1.0", "other"]
+    assert meta["license_name"]
     assert meta["task_categories"] == [
         "image-to-text",
         "object-detection",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from eotext.bench.boxes import BOX_CONVENTIONS
 from eotext.errors import BenchInputError
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ answers_option = click.option(
 )
 box_option = click.option(
     "--box-format",
-    type=click.Choice(["auto", "geochat", "qwen", "pixel"]),
+    type=click.Choice(["auto", *BOX_CONVENTIONS]),
     default="auto",
     show_default=True,
     help="How boxes are written in the predicted text.",

@@ -225,57 +225,119 @@ def schemes(name: str | None) -> None:
         click.echo(f"{c.code:5}  #{bytes(c.color).hex()}  {c.short_name:28} {c.name}")
 
 
+def _export_formats() -> list[str]:
+    from eotext.export import EXPORTERS
+
+    return list(EXPORTERS)
+
+
+def _box_formats() -> list[str]:
+    from eotext.export.boxes import BOX_FORMATS
+
+    return list(BOX_FORMATS)
+
+
 @cli.command(name="export")
-@click.argument(
-    "fmt", metavar="FORMAT", type=click.Choice(["bigearthnet-txt", "llava", "openclip"])
-)
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(_export_formats()))
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (.parquet for bigearthnet-txt, .json for llava).",
+    type=click.Path(path_type=Path),
+    help="File (bigearthnet-txt .parquet, llava .json, openclip .csv/.tsv, swift .jsonl) or "
+    "folder (coco, hf, llamafactory, lmms-eval, stac, vlmevalkit, webdataset) to write.",
 )
 @click.option(
     "--box-format",
-    type=click.Choice(["qwen", "geochat", "pixel"]),
-    default="qwen",
-    show_default=True,
-    help="How boxes are written: Qwen-VL <box> on 0-1000, GeoChat "
-    "{<x1><y1><x2><y2>} on 0-100, or pixels.",
+    type=click.Choice(_box_formats()),
+    default=None,
+    help="How boxes are written [default: qwen]: pixel; norm1 0-1 (lmms-eval); geochat "
+    "{<x1><y1><x2><y2>} 0-100; qwen <box>(x1,y1),(x2,y2)</box> 0-1000 (Qwen-VL); qwen2-vl "
+    "<|box_start|>... 0-1000; internvl <box>[[...]]</box> 0-1000; qwen3-vl bbox_2d 0-1000; "
+    "qwen2.5-vl bbox_2d in pixels of the image Qwen2.5-VL resizes (multiples of 28).",
 )
+@click.option("--split", default=None, help="Export only the patches of this split (train, ...).")
 @click.option(
     "--style",
-    default="title",
-    show_default=True,
-    help="openclip: texts of this style fill the title column (title, "
-    "title_multi_objects, short, ...).",
+    default=None,
+    help="openclip: texts of this style fill the title column [default: the first of title, "
+    "title_multi_objects, short, multilabel, detailed present]; "
+    "vlmevalkit/lmms-eval: the caption style scored [default: detailed].",
 )
 @click.option(
-    "--absolute", is_flag=True, help="openclip: absolute image paths (default: relative to -o)."
+    "--image",
+    default=None,
+    help="Which file goes with the texts: preview (PNG, default), image (GeoTIFF), both "
+    "(webdataset).",
 )
+@click.option("--absolute", is_flag=True, help="openclip: absolute image paths (the default).")
+@click.option(
+    "--relative-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="openclip: write paths relative to this folder (where training runs).",
+)
+@click.option(
+    "--separator",
+    type=click.Choice(["tab", ","]),
+    default=None,
+    help="openclip: column separator [default: tab, open_clip's]; ',' for SkyScript-style CSV.",
+)
+@click.option("--shard-size", type=int, default=None, help="webdataset: samples per shard [1000].")
 def export_command(
-    fmt: str, dataset: Path, out: Path, box_format: str, style: str, absolute: bool
+    fmt: str,
+    dataset: Path,
+    out: Path,
+    box_format: str | None,
+    split: str | None,
+    style: str | None,
+    image: str | None,
+    absolute: bool,
+    relative_to: Path | None,
+    separator: str | None,
+    shard_size: int | None,
 ) -> None:
-    """Export DATASET's texts as training items in FORMAT.
+    """Export DATASET's texts as training or evaluation data in FORMAT.
 
     \b
     bigearthnet-txt  parquet: ID, patch_id, input, output, type (binary, mcq, open,
                      captioning, bounding box), category, split, latitude, longitude,
                      country, season, climate_zone
-    llava            LLaVA/ShareGPT JSON: one multi-turn conversation per patch
-    openclip         CSV of filepath,title (preview PNG and one caption) for open_clip
-                     and SkyScript-style CLIP training
+    coco             folder: captions.json (COCO captions), instances.json (referring
+                     boxes as instances, bbox [x, y, w, h] pixels)
+    hf               folder datasets.load_dataset(DIR) loads: README.md card, data/<split>
+                     parquet with an Image column and the texts
+    llamafactory     folder: eotext.json (ShareGPT) + dataset_info.json
+    llava            LLaVA/ShareGPT JSON, one conversation per patch; images relative to
+                     the dataset folder: train with --image_folder DATASET
+    lmms-eval        task folder: YAML + utils.py scoring with eotext's scorers
+    openclip         TSV (open_clip's defaults) of filepath, title; absolute paths
+    stac             folder: STAC collection + one item per patch (label extension)
+    swift            ms-swift JSONL: messages, images, objects with bbox_type
+    vlmevalkit       folder: one TSV per task type (MCQ, YORN, VQA, CAPTION)
+    webdataset       folder of tar shards: png/tif, json, txt per patch
     """
-    from eotext.export import export
+    from eotext.export import OUTPUTS, export, options_of
 
-    if fmt == "openclip":
-        n = export(fmt, dataset, out, style=style, absolute=absolute)
-    else:
-        n = export(fmt, dataset, out, box_format=box_format)
-    unit = {"bigearthnet-txt": "rows", "openclip": "rows"}.get(fmt, "conversations")
+    given: dict[str, object] = {
+        "box_format": box_format,
+        "split": split,
+        "image": image,
+        "relative_to": relative_to,
+        "separator": "\t" if separator == "tab" else separator,
+        "shard_size": shard_size,
+    }
+    if style is not None:
+        given["caption_style" if "caption_style" in options_of(fmt) else "style"] = style
+    options = {k: v for k, v in given.items() if v is not None}
+    n = export(fmt, dataset, out, **options)
+    unit, _ = OUTPUTS[fmt]
     click.echo(f"{out}: {n} {unit}")
+    if fmt == "llava":
+        click.echo(
+            f"train with --image_folder {dataset.resolve()} (image paths are relative to it)"
+        )
 
 
 @cli.command()

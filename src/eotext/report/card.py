@@ -59,13 +59,14 @@ def card_metadata(data: Dataset, counts: Counts) -> dict[str, Any]:
     )
     meta: dict[str, Any] = {
         "pretty_name": data.manifest["name"],
-        "license": licences[0] if len(licences) == 1 else "other",
+        # The Hub takes one licence id or a list of them (one per distinct source licence).
+        "license": licences[0] if len(licences) == 1 else licences,
         "language": ["en"],
         "task_categories": sorted({TASKS[t] for t in counts.by_type if t in TASKS}),
         "size_categories": [size_category(counts.texts)],
         "tags": ["remote-sensing", "earth-observation", "vision-language", "eotext"],
     }
-    if meta["license"] == "other":
+    if "other" in licences:
         meta["license_name"] = "per source: see Sources and licences"
     return meta
 

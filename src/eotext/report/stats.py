@@ -134,6 +134,15 @@ def tokens(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
+def key_values(entries: Any) -> dict[Any, Any]:
+    """A key-value column of ``patches.parquet`` (a list of ``{key, value}``) as a dict."""
+    out: dict[Any, Any] = {}
+    for e in entries or []:
+        key, value = (e["key"], e["value"]) if isinstance(e, dict) else e
+        out[key] = value
+    return out
+
+
 def class_shares(patches: list[dict[str, Any]]) -> list[ClassShare]:
     """Per scheme and class: patches holding it, pixels it covers, patches it dominates.
 
@@ -146,8 +155,8 @@ def class_shares(patches: list[dict[str, Any]]) -> list[ClassShare]:
     dominant: dict[tuple[str, str], int] = Counter()
     for p in patches:
         scheme = p.get("scheme") or "none"
-        fractions = dict(p.get("class_fractions") or [])
-        used = sum(n for _, n in p.get("class_pixels") or [])
+        fractions = key_values(p.get("class_fractions"))
+        used = sum(key_values(p.get("class_pixels")).values())
         names = set(fractions) | set(p.get("multilabels") or [])
         for name in names:
             held[scheme, name] += 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from eotext.errors import SourceError
+from eotext.errors import MissingDependencyError, SourceError
 from eotext.sources.imagery import COPERNICUS_LICENCE, BandFile, Imagery
 from eotext.sources.item import SourceFormat, SourceItem
 from eotext.sources.raster import open_raster
@@ -123,7 +123,13 @@ class StacItemFormat(SourceFormat):
 
 
 def _load_item(item_or_path: pystac.Item | str | Path) -> pystac.Item:
-    import pystac
+    try:
+        import pystac
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "reading STAC items needs pystac, which is not installed; "
+            "install it with: pip install 'eotext[stac]'"
+        ) from exc
 
     if isinstance(item_or_path, pystac.Item):
         return item_or_path

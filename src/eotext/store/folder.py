@@ -214,7 +214,7 @@ class DatasetFolder:
                     table.schema.get_field_index("split"), "split", pa.array(splits, pa.string())
                 )
             if suffix == "patches":
-                table = table.replace_schema_metadata(
+                table = _loadable(_with_bbox(table)).replace_schema_metadata(
                     {b"geo": json.dumps(_geo_metadata()).encode()}
                 )
             with atomic_path(target) as tmp:
@@ -250,8 +250,89 @@ def _write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> N
         pq.write_table(table, tmp, compression="zstd")
 
 
+#: The ``bbox`` covering column of ``patches.parquet`` (GeoParquet 1.1).
+BBOX_TYPE = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
+
+#: OGC:CRS84 (WGS 84, longitude first) in PROJJSON, stated in the GeoParquet metadata.
+CRS84_PROJJSON: dict[str, Any] = {
+    "$schema": "https://proj.org/schemas/v0.7/projjson.schema.json",
+    "type": "GeographicCRS",
+    "name": "WGS 84 (CRS84)",
+    "datum_ensemble": {
+        "name": "World Geodetic System 1984 ensemble",
+        "members": [
+            {"name": "World Geodetic System 1984 (Transit)"},
+            {"name": "World Geodetic System 1984 (G730)"},
+            {"name": "World Geodetic System 1984 (G873)"},
+            {"name": "World Geodetic System 1984 (G1150)"},
+            {"name": "World Geodetic System 1984 (G1674)"},
+            {"name": "World Geodetic System 1984 (G1762)"},
+            {"name": "World Geodetic System 1984 (G2139)"},
+        ],
+        "ellipsoid": {
+            "name": "WGS 84",
+            "semi_major_axis": 6378137,
+            "inverse_flattening": 298.257223563,
+        },
+        "accuracy": "2.0",
+        "id": {"authority": "EPSG", "code": 6326},
+    },
+    "coordinate_system": {
+        "subtype": "ellipsoidal",
+        "axis": [
+            {
+                "name": "Geodetic longitude",
+                "abbreviation": "Lon",
+                "direction": "east",
+                "unit": "degree",
+            },
+            {
+                "name": "Geodetic latitude",
+                "abbreviation": "Lat",
+                "direction": "north",
+                "unit": "degree",
+            },
+        ],
+    },
+    "scope": "Not known.",
+    "area": "World.",
+    "bbox": {
+        "south_latitude": -90,
+        "west_longitude": -180,
+        "north_latitude": 90,
+        "east_longitude": 180,
+    },
+    "id": {"authority": "OGC", "code": "CRS84"},
+}
+
+
+def _with_bbox(table: pa.Table) -> pa.Table:
+    """Append the ``bbox`` covering column (each footprint's bounds) after ``geometry``."""
+    import shapely
+
+    geoms = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    bounds = shapely.bounds(geoms)
+    names = ("xmin", "ymin", "xmax", "ymax")
+    column = pa.StructArray.from_arrays([pa.array(bounds[:, i]) for i in range(4)], names=names)
+    return table.add_column(table.schema.get_field_index("geometry") + 1, "bbox", column)
+
+
+def _loadable(table: pa.Table) -> pa.Table:
+    """Map columns as lists of ``{key, value}`` structs: the same data (Arrow stores a map as
+    exactly that), in a type Hugging Face ``datasets`` and other readers without map support
+    load."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_map(field.type):
+            entries = pa.list_(
+                pa.struct([("key", field.type.key_type), ("value", field.type.item_type)])
+            )
+            table = table.set_column(i, field.name, table.column(i).cast(entries))
+    return table
+
+
 def _geo_metadata() -> dict[str, Any]:
-    """GeoParquet 1.1 metadata: WKB polygons; no ``crs`` key means OGC:CRS84 (lon/lat WGS84)."""
+    """GeoParquet 1.1 metadata: WKB polygons in OGC:CRS84 (lon/lat WGS84), stated explicitly,
+    with the ``bbox`` covering column."""
     return {
         "version": "1.1.0",
         "primary_column": "geometry",
@@ -260,6 +341,8 @@ def _geo_metadata() -> dict[str, Any]:
                 "encoding": "WKB",
                 "geometry_types": ["Polygon"],
                 "orientation": "counterclockwise",
+                "crs": CRS84_PROJJSON,
+                "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}},
             }
         },
     }
