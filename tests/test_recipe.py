@@ -178,6 +178,7 @@ _CHOICES: dict[str, Any] = {
     "rules": {"min_area_px": 10},
     "fractions": (0.7, 0.2, 0.1),
     "stride": 32,
+    "drop_flags": ("seasonal_snow",),
 }
 
 

@@ -94,8 +94,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "images",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF or "
-    "BigEarthNet patch folder(s), a STAC item JSON. Repeat for several scenes.",
+    help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF, "
+    "BigEarthNet v1 patch folder(s), a BigEarthNet v2 root (BigEarthNet-S2/ and "
+    "metadata.parquet) or a STAC item JSON. Repeat for several scenes.",
 )
 @once(
     "--labels",

@@ -28,10 +28,14 @@ from eotext.config.convert import Origin, convert, resolve_path
 from eotext.config.fingerprint import fingerprint
 from eotext.errors import RecipeError
 from eotext.scene.spec import GridSpec, SourceSpec
+from eotext.sources.bigearthnet_v2 import FLAGS
 from eotext.text.llm.prompts import PromptSpec
 from eotext.text.spec import AnnotateSpec, LlmSpec, OsmSpec, TemplateSpec
 
 UNKNOWN_CODE_POLICIES = ("error", "unlabelled")
+#: Per-patch flags a source may set, by the drop reason that names them (``[filters]
+#: drop_flags``); today BigEarthNet v2's.
+DROP_FLAGS = tuple(FLAGS)
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,18 @@ class FilterSpec:
     min_valid_fraction: float = 0.5
     max_cloud_fraction: float = 0.2
     max_dominant_share: float | None = None  # e.g. 0.98 drops near-uniform patches
+    #: Source flags that drop a patch, each counted under its own name (BigEarthNet v2:
+    #: "seasonal_snow", "cloud_or_shadow"). None by default; hashed only when set, so
+    #: datasets built before it existed keep their fingerprints.
+    drop_flags: tuple[str, ...] = field(default=(), metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.drop_flags) - set(DROP_FLAGS))
+        if unknown:
+            raise RecipeError(
+                f"filters.drop_flags: unknown flag(s) {', '.join(unknown)}; known: "
+                f"{', '.join(DROP_FLAGS)}"
+            )
         for name in ("min_valid_fraction", "max_cloud_fraction"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -60,6 +74,9 @@ class SplitSpec:
     block_km: float = 10.0
     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, val, test
     bench_per_class: int = 5
+    #: Keep the split the source assigns (BigEarthNet v2's train/validation/test); false
+    #: gives every patch eotext's spatial split. Hashed only when false (see drop_flags).
+    keep_source: bool = field(default=True, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         if self.block_km <= 0:

@@ -124,6 +124,38 @@ class ReferringExpressions(Annotator):
         return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats, ctx.components)
 
 
+class AnchoredTexts(Annotator):
+    """BigEarthNet.txt-style texts: captions anchored in place and time (country, season,
+    climate, elevation, and spatial relations from a label map) in several styles, and
+    presence questions / multiple choice with negatives plausible in the patch's climate."""
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.recipe = recipe
+
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        from eotext.text.bigearthnet import AnchoredWriter
+
+        scheme, pid = ctx.scene.scheme, ctx.patch_id
+        if scheme is None:
+            return []
+        if ctx.stats is not None:
+            codes = [c for c, _ in ctx.stats.ranked()]
+        elif ctx.scene.scene_labels is not None:
+            codes = list(ctx.scene.scene_labels.codes)
+        else:
+            return []
+        writer = AnchoredWriter(scheme, ctx.seed)
+        captions = writer.captions(pid, codes, ctx.where, ctx.scene.acquired, ctx.layout)
+        texts = [
+            Text(f"{pid}:caption:{style}", pid, "caption", "template", text, style=style)
+            for style, text in captions
+        ]
+        questions = writer.questions(pid, set(codes), ctx.where)
+        for item in questions:
+            guard_leakage(item)
+        return texts + questions
+
+
 class OsmCaptions(Annotator):
     """SkyScript-style captions from the OpenStreetMap objects visible in the patch: ``title``
     (the focus object) and ``title_multi_objects`` (the focus and its surroundings).
@@ -193,6 +225,7 @@ ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
     "caption": TemplateCaptions,
     "vqa": VqaItems,
     "referring": ReferringExpressions,
+    "anchored": AnchoredTexts,
     "osm": OsmCaptions,
     "llm": LlmCaptions,
 }

@@ -228,7 +228,8 @@ def _write_manifest(
     seconds: float,
     osm_counts: dict[str, dict[str, Any]] | None = None,
 ) -> None:
-    done = {s.unit_id for s in folder.unit_summaries()}
+    summaries = folder.unit_summaries()
+    done = {s.unit_id for s in summaries}
     sources = [_describe_scene(s, (osm_counts or {}).get(s.scene_id)) for s in scenes]
     attribution = sorted(
         {x["attribution"] for s in sources for x in s["licences"] if x["attribution"]}
@@ -251,6 +252,8 @@ def _write_manifest(
             "texts": n_texts,
             "dropped": dropped,
             "unknown_code_pixels": unknown_px,
+            # patches whose source names another country than the context's borders
+            "country_mismatches": sum(s.country_mismatches for s in summaries),
         },
         "timings": {"last_run_seconds": round(seconds, 3)},
     }

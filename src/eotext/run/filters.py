@@ -22,6 +22,7 @@ from eotext.config.recipe import FilterSpec
 from eotext.model import LandCoverStats, PatchSpec, Text
 from eotext.scene.scene import Scene, WindowData
 from eotext.semantics.stats import compute_class_shares
+from eotext.sources.item import Tiling
 
 T = TypeVar("T")
 
@@ -117,7 +118,11 @@ class ValidFraction(Filter[PatchCandidate]):
         self.minimum = minimum
 
     def check(self, item: PatchCandidate) -> str | None:
-        if item.n_data == 0 or item.valid_fraction < self.minimum:
+        if item.n_data == 0:
+            return "low_valid_fraction"
+        # An archive's own patch (BigEarthNet) is kept whatever share its label map covers:
+        # its pixels in classes the nomenclature drops are unlabelled, not missing.
+        if item.valid_fraction < self.minimum and item.scene.tiling is not Tiling.WHOLE:
             return "low_valid_fraction"
         return None
 
@@ -171,6 +176,20 @@ class SceneSkip(Filter[Scene]):
 
     def check(self, item: Scene) -> str | None:
         return item.skip_reason
+
+
+class SceneFlags(Filter[Scene]):
+    """Drops every patch of a scene that carries a flag the recipe drops
+    (``[filters] drop_flags``, e.g. BigEarthNet v2's ``seasonal_snow``); the flag is the reason.
+    """
+
+    def __init__(self, drop: tuple[str, ...]) -> None:
+        super().__init__()
+        self.drop = frozenset(drop)
+
+    def check(self, item: Scene) -> str | None:
+        flagged = sorted(item.flags & self.drop)
+        return flagged[0] if flagged else None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from eotext.run.filters import (
     AnnotatedPatch,
     Filter,
     PatchCandidate,
+    SceneFlags,
     SceneSkip,
     VisibleOsmObjects,
     count_drops,
@@ -35,7 +36,7 @@ from eotext.run.patch_files import PatchPaths, write_patch_files
 from eotext.scene.scene import Scene
 from eotext.scene.tiling import Unit
 from eotext.semantics.components import PatchComponents
-from eotext.semantics.context import patch_context
+from eotext.semantics.context import Context, country_code_of, patch_context
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
 from eotext.store.folder import DatasetFolder
@@ -63,6 +64,7 @@ class AnalysedPatch:
     valid_fraction: float
     cloud_fraction: float
     layer_means: dict[str, float]
+    country_mismatch: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,10 @@ class AnalysedUnit:
 
 def analyse_unit(scene: Scene, unit: Unit, recipe: Recipe) -> AnalysedUnit:
     """Read a unit's window, filter its patches and analyse those kept; writes nothing."""
-    skip = SceneSkip()
-    if not skip.keep(scene, count=len(unit.patches)):  # e.g. no Sentinel-1 partner in time
-        return AnalysedUnit((), (skip,))
+    skip, flags = SceneSkip(), SceneFlags(recipe.filters.drop_flags)
+    for scene_filter in (skip, flags):  # e.g. no Sentinel-1 partner in time, seasonal snow
+        if not scene_filter.keep(scene, count=len(unit.patches)):
+            return AnalysedUnit((), (skip, flags))
     filters = patch_filters(recipe.filters)
     with scene.open() as reader:
         data = reader.read(unit.window, recipe.unknown_codes)
@@ -87,7 +90,7 @@ def analyse_unit(scene: Scene, unit: Unit, recipe: Recipe) -> AnalysedUnit:
         candidate = PatchCandidate(scene, spec, data, rows, cols)
         if all(f.keep(candidate) for f in filters):
             kept.append(_analyse(candidate, recipe.seed))
-    return AnalysedUnit(tuple(kept), (skip, *filters))
+    return AnalysedUnit(tuple(kept), (skip, flags, *filters))
 
 
 def annotate_patches(
@@ -137,6 +140,7 @@ def process_unit(task: UnitTask) -> UnitSummary:
         dropped=count_drops([*analysed.filters, visible]),
         unknown_px=sum(r.unknown_px for r in patch_records),
         llm=sum(usages, Usage()) if usages else None,
+        country_mismatches=sum(p.country_mismatch for p in analysed.patches),
     )
     folder.save_unit(unit.unit_id, patch_records, text_records, summary)
     return summary
@@ -160,6 +164,18 @@ def _analyse(candidate: PatchCandidate, seed: int) -> AnalysedPatch:
     elevation = next((v for k, v in layer_means.items() if k.upper() == "DEM"), None)
     footprint = scene.grid.window_footprint(spec.window)
     where = patch_context(footprint, scene.acquired, elevation)
+    country_mismatch = _country_mismatch(scene, where)
+    if scene.source_country and where.country != scene.source_country:
+        # The source's own country wins (BigEarthNet assigns each patch one); the borders of
+        # the context layer are coarse near frontiers.
+        code = country_code_of(scene.source_country)
+        where = replace(where, country=scene.source_country, country_code=code)
+    country_mismatch = _country_mismatch(scene, where)
+    if scene.source_country and where.country != scene.source_country:
+        # The source's own country wins (BigEarthNet assigns each patch one); the borders of
+        # the context layer are coarse near frontiers.
+        code = country_code_of(scene.source_country)
+        where = replace(where, country=scene.source_country, country_code=code)
     ctx = PatchContext(
         scene,
         spec,
@@ -172,7 +188,9 @@ def _analyse(candidate: PatchCandidate, seed: int) -> AnalysedPatch:
         seed,
         components,
     )
-    return AnalysedPatch(ctx, candidate.valid_fraction, candidate.cloud_fraction, layer_means)
+    return AnalysedPatch(
+        ctx, candidate.valid_fraction, candidate.cloud_fraction, layer_means, country_mismatch
+    )
 
 
 def patch_record(patch: AnalysedPatch, unit_id: str, paths: PatchPaths) -> PatchRecord:
@@ -215,6 +233,8 @@ def patch_record(patch: AnalysedPatch, unit_id: str, paths: PatchPaths) -> Patch
         longitude=where.longitude,
         country=where.country,
         country_code=where.country_code,
+        source_country=scene.source_country,
+        source_split=scene.source_split,
         season=where.season,
         climate_zone=where.climate_zone,
         elevation_m=where.elevation_m,
@@ -222,6 +242,17 @@ def patch_record(patch: AnalysedPatch, unit_id: str, paths: PatchPaths) -> Patch
         label_path=paths.label_path,
         preview_path=paths.preview_path,
     )
+
+
+def _country_mismatch(scene: Scene, where: Context) -> bool:
+    """Whether the source names another country than the context's borders do."""
+    if not scene.source_country or not where.country:
+        return False
+    if scene.source_country.strip().lower() == where.country.strip().lower():
+        return False
+    log.info("%s: the source says %s, the borders %s", scene.scene_id, scene.source_country,
+             where.country)  # fmt: skip
+    return True
 
 
 def _layer_means(candidate: PatchCandidate) -> dict[str, float]:

@@ -21,7 +21,7 @@ from eotext.errors import RecipeError, SourceError, UnknownClassCodeError
 from eotext.scene.scene import Scene, SceneLabels
 from eotext.scene.spec import GridSpec, SourceSpec
 from eotext.schemes import Scheme, get_scheme
-from eotext.schemes.conversion import label_codes
+from eotext.schemes.conversion import label_codes, map_code_pairs
 from eotext.sources.grid import Grid, reprojected_grid
 from eotext.sources.imagery import BandFile, Imagery
 from eotext.sources.item import SourceFormat, SourceItem
@@ -55,6 +55,9 @@ def resolve_scenes(spec: SourceSpec) -> list[Scene]:
         if spec.osm is not None and spec.image is not None:
             items = [replace(item, osm_path=spec.osm) for item in items]
     scenes = [_scene(item, spec, gspec) for item in items]
+    if fmt.pairs_s1 and not spec.s1:
+        pairs = zip(scenes, items, strict=True)
+        return [_with_own_s1(scene, item.s1, spec) for scene, item in pairs]
     partners = fmt.s1_partners(spec.s1, items) if spec.s1 else None
     if partners is None:
         return scenes
@@ -66,7 +69,10 @@ def _scene(item: SourceItem, spec: SourceSpec, gspec: GridSpec) -> Scene:
     imagery = item.imagery
     scheme_name = spec.scheme or item.labels_scheme
     scheme = get_scheme(scheme_name) if scheme_name else None
-    label_path = spec.labels
+    label_path = spec.labels or item.label_path
+    remap: tuple[tuple[int, int], ...] = ()
+    if spec.labels is None and item.label_path and item.label_codes and scheme is not None:
+        remap = map_code_pairs(item.label_codes, scheme)
     # A source's own id and extra layers belong to a source that is one scene, not to the
     # scenes a format names (BigEarthNet patches) nor to a grid over a map.
     layers = tuple(_layer(n, p) for n, p in spec.layers) if item.name is None else ()
@@ -94,7 +100,8 @@ def _scene(item: SourceItem, spec: SourceSpec, gspec: GridSpec) -> Scene:
             label_path = scl
         if spec.cloud_mask:
             cloud_path = scl
-    scene_labels, skip = _scene_labels(item, scheme)
+    own_map = spec.labels is None and item.label_path is not None
+    scene_labels, skip = _scene_labels(item, scheme, has_map=own_map)
     return Scene(
         scene_id=item.name or spec.id or _default_id(imagery, spec),
         grid=grid,
@@ -108,6 +115,12 @@ def _scene(item: SourceItem, spec: SourceSpec, gspec: GridSpec) -> Scene:
         grid_spec=gspec,
         skip_reason=skip,
         osm_path=item.osm_path,
+        # A code outside the map's legend cannot be described: unlabelled, not an error.
+        label_remap=remap,
+        label_remap_other=0 if remap else None,
+        source_split=item.split,
+        source_country=item.country,
+        flags=item.flags,
     )
 
 
@@ -131,17 +144,28 @@ def _area_grid(item: SourceItem, spec: SourceSpec, gspec: GridSpec) -> Grid:
     return reprojected_grid(base, gspec.crs or "utm", gspec.gsd_m)
 
 
-def _scene_labels(item: SourceItem, scheme: Scheme | None) -> tuple[SceneLabels | None, str | None]:
-    """An item's scene-level labels as codes of ``scheme``, or the reason to drop the scene."""
+def _scene_labels(
+    item: SourceItem, scheme: Scheme | None, has_map: bool = False
+) -> tuple[SceneLabels | None, str | None]:
+    """An item's scene-level labels as codes of ``scheme``, or the reason to drop the scene.
+
+    Labels that cannot be put in ``scheme`` are an error, unless the item's own label map
+    describes the scene (BigEarthNet v2's 19-class labels beside its CORINE map read in 43
+    classes): then they are kept by name only.
+    """
     if not item.labels or not item.labels_scheme or scheme is None:
         return None, None
     try:
-        codes = label_codes(item.labels, item.labels_scheme, scheme)
         names_19 = _names_19(item)
+        codes = label_codes(item.labels, item.labels_scheme, scheme)
     except UnknownClassCodeError as exc:
         # One patch with a misspelt label must not stop the build: drop it, say why.
         log.warning("%s: dropped: %s", item.name, exc)
         return SceneLabels(item.labels, ()), "unknown_label_name"
+    except RecipeError:
+        if not has_map:
+            raise
+        codes = ()
     return SceneLabels(item.labels, codes, names_19), None
 
 
@@ -169,6 +193,16 @@ def _with_s1(scene: Scene, s1: Imagery | None, spec: SourceSpec) -> Scene:
     if gap is not None and gap > spec.max_s1_s2_days:
         log.warning("%s: S1 and S2 are %.1f days apart", scene.scene_id, gap)
         return replace(scene, skip_reason="s1_s2_date_gap")
+    bands = tuple(replace(b, sensor=s1.sensor) for b in s1.bands)
+    return replace(scene, layers=scene.layers + bands, s1_acquired=s1.acquired)
+
+
+def _with_own_s1(scene: Scene, s1: Imagery | None, spec: SourceSpec) -> Scene:
+    """The scene with the partner its source pairs it with (trusted: no date or overlap check)."""
+    if s1 is None:
+        if spec.require_s1 and scene.skip_reason is None:
+            return replace(scene, skip_reason="no_s1_pair")
+        return scene
     bands = tuple(replace(b, sensor=s1.sensor) for b in s1.bands)
     return replace(scene, layers=scene.layers + bands, s1_acquired=s1.acquired)
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from rasterio.enums import Resampling
 
-from eotext.errors import UnknownClassCodeError
+from eotext.errors import SourceError, UnknownClassCodeError
 from eotext.model import PixelWindow
 from eotext.scene.spec import GridSpec
 from eotext.schemes import Scheme
@@ -57,6 +57,12 @@ class Scene:
         tiling: how the scene is cut into patches, as its source format decides.
         osm_path: an OpenStreetMap extract whose objects caption the patches, or None. A scene
             with neither imagery nor labels is a grid over this extract alone.
+        label_remap: (file code, scheme code) pairs applied to the label map on reading, e.g.
+            CORINE codes of BigEarthNet v2 reference maps → the 19-class nomenclature.
+        label_remap_other: with ``label_remap``, the code every other file code becomes
+            (None: other codes stay as they are).
+        source_split / source_country / flags: what the source's own metadata says of the
+            patch (BigEarthNet v2: its split, its country, ``seasonal_snow``...).
     """
 
     scene_id: str
@@ -72,6 +78,11 @@ class Scene:
     s1_acquired: str | None = None
     skip_reason: str | None = None  # every patch of the scene is dropped for this reason
     osm_path: str | None = None
+    label_remap: tuple[tuple[int, int], ...] = ()
+    label_remap_other: int | None = None
+    source_split: str | None = None
+    source_country: str | None = None
+    flags: frozenset[str] = frozenset()
 
     @property
     def sensor(self) -> str:
@@ -132,6 +143,7 @@ class SceneReader:
         if self._labels is not None and self._labels.nodata is not None:
             label_nodata.add(int(self._labels.nodata))
         self._label_nodata = np.array(sorted(label_nodata), dtype=np.int64)
+        self._remap = _remap_table(scene.label_remap, scene.label_remap_other)
 
     def _open(
         self, path: str, resampling: Resampling, bands: list[int] | None = None
@@ -164,6 +176,8 @@ class SceneReader:
         unknown = np.zeros(shape, dtype=bool)
         if self._labels is not None:
             labels = self._labels.read(window)[0]
+            if self._remap is not None:
+                labels = _apply_remap(self._remap, labels)
             assert self._valid_codes is not None and self.scene.scheme is not None
             if self._label_nodata.size:
                 data &= ~_is_member(labels, self._label_nodata)
@@ -200,6 +214,37 @@ class SceneReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _remap_table(
+    pairs: tuple[tuple[int, int], ...], other: int | None = None
+) -> np.ndarray[Any, Any] | None:
+    """A 16-bit look-up table for ``pairs`` (other codes map to ``other``, or to themselves
+    when it is None), or None without pairs."""
+    if not pairs:
+        return None
+    table = np.arange(1 << 16, dtype=np.int64) if other is None else np.full(1 << 16, other)
+    for src, dst in pairs:
+        table[src] = dst
+    return table
+
+
+def _apply_remap(table: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``labels`` with every code looked up in ``table`` (codes beyond it are kept)."""
+    if labels.dtype.kind == "u" and labels.dtype.itemsize <= 2:
+        remapped: np.ndarray[Any, Any] = table[labels].astype(labels.dtype)
+        return remapped
+    if labels.dtype.kind not in "iu":
+        raise SourceError(f"a label map must hold integer codes, not {labels.dtype} values")
+    codes, inverse = np.unique(labels, return_inverse=True)
+    inside = (codes >= 0) & (codes < table.size)
+    # Beyond the table: kept when the table keeps other codes, else what it gives them.
+    beyond = codes if table[-1] == table.size - 1 else np.full_like(codes, table[-1])
+    mapped = np.where(inside, table[np.clip(codes, 0, table.size - 1)], beyond)
+    # 16-bit output, as the reference maps' codes need; anything larger stays as it was.
+    out_dtype = np.uint16 if mapped.min() >= 0 and mapped.max() < 1 << 16 else labels.dtype
+    result: np.ndarray[Any, Any] = mapped[inverse].reshape(labels.shape).astype(out_dtype)
+    return result
 
 
 def _codes_present(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:

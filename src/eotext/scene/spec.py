@@ -56,8 +56,9 @@ class SourceSpec:
     Attributes:
         id: scene id used in patch ids; default: derived from the file names.
         image: a SAFE folder, a folder of per-band rasters, a multi-band GeoTIFF, a STAC item
-            JSON, a BigEarthNet v1 patch folder (or a folder of them), ... (one of the formats
-            in :data:`eotext.sources.registry.FORMATS`).
+            JSON, a BigEarthNet v1 patch folder (or a folder of them), a BigEarthNet v2 root
+            (``BigEarthNet-S2/`` and ``metadata.parquet``), ... (one of the formats in
+            :data:`eotext.sources.registry.FORMATS`).
         image_format: how to read ``image``: a format name, or ``auto`` to sniff the path.
         bands: band names to keep, in order (default: all spectral bands).
         labels: a label raster, or ``"scl"`` to use the product's Scene Classification.

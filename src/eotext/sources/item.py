@@ -41,6 +41,16 @@ class SourceItem:
             names none.
         area: for a source without imagery, the area the scene's grid covers.
         osm_path: an OpenStreetMap extract whose objects caption the scene.
+        label_path: the item's own label map (BigEarthNet v2's reference map), used when the
+            recipe names none.
+        label_codes: the nomenclature of ``label_path``'s codes (``"corine"``), read in the
+            scene's scheme through :func:`eotext.schemes.conversion.map_code_pairs`; None
+            when the codes are the scheme's own.
+        s1: the Sentinel-1 partner the source itself pairs with the item (BigEarthNet v2's
+            ``s1_name``), stacked as is; only for formats with ``pairs_s1``.
+        split / country: the split and country the source's own metadata gives the item.
+        flags: the source's per-item flags (``seasonal_snow``, ``cloud_or_shadow``), which
+            ``[filters] drop_flags`` may turn into drop reasons.
     """
 
     imagery: Imagery | None = None
@@ -50,6 +60,12 @@ class SourceItem:
     labels_scheme: str | None = None
     area: Bounds | None = None
     osm_path: str | None = None
+    label_path: str | None = None
+    label_codes: str | None = None
+    s1: Imagery | None = None
+    split: str | None = None
+    country: str | None = None
+    flags: frozenset[str] = frozenset()
 
 
 class SourceFormat:
@@ -57,10 +73,13 @@ class SourceFormat:
 
     Subclasses set :attr:`name` and :attr:`summary`, and implement :meth:`sniff` and
     :meth:`read`; :meth:`s1_partners` has a default that suits single-scene formats.
+    A format whose archive pairs Sentinel-1 itself sets :attr:`pairs_s1` and gives each item
+    its partner (``SourceItem.s1``).
     """
 
     name: ClassVar[str]
     summary: ClassVar[str]
+    pairs_s1: ClassVar[bool] = False
 
     def sniff(self, path: Path) -> bool:
         """Whether ``path`` is in this format (cheap: names and small metadata files only)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from eotext.errors import SourceError
 from eotext.sources.bigearthnet import BigEarthNetFormat
+from eotext.sources.bigearthnet_v2 import BigEarthNetV2Format
 from eotext.sources.item import SourceFormat
 from eotext.sources.osm import OsmFormat
 from eotext.sources.sentinel1 import Sentinel1Format
@@ -26,6 +27,7 @@ FORMATS: dict[str, SourceFormat] = {
     "safe": SafeFormat(),
     "s1": Sentinel1Format(),
     "bigearthnet": BigEarthNetFormat(),
+    "bigearthnet-v2": BigEarthNetV2Format(),
     "bands": BandFolderFormat(),
 }
 

@@ -151,8 +151,10 @@ class DatasetFolder:
             sort_key = "patch_id" if suffix == "patches" else "text_id"
             table = table.sort_by(sort_key)
             if suffix == "patches" and assign_splits is not None and table.num_rows:
+                wanted = ["patch_id", "geometry", "dominant_class", "multilabels"]
+                wanted += ["source_split", "source_country"]
                 splits = assign_splits(
-                    table.select(["patch_id", "geometry", "dominant_class"]).to_pylist()
+                    table.select([c for c in wanted if c in table.column_names]).to_pylist()
                 )
                 table = table.set_column(
                     table.schema.get_field_index("split"), "split", pa.array(splits, pa.string())

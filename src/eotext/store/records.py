@@ -121,6 +121,8 @@ class PatchRecord(_Record):
     longitude: float | None
     country: str | None
     country_code: str | None
+    source_country: str | None  # the source's own metadata (BigEarthNet v2)
+    source_split: str | None  # kept as `split` unless [splits] keep_source = false
     season: str | None
     climate_zone: str | None
     elevation_m: float | None
@@ -189,6 +191,7 @@ class UnitSummary:
         dropped: patches left out, by reason (filter names and scene skip reasons).
         unknown_px: label pixels with codes the scheme does not define (treated as unlabelled).
         llm: the unit's LLM usage, when an annotator called a model.
+        country_mismatches: patches whose source names another country than the borders.
     """
 
     unit_id: str
@@ -199,6 +202,7 @@ class UnitSummary:
     dropped: dict[str, int]
     unknown_px: int
     llm: Usage | None = None
+    country_mismatches: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The marker's JSON object (``llm`` only when there was LLM usage)."""
@@ -213,6 +217,8 @@ class UnitSummary:
         }
         if self.llm is not None:
             doc["llm"] = self.llm.to_dict()
+        if self.country_mismatches:
+            doc["country_mismatches"] = self.country_mismatches
         return doc
 
     @classmethod
@@ -228,6 +234,7 @@ class UnitSummary:
             dropped={str(k): int(v) for k, v in doc["dropped"].items()},
             unknown_px=int(doc["unknown_px"]),
             llm=Usage.from_dict(llm) if llm is not None else None,
+            country_mismatches=int(doc.get("country_mismatches", 0)),
         )
 
 

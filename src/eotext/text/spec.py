@@ -16,7 +16,7 @@ from eotext.text.llm.prompts import PromptSpec
 
 #: The annotators a recipe can ask for (``[annotate] kinds``); each has a step in
 #: :data:`eotext.run.annotators.ANNOTATORS`.
-ANNOTATOR_KINDS = ("caption", "vqa", "referring", "osm", "llm")
+ANNOTATOR_KINDS = ("caption", "vqa", "referring", "anchored", "osm", "llm")
 _RESOLVED_RULES: dict[str, Any] = {}
 
 
