@@ -117,11 +117,21 @@ def _check_size(claim: Claim, facts: PatchFacts) -> _Result:
 
 
 def _check_percent(claim: Claim, facts: PatchFacts) -> _Result:
+    """``value`` is ``"op:number:vague"``: op ``~`` (about), ``>`` or ``<``; vague = a fraction
+    word ("a third"), checked with twice the tolerance."""
     share = _share(claim, facts) * 100
-    assert isinstance(claim.value, float)
-    if abs(share - claim.value) <= PERCENT_TOLERANCE:
+    op, raw, vague = str(claim.value).split(":")
+    number = float(raw)
+    tol = PERCENT_TOLERANCE * (2 if vague == "1" else 1)
+    if op == ">":
+        ok, words = share >= number - 1.0, "more than"
+    elif op == "<":
+        ok, words = share <= number + 1.0, "less than"
+    else:
+        ok, words = abs(share - number) <= tol, "about"
+    if ok:
         return None
-    return f"{claim.value:g}% ± {PERCENT_TOLERANCE:g}", f"{share:.1f}%"
+    return f"{words} {number:g}% (tolerance {tol if op == '~' else 1.0:g} points)", f"{share:.1f}%"
 
 
 def _check_dominance(claim: Claim, facts: PatchFacts) -> _Result:

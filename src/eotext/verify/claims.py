@@ -71,10 +71,26 @@ _SIZE = re.compile(
 )
 _PART_NOUN = re.compile(
     r"^\s*(?:\w+\s+)?(?:fraction|part|portion|amount|quantity|share|proportion|extent|coverage"
-    r"|percentage)s?\b",
+    r"|percentage|area|expanse|section)s?\b(?! (?:in|on|at|to|towards?|near)\b)",
     re.I,
 )
-_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.I)
+_PERCENT = re.compile(
+    r"(?P<q>(?:about|around|roughly|approximately|nearly|almost|over|more than|less than|under|"
+    r"at least|at most|just over|just under)\s+)?(?:(?P<n>\d{1,3}(?:\.\d+)?)\s*(?:%|per\s?cent\b)|"
+    r"(?P<f>half|a third|one third|a quarter|one quarter|two thirds|three quarters) of\b)",
+    re.I,
+)
+_OPS = {"over": ">", "more than": ">", "at least": ">", "just over": ">", "less than": "<",
+        "under": "<", "at most": "<", "just under": "<"}  # fmt: skip
+_FRACTIONS = {
+    "half": 50.0,
+    "a third": 33.3,
+    "one third": 33.3,
+    "a quarter": 25.0,
+    "one quarter": 25.0,
+    "two thirds": 66.7,
+    "three quarters": 75.0,
+}
 _HEDGE = re.compile(
     r"\b(?:almost|nearly|virtually|practically|mostly|largely|near|close to|"
     r"predominantly|mainly|primarily|chiefly|partly|partially)\s+$",
@@ -82,7 +98,8 @@ _HEDGE = re.compile(
 )
 _NEG_BEFORE = re.compile(
     r"\b(?:no|without|neither|nor|lacks?|lacking|free of|absence of|devoid of|not any|"
-    r"no signs? of|no visible|not contain|not include|not have|no trace of)\b[\w\s\-]{0,20}$",
+    r"no signs? of|no visible|not contain|not include|not have|no trace of|isn't any|"
+    r"aren't any|not a single|zero)\b[\w\s\-]{0,20}$",
     re.I,
 )
 _NEG_AFTER = re.compile(
@@ -97,21 +114,27 @@ _DOMINANT_FWD = re.compile(
     r"(?: type)?(?: is| here is)?|most of (?:the |this )?(?:image|scene|area|patch)"
     r"(?: is)?(?: covered by| occupied by| taken up by)?|the majority of (?:the |this )?"
     r"(?:image|scene|area)(?: is)?(?: covered by)?|almost entirely(?: covered by)?|"
-    r"nearly entirely(?: covered by)?)\s+",
+    r"(?:pre)?dominance of|nearly entirely(?: covered by)?)\s+",
     re.I,
 )
 _DOMINANT_BWD = re.compile(
-    r"^\s*(?:\w+\s+)?(?:leads?\b|dominates?\b|prevails?\b|(?:is|are) the (?:dominant|main|"
-    r"predominant|prevailing|most common|largest|most extensive)\b|covers? most\b|"
+    r"^\s*(?:\w+\s+)?(?:(?:continues? to |clearly )?(?:leads?\b|dominates?\b|prevails?\b|"
+    r"predominates?\b)|(?:is|are) (?:still |also |clearly )?the (?:dominant|main|predominant|"
+    r"prevailing|most common|largest|most extensive|most prevalent|most dominant|primary)\b|"
+    r"covers? most\b|"
     r"makes? up most\b|(?:is|are) most common\b)",
     re.I,
 )
 _EXCL_FWD = re.compile(
-    r"\b(?:entirely|exclusively|solely|completely|fully|wholly|totally)(?: covered by| made up"
-    r" of| consists? of| of| by)?\s+|\b(?:only|nothing but|nothing except)\s+(?!in\b|at\b|a few"
-    r"\b|some\b|a small\b|a little\b|small\b|one\b|a\b|an\b|\d)|\b(?:the )?(?:whole|entire|"
-    r"complete) (?:image|scene|patch|area|picture) (?:is|are)(?: covered by| made up of|"
-    r" occupied by| taken up by)?\s+|\bevery part of the (?:image|scene)[^.]*?\bonly\s+",
+    r"\b(?:entirely|exclusively|solely|completely|fully|wholly|totally|purely|uniformly)"
+    r"(?: covered by| made up of| consists? of| of| by)?\s+"
+    r"|(?<!the )(?<!not )\b(?:only|nothing but|nothing except)\s+"
+    r"(?!in\b|at\b|a few\b|some\b|a small\b|a little\b|small\b|one\b|a\b|an\b|\d)"
+    r"|\b(?:the )?(?:whole|entire|complete) (?:image|scene|patch|area|picture) (?:is|are)"
+    r"(?: covered by| made up of| occupied by| taken up by)?\s+"
+    r"|\bevery part of the (?:image|scene)[^.]*?\bonly\s+"
+    r"|\bthe only (?:land[\s\-]cover|class|cover|thing)(?: type)?(?: (?:present|visible|here))? "
+    r"(?:is|are)\s+",
     re.I,
 )
 _EXCL_BWD = re.compile(
@@ -162,6 +185,7 @@ _COUNT = re.compile(
 _ADJ = re.compile(
     r"\b(?P<neg>(?:does|do|did) not |never |doesn't |don't )?(?:directly |closely )?"
     r"(?:borders?|bordering|is bordered by|are bordered by|adjoins?|adjacent to|next to|"
+    r"(?:is |are )?surrounded by|(?:is |are )?in contact with|"
     r"touch(?:es)?|abuts?|meets?|meet along)\b",
     re.I,
 )
@@ -193,8 +217,10 @@ def _places(sentence: str, offset: int) -> list[_Place]:
         found = place_rect(m)
         if found is None:
             continue
-        after = sentence[m.end() : m.end() + 4].lower()
-        if re.match(r"\s*of\b", after) and not m.group("n"):
+        after = sentence[m.end() : m.end() + 30].lower()
+        if re.match(r"\s*of\s+(?!the (?:image|scene|patch|picture|area)\b)", after) and not (
+            m.group("n") or m.group("c")
+        ):
             continue  # "north of X": a direction, not a place
         before = sentence[: m.start()]
         role = "scope"
@@ -264,12 +290,18 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
     every_part = bool(
         re.search(
             r"\bevery part\b|\ball (?:four )?quadrants\b|\bfrom top left to "
-            r"cent(?:er|re)\b|\bwhole\b|\bentire\b",
+            r"cent(?:er|re)\b|\b(?:whole|entire) (?:image|scene|patch|picture)\b",
             low,
         )
     )
     whole = bool(
-        every_part or re.search(r"\bof the (?:scene|image)\b|\bthe scene holds\b|\boverall\b", low)
+        every_part
+        or re.search(
+            r"(?:fraction|part|portion|amount|quantity|share|proportion|percent|%) of the "
+            r"(?:whole |entire |overall )?(?:scene|image|area|patch)\b|\bthe scene holds\b|"
+            r"^\W*overall\b|\bthroughout the (?:image|scene)\b",
+            low,
+        )
     )
 
     def clause_of(pos: int) -> int:
@@ -322,9 +354,22 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         in_paren = bool(re.search(r"\(\s*$", sentence[: m.start()])) or bool(
             re.match(r"^\s*\)", sentence[m.end() :])
         )
-        if not (in_paren or _PART_NOUN.match(sentence[m.end() :])):
+        rest = sentence[m.end() :]
+        noun = _PART_NOUN.match(rest)
+        # "a small part of grass", "a small developed area": the class right after the words.
+        lead = re.match(
+            r"^\s*(?:\w+\s+of\s+|of\s+)?(?:the\s+)?", rest[noun.end() :] if noun else rest
+        )
+        at = off + m.end() + (noun.end() if noun else 0) + (lead.end() if lead else 0)
+        right_after = off + m.end() + len(rest) - len(rest.lstrip())
+        direct = next((x for x in positive if x.start in (right_after, at)), None)
+        if direct is None and not (in_paren or noun):
             continue
-        target = _nearest(positive, off + m.start(), breaks, off, "before") if positive else None
+        target = direct
+        if target is None:
+            target = (
+                _nearest(positive, off + m.start(), breaks, off, "before") if positive else None
+            )
         if target is None or not _same_clause(breaks, target.end - off, m.start()):
             nxt = _nearest(positive, off + m.end(), breaks, off, "after")
             target = (
@@ -339,11 +384,12 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
     for m in _PERCENT.finditer(sentence):
         target = _nearest(positive, off + m.start(), breaks, off, "any")
         if target is not None:
-            out.append(
-                claim(
-                    "percent", off + m.start(), off + m.end(), target.codes, value=float(m.group(1))
-                )
-            )
+            q = (m.group("q") or "").strip().lower()
+            num = float(m.group("n")) if m.group("n") else _FRACTIONS[m.group("f").lower()]
+            op = _OPS.get(q, "~")
+            vague = "1" if m.group("f") else "0"
+            value = f"{op}:{num:g}:{vague}"
+            out.append(claim("percent", off + m.start(), off + m.end(), target.codes, value=value))
     # Dominance.
     for m in _DOMINANT_FWD.finditer(sentence):
         if re.match(
@@ -401,14 +447,20 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
             value = int(n_word) if n_word.isdigit() else _NUMBERS[n_word]
         if any(men.start <= off + m.end() - 1 and men.end > off + m.end() - 1 for men in mentions):
             continue  # "two fields": the noun is itself a class mention
-        target = _nearest(positive, off + m.start(), breaks, off, "before")
+        of = re.match(r"\s+of\s+(?:the\s+)?", sentence[m.end() :])
+        target = None
+        if of:
+            target = next((x for x in positive if x.start == off + m.end() + of.end()), None)
         if target is None:
-            continue
+            target = _nearest(positive, off + m.start(), breaks, off, "before")
+            if target is None or not _same_clause(breaks, target.end - off, m.start()):
+                continue
+        start, end = sorted((target.start, off + m.start()))[0], max(target.end, off + m.end())
         out.append(
             claim(
                 "count",
-                target.start,
-                off + m.end(),
+                start,
+                end,
                 target.codes,
                 value=value,
                 scope=(),
