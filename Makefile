@@ -24,6 +24,8 @@ demo: $(VENV)/.installed
 	$(BIN)/eotext info demo-out
 
 test: $(VENV)/.llm-server
+	# The review app's browser tests drive the system's Chromium (never `playwright install`).
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -388,8 +388,9 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
             num = float(m.group("n")) if m.group("n") else _FRACTIONS[m.group("f").lower()]
             op = _OPS.get(q, "~")
             vague = "1" if m.group("f") else "0"
-            value = f"{op}:{num:g}:{vague}"
-            out.append(claim("percent", off + m.start(), off + m.end(), target.codes, value=value))
+            pct_value = f"{op}:{num:g}:{vague}"
+            pct = claim("percent", off + m.start(), off + m.end(), target.codes, value=pct_value)
+            out.append(pct)
     # Dominance.
     for m in _DOMINANT_FWD.finditer(sentence):
         if re.match(

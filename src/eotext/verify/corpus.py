@@ -249,12 +249,12 @@ def _patch_claims(key: str, f: PatchFacts, rng: random.Random) -> Iterable[Label
             continue
         n = _name(f, c, rng)
         yield item(f"{_cap(n)} is split into {k_ge} separate patches.", "count", True)
-        wrong = k_ge + 3 if k_ge < 4 else k_ge - 3
+        wrong_n = k_ge + 3 if k_ge < 4 else k_ge - 3
         yield item(
             rng.choice(
                 [
-                    f"{_cap(n)} is split into {wrong} separate patches.",
-                    f"{_cap(n)} occurs in {wrong} distinct areas.",
+                    f"{_cap(n)} is split into {wrong_n} separate patches.",
+                    f"{_cap(n)} occurs in {wrong_n} distinct areas.",
                 ]
             ),
             "count",
