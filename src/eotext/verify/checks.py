@@ -24,7 +24,7 @@ from typing import Any
 
 from eotext.verify.claims import Claim
 from eotext.verify.facts import VISIBLE_PX, PatchFacts, accepted_size_words, cen_size_word
-from eotext.verify.lexicon import QUADRANTS
+from eotext.verify.lexicon import HALVES, QUADRANTS
 
 PERCENT_TOLERANCE = 5.0
 DOMINANCE_TOLERANCE = 0.01
@@ -174,15 +174,23 @@ def _check_only_place(claim: Claim, facts: PatchFacts) -> _Result:
 
 
 def _check_main_place(claim: Claim, facts: PatchFacts) -> _Result:
+    """The named place against the places of its own family: a quadrant against the four
+    quadrants, a half against the four halves, the centre against all five regions."""
+    rect = claim.scope[0]
+    if rect in HALVES.values():
+        family = dict(HALVES)
+    elif rect == QUADRANTS["center"]:
+        family = dict(QUADRANTS)
+    else:
+        family = {k: v for k, v in QUADRANTS.items() if k != "center"}
     shares = {}
-    for name, rect in QUADRANTS.items():
-        c = facts.counts_in(rect)
+    for name, r in family.items():
+        c = facts.counts_in(r)
         t = sum(c.values())
         shares[name] = sum(c.get(k, 0) for k in claim.codes) / t if t else 0.0
     named = _share(claim, facts)
-    best_name = max((n for n in shares if n != "center"), key=lambda n: shares[n])
-    best = max(shares.values())
-    if named >= best - MAIN_PLACE_TOLERANCE:
+    best_name = max(shares, key=lambda n: shares[n])
+    if named >= shares[best_name] - MAIN_PLACE_TOLERANCE:
         return None
     return (
         f"{_name(facts, claim.codes)} has its largest share in the {claim.scope_name}",

@@ -85,7 +85,9 @@ def _inflections(name: str) -> set[str]:
     out = {n}
     last = n.split()[-1] if n.split() else n
     head = n[: len(n) - len(last)]
-    if last.endswith("y") and not last.endswith(("ay", "ey", "oy")):
+    if last in ("cover", "vegetation", "water", "snow", "ice", "land", "soil", "grass"):
+        pass  # mass nouns: "tree covers" is a verb phrase, not a plural
+    elif last.endswith("y") and not last.endswith(("ay", "ey", "oy")):
         out.add(head + last[:-1] + "ies")
     elif last.endswith(("s", "x", "sh", "ch")):
         if last.endswith("es") and last[:-2].endswith(("sh", "ch", "x", "ss")):
