@@ -39,7 +39,8 @@ def new_status(old: str, findings: tuple[Finding, ...], fixed: bool) -> str:
         return old
     if findings:
         return "flagged"
-    return "auto_fixed" if fixed else "generated"
+    # A generator's own fix (cross-image sentences removed when it wrote the text) stays marked.
+    return "auto_fixed" if fixed or old == "auto_fixed" else "generated"
 
 
 def verify_text(row: Mapping[str, Any], facts: PatchFacts | None, fix: bool = True) -> Verdict:
