@@ -105,6 +105,31 @@ def test_scope_follows_the_clause(two_halves: np.ndarray) -> None:
     ]
 
 
+def test_llm_phrasings(two_halves: np.ndarray) -> None:
+    a = two_halves
+    # Not a cross-image reference: a comparison with other classes.
+    assert _kinds("Tree is a very large portion compared to other land cover types.", a) == ["size"]
+    assert _kinds("Water covers a medium portion compared to the other images.", a) == [
+        "cross_image"
+    ]
+    # "only X and Y": both are allowed.
+    assert _kinds("The top right consists only of water and grass.", a) == []
+    assert _kinds("The top right consists only of water.", a) == ["exclusivity"]
+    # A size word in parentheses takes the place of its own clause, not the first one.
+    assert (
+        _kinds(
+            "The top left holds tree (extra large part), while the bottom right mainly "
+            "contains water (extremely large fraction).",
+            a,
+        )
+        == []
+    )
+    assert _kinds("The left half is almost entirely forest.", a) == []  # a hedge, not "only"
+    assert _kinds("There isn't any water in the western half.", a) == []
+    assert _kinds("Less than 5% of the image is grass.", a) == []
+    assert _kinds("More than half of the scene is grassland.", a) == ["percent"]
+
+
 def test_certain_fixes_keep_meaning() -> None:
     text, rules = auto_fix(
         "The fourth image shows dense forest. Similarly, water lies in the north, with a "

@@ -65,8 +65,8 @@ class Claim:
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:then|followed by|ahead of|while|whereas|but)\b", re.I)
 _SIZE = re.compile(
-    r"\b(extra[\s\-]+small|extra[\s\-]+large|very small|very large|small|medium|"
-    r"large|tiny)\b",
+    r"\b(extra[\s\-]+small|extra[\s\-]+large|(?:very|extremely) small|(?:very|extremely) large|"
+    r"small|medium|large|tiny)\b",
     re.I,
 )
 _PART_NOUN = re.compile(
@@ -197,7 +197,8 @@ _DIR = re.compile(
 _CROSS = re.compile(
     r"\b(?:(?:the )?(?:first|second|third|fourth|other|previous|preceding|next|following|last)"
     r"\s+(?:image|picture|one|scene)s?|(?:the )?other images|all four(?! quadrants)|"
-    r"compared (?:to|with)|in comparison|unlike|similarly|likewise|as in the other)\b",
+    r"(?:compared (?:to|with)|in comparison (?:to|with)|unlike|as in|than in|as with)"
+    r"(?: \w+){0,3} (?:images?|pictures?|scenes?|ones)|similarly|likewise)\b",
     re.I,
 )
 
@@ -315,12 +316,15 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         chosen = [p for p in scope_places if clause_of(p.start) == here]
         if not chosen:
             earlier = [p for p in scope_places if clause_of(p.start) < here]
-            first = min((clause_of(p.start) for p in earlier), default=None)
+            first = max((clause_of(p.start) for p in earlier), default=None)
             chosen = [p for p in earlier if clause_of(p.start) == first]
         if not chosen:
             return (), "image"
         rects = tuple(dict.fromkeys(p.rect for p in chosen))
         return rects, " and ".join(dict.fromkeys(p.name for p in chosen))
+
+    def text_between(a: int, b: int) -> str:
+        return sentence[a - off : b - off]
 
     def claim(kind: str, s: int, e: int, codes: frozenset[int], **kw: object) -> Claim:
         if "scope" not in kw:
@@ -349,6 +353,8 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         word = {
             "very small": "extra small",
             "very large": "extra large",
+            "extremely small": "extra small",
+            "extremely large": "extra large",
             "tiny": "extra small",
         }.get(word, word)
         in_paren = bool(re.search(r"\(\s*$", sentence[: m.start()])) or bool(
@@ -414,7 +420,15 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         target = _nearest(positive, off + m.end(), breaks, off, "after")
         if target is None or target.start - off - m.end() > 12:
             continue
-        out.append(claim("exclusivity", off + m.start(), target.end, target.codes))
+        # "only trees and grass": every class of the list is allowed.
+        codes, end = set(target.codes), target.end
+        for x in positive:
+            if x.start > end and re.fullmatch(
+                r"\s*(?:,|and|, and|or)\s*", text_between(end, x.start)
+            ):
+                codes |= x.codes
+                end = x.end
+        out.append(claim("exclusivity", off + m.start(), end, frozenset(codes)))
     for men in positive:
         after = sentence[men.end - off :]
         em = _EXCL_BWD.match(after)

@@ -153,8 +153,11 @@ def verify_folder(root: Path, fix: bool = True, who: str = "eotext verify") -> V
 
 def _apply(row: dict[str, Any], meta: dict[str, Any], verdict: Verdict) -> dict[str, Any]:
     new = dict(row)
-    new["findings"] = _foreign(row.get("findings")) + [
-        json.dumps(f.to_dict(), ensure_ascii=False) for f in verdict.findings
+    foreign = _foreign(row.get("findings"))
+    new["findings"] = foreign + [
+        json.dumps(f.to_dict(), ensure_ascii=False)
+        for f in verdict.findings
+        if not (f.kind == "banned_word" and f"banned_word:{f.found}" in foreign)
     ]
     new["status"] = verdict.status
     if new["findings"] and verdict.status in ("generated", "auto_fixed"):
