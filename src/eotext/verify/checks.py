@@ -11,7 +11,8 @@ Definitions and tolerances (documented here, used everywhere):
 - *counts*: 8-connected components with ≥ 20 px (ChatEarthNet) or > 20 px (eotext's layout);
   either count is accepted; "many" means more than five.
 - *adjacency*: at least ``ADJACENT_EDGES`` shared pixel edges; "does not border": none.
-- *direction*: the subject's centroid lies further in the named direction than the object's.
+- *direction*: the subject's centroid lies further in the named direction than the object's,
+  by at least ``DIRECTION_MIN_OFFSET`` (3 %) of the patch side.
 - *main place*: the named quadrant's share of the class is within 5 points of its best quadrant.
 - *component place*: the centroid of the class's largest component lies in the named place,
   with a margin of 5 % of the patch side.
@@ -31,6 +32,7 @@ DOMINANCE_TOLERANCE = 0.01
 ADJACENT_EDGES = 10
 MAIN_PLACE_TOLERANCE = 0.05
 PLACE_MARGIN = 0.05
+DIRECTION_MIN_OFFSET = 0.03
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,7 @@ def _check_direction(claim: Claim, facts: PatchFacts) -> _Result:
         return f"both {_name(facts, claim.codes)} and {_name(facts, claim.other)} present", "absent"
     dy, dx = a[0] - b[0], a[1] - b[1]
     offset = {"north": -dy, "south": dy, "east": dx, "west": -dx}[str(claim.value)]
-    if offset > 0:
+    if offset >= DIRECTION_MIN_OFFSET:
         return None
     return (
         f"{_name(facts, claim.codes)} {claim.value} of {_name(facts, claim.other)}",

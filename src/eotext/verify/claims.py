@@ -63,6 +63,11 @@ class Claim:
 
 
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+_WHOLE = re.compile(
+    r"(?:fraction|part|portion|amount|quantity|share|proportion|percent|%) of the "
+    r"(?:whole |entire |overall )?(?:scene|image|area|patch)\b|\bthe scene holds\b|"
+    r"^\W*overall\b|\bthroughout the (?:image|scene)\b"
+)
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:then|followed by|ahead of|while|whereas|but)\b", re.I)
 _SIZE = re.compile(
     r"\b(extra[\s\-]+small|extra[\s\-]+large|(?:very|extremely) small|(?:very|extremely) large|"
@@ -77,6 +82,8 @@ _PART_NOUN = re.compile(
 _PERCENT = re.compile(
     r"(?P<q>(?:about|around|roughly|approximately|nearly|almost|over|more than|less than|under|"
     r"at least|at most|just over|just under)\s+)?(?:(?P<n>\d{1,3}(?:\.\d+)?)\s*(?:%|per\s?cent\b)|"
+    r"(?<!the )(?<!this )(?<!that )(?<!each )(?<!ern )(?<!top )(?<!bottom )(?<!upper )(?<!lower )"
+    r"(?<!left )(?<!right )"
     r"(?P<f>half|a third|one third|a quarter|one quarter|two thirds|three quarters) of\b)",
     re.I,
 )
@@ -130,7 +137,8 @@ _EXCL_FWD = re.compile(
     r"(?: covered by| made up of| consists? of| of| by)?\s+"
     r"|(?<!the )(?<!not )\b(?:only|nothing but|nothing except)\s+"
     r"(?!in\b|at\b|a few\b|some\b|a small\b|a little\b|small\b|one\b|a\b|an\b|\d)"
-    r"|\b(?:the )?(?:whole|entire|complete) (?:image|scene|patch|area|picture) (?:is|are)"
+    r"|\b(?:the )?(?:whole|entire|complete) (?:[\w\-]+ ){0,2}?(?:image|scene|patch|area|picture|"
+    r"quadrant|half|corner|part|section|region|cent(?:er|re)|middle|edge|side) (?:is|are)"
     r"(?: covered by| made up of| occupied by| taken up by)?\s+"
     r"|\bevery part of the (?:image|scene)[^.]*?\bonly\s+"
     r"|\bthe only (?:land[\s\-]cover|class|cover|thing)(?: type)?(?: (?:present|visible|here))? "
@@ -139,7 +147,8 @@ _EXCL_FWD = re.compile(
 )
 _EXCL_BWD = re.compile(
     r"^\s*(?:alone\b|(?:\w+\s+)?(?:covers?|fills?|occupies|occupy|spans?|takes? up) the "
-    r"(?:entire|whole|complete) (?:image|scene|patch|area|picture)\b|(?:is|are) everywhere\b)",
+    r"(?:entire|whole|complete) (?:[\w\-]+ ){0,2}?(?:image|scene|patch|area|picture|quadrant|half|"
+    r"corner|part|section|region|cent(?:er|re)|middle|edge|side)\b|(?:is|are) everywhere\b)",
     re.I,
 )
 _ONLY_PLACE = re.compile(r"\bonly (?:in|at|along|on|within) (?:the )?$", re.I)
@@ -225,7 +234,14 @@ def _places(sentence: str, offset: int) -> list[_Place]:
             continue  # "north of X": a direction, not a place
         before = sentence[: m.start()]
         role = "scope"
-        if _ONLY_PLACE.search(before):
+        if re.search(
+            r"\b(?:except|apart from|other than|besides|but not|excluding|outside)"
+            r"(?: in| of)? (?:the )?$",
+            before,
+            re.I,
+        ):
+            role = "other"
+        elif _ONLY_PLACE.search(before):
             role = "only"
         elif _COMPONENT_PLACE.search(before):
             role = "component"
@@ -295,15 +311,11 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
             low,
         )
     )
-    whole = bool(
-        every_part
-        or re.search(
-            r"(?:fraction|part|portion|amount|quantity|share|proportion|percent|%) of the "
-            r"(?:whole |entire |overall )?(?:scene|image|area|patch)\b|\bthe scene holds\b|"
-            r"^\W*overall\b|\bthroughout the (?:image|scene)\b",
-            low,
-        )
-    )
+    whole = every_part
+    for wm in _WHOLE.finditer(low):
+        # "the upper part of the image" is a place, not the whole image.
+        if not any(p.start <= off + wm.start() <= p.end + 1 for p in places):
+            whole = True
 
     def clause_of(pos: int) -> int:
         return sum(b < pos - off for b in breaks)
@@ -336,16 +348,25 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         out.append(claim("cross_image", off + m.start(), off + m.end(), frozenset()))
     # Presence / absence of each mention.
     negated: set[int] = set()
+    last_negated: Mention | None = None
     for men in mentions:
         before = sentence[: men.start - off]
         after = sentence[men.end - off :]
         clause_start = max([b for b in breaks if b < men.start - off], default=0)
         local_before = before[clause_start:]
-        if _NEG_BEFORE.search(local_before) or _NEG_AFTER.search(after):
+        # "no wetlands, mangroves or water bodies": the negation runs through the list.
+        listed = last_negated is not None and re.fullmatch(
+            r"\s*(?:,|or|nor|and|, or|, and|, nor)\s*",
+            sentence[last_negated.end - off : men.start - off],
+        )
+        if listed or _NEG_BEFORE.search(local_before) or _NEG_AFTER.search(after):
             negated.add(men.start)
+            last_negated = men
             out.append(claim("absence", men.start, men.end, men.codes))
-        elif not re.search(r"\?\s*$", sentence):
-            out.append(claim("presence", men.start, men.end, men.codes))
+        else:
+            last_negated = None
+            if not re.search(r"\?\s*$", sentence):
+                out.append(claim("presence", men.start, men.end, men.codes))
     positive = [m for m in mentions if m.start not in negated]
     # Size words.
     for m in _SIZE.finditer(sentence):
@@ -366,9 +387,19 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         lead = re.match(
             r"^\s*(?:\w+\s+of\s+|of\s+)?(?:the\s+)?", rest[noun.end() :] if noun else rest
         )
-        at = off + m.end() + (noun.end() if noun else 0) + (lead.end() if lead else 0)
+        at = off + m.end() + noun.end() + (lead.end() if lead else 0) if noun else -1
         right_after = off + m.end() + len(rest) - len(rest.lstrip())
-        direct = next((x for x in positive if x.start in (right_after, at)), None)
+        direct = next((x for x in positive if x.start == at), None)
+        if direct is None:
+            # "a small developed area" (a share), but not "a small settlement" (an object).
+            direct = next(
+                (
+                    x
+                    for x in positive
+                    if x.start == right_after and x.text.lower().endswith(("area", "areas"))
+                ),
+                None,
+            )
         if direct is None and not (in_paren or noun):
             continue
         target = direct

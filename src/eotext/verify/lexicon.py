@@ -99,7 +99,8 @@ def _inflections(name: str) -> set[str]:
     else:
         out.add(head + last + "s")
     # Mass forms: "tree" → "tree cover"; "water" → "water area(s)"; "X land" / "X lands".
-    out.add(f"{n} cover")
+    if not last.endswith("s"):
+        out.add(f"{n} cover")  # "tree cover", never "trees cover" (a verb follows a plural)
     out.add(f"{n} area")
     out.add(f"{n} areas")
     return out
