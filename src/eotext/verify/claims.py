@@ -191,6 +191,12 @@ _COUNT = re.compile(
     r"parts|regions?|clusters?|fragments?|pieces|blocks|strips?|parcels?)\b",
     re.I,
 )
+_COUNTABLE = ("areas", "bodies", "lakes", "ponds", "forests", "patches", "zones", "settlements")
+_COUNT_BEFORE = re.compile(
+    r"(?:^|\s)(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:(?:separate|distinct|"
+    r"isolated|disconnected|individual|large|small|compact)\s+){0,2}$",
+    re.I,
+)
 _ADJ = re.compile(
     r"\b(?P<neg>(?:does|do|did) not |never |doesn't |don't )?(?:directly |closely )?"
     r"(?:borders?|bordering|is bordered by|are bordered by|adjoins?|adjacent to|next to|"
@@ -513,6 +519,25 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
                 scope_name="image",
             )
         )
+    # Counts of a plural class noun: "two water bodies", "three separate developed areas".
+    for men in positive:
+        if not men.text.lower().endswith(_COUNTABLE):
+            continue
+        cm = _COUNT_BEFORE.search(sentence[: men.start - off])
+        if cm:
+            n_word = cm.group("n").lower()
+            value_n = int(n_word) if n_word.isdigit() else _NUMBERS[n_word]
+            out.append(
+                claim(
+                    "count",
+                    off + cm.start("n"),
+                    men.end,
+                    men.codes,
+                    value=value_n,
+                    scope=(),
+                    scope_name="image",
+                )
+            )
     # Adjacency.
     for m in _ADJ.finditer(sentence):
         phrase = m.group(0).lower()

@@ -194,8 +194,10 @@ def verify_jsonl(root: Path, texts: Path, out: Path) -> VerifySummary:
     n_claims = flagged = 0
     by_kind: dict[str, int] = {}
     for _, doc in _read_jsonl(Path(texts)):
+        kind = "vqa" if "question" in doc and "answer" in doc else "caption"
+        kind = "referring" if doc.get("box") is not None else kind
         row = {
-            "type": doc.get("type", "caption"),
+            "type": doc.get("type", kind),
             "text": str(doc["text"]),
             "status": "generated",
             "generator": doc.get("generator", "external"),
