@@ -72,6 +72,8 @@ class PatchFacts:
     scheme: Scheme
     gsd_m: float | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    #: Answers already computed (counts per scope, components, edges), shared by all claims.
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def height(self) -> int:
@@ -99,6 +101,13 @@ class PatchFacts:
 
     def counts_in(self, rect: Rect | None) -> dict[int, int]:
         """Valid pixel count per class inside a rectangle (the whole patch when None)."""
+        key = ("counts", rect)
+        if key not in self._cache:
+            self._cache[key] = self._counts_in(rect)
+        out: dict[int, int] = self._cache[key]
+        return out
+
+    def _counts_in(self, rect: Rect | None) -> dict[int, int]:
         values = self.labels[self.mask(rect)]
         values = values[values >= 0]
         if values.size == 0:
@@ -112,18 +121,28 @@ class PatchFacts:
             return self.counts
         if len(rects) == 1:
             return self.counts_in(rects[0])
+        key = ("many", rects)
+        if key in self._cache:
+            cached: dict[int, int] = self._cache[key]
+            return cached
         sel = np.zeros(self.labels.shape, dtype=bool)
         for rect in rects:
             sel[self.mask(rect)] = True
         values = self.labels[sel & (self.labels >= 0)]
-        if values.size == 0:
-            return {}
-        bc = np.bincount(values.ravel())
-        return {int(c): int(bc[c]) for c in np.flatnonzero(bc)}
+        bc = np.bincount(values.ravel()) if values.size else np.zeros(0, dtype=np.int64)
+        self._cache[key] = {int(c): int(bc[c]) for c in np.flatnonzero(bc)}
+        return dict(self._cache[key])
 
     def components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
         """8-connected components of ``codes`` with at least ``min_px`` pixels, largest first,
         as (area, centroid row fraction, centroid col fraction)."""
+        key = ("components", codes, min_px)
+        if key not in self._cache:
+            self._cache[key] = self._components(codes, min_px)
+        out: list[tuple[int, float, float]] = self._cache[key]
+        return out
+
+    def _components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
         lab, n = ndimage.label(np.isin(self.labels, list(codes)), structure=_EIGHT)
         if n == 0:
             return []
@@ -147,10 +166,15 @@ class PatchFacts:
 
     def shared_edges(self, a: frozenset[int], b: frozenset[int]) -> int:
         """Pixel edges (4-neighbourhood) between a pixel of ``a`` and one of ``b``."""
+        key = ("edges", a, b)
+        if key in self._cache:
+            cached: int = self._cache[key]
+            return cached
         in_a, in_b = np.isin(self.labels, list(a)), np.isin(self.labels, list(b))
         n = 0
         n += int((in_a[:, 1:] & in_b[:, :-1]).sum() + (in_b[:, 1:] & in_a[:, :-1]).sum())
         n += int((in_a[1:, :] & in_b[:-1, :]).sum() + (in_b[1:, :] & in_a[:-1, :]).sum())
+        self._cache[key] = n
         return n
 
     def centroid(self, codes: frozenset[int]) -> tuple[float, float] | None:
