@@ -250,7 +250,10 @@ def _check_direction(claim: Claim, facts: PatchFacts) -> _Result:
     if a is None or b is None:
         return f"both {_name(facts, claim.codes)} and {_name(facts, claim.other)} present", "absent"
     dy, dx = a[0] - b[0], a[1] - b[1]
-    offset = {"north": -dy, "south": dy, "east": dx, "west": -dx}[str(claim.value)]
+    axes = {"north": -dy, "south": dy, "east": dx, "west": -dx}
+    value = str(claim.value)
+    # A diagonal ("northeast") needs both of its directions.
+    offset = min(axes[d] for d in axes if d in value)
     if offset >= DIRECTION_MIN_OFFSET:
         return None
     return (

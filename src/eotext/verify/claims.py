@@ -121,6 +121,8 @@ _DOMINANT_FWD = re.compile(
     r"(?: type)?(?: is| here is)?|most of (?:the |this )?(?:image|scene|area|patch)"
     r"(?: is)?(?: covered by| occupied by| taken up by)?|the majority of (?:the |this )?"
     r"(?:image|scene|area)(?: is)?(?: covered by)?|almost entirely(?: covered by)?|"
+    r"the (?:largest|biggest|most (?:common|extensive|widespread)) "
+    r"(?:land[\s\-]cover|class|cover)(?: type| class)? is|"
     r"(?:pre)?dominance of|nearly entirely(?: covered by)?)\s+",
     re.I,
 )
@@ -128,7 +130,8 @@ _DOMINANT_BWD = re.compile(
     r"^\s*(?:\w+\s+)?(?:(?:continues? to |clearly )?(?:leads?\b|dominates?\b|prevails?\b|"
     r"predominates?\b)|(?:is|are) (?:still |also |clearly )?the (?:dominant|main|predominant|"
     r"prevailing|most common|largest|most extensive|most prevalent|most dominant|primary)\b|"
-    r"covers? most\b|"
+    r"covers? most\b|occup(?:ies|y) the largest\b|makes? up the (?:majority|bulk)\b|"
+    r"accounts? for (?:most|the majority|the bulk)\b|takes? up most\b|"
     r"makes? up most\b|(?:is|are) most common\b)",
     re.I,
 )
@@ -148,7 +151,9 @@ _EXCL_FWD = re.compile(
 _EXCL_BWD = re.compile(
     r"^\s*(?:alone\b|(?:\w+\s+)?(?:covers?|fills?|occupies|occupy|spans?|takes? up) the "
     r"(?:entire|whole|complete) (?:[\w\-]+ ){0,2}?(?:image|scene|patch|area|picture|quadrant|half|"
-    r"corner|part|section|region|cent(?:er|re)|middle|edge|side)\b|(?:is|are) everywhere\b)",
+    r"corner|part|section|region|cent(?:er|re)|middle|edge|side)\b|"
+    r"(?:is|are) the only (?:land[\s\-]cover(?: type| class)?|class|cover(?: type)?|thing)\b|"
+    r"(?:is|are) everywhere\b)",
     re.I,
 )
 _ONLY_PLACE = re.compile(r"\bonly (?:in|at|along|on|within) (?:the )?$", re.I)
@@ -200,18 +205,22 @@ _COUNT_BEFORE = re.compile(
 _ADJ = re.compile(
     r"\b(?P<neg>(?:does|do|did) not |never |doesn't |don't )?(?:directly |closely )?"
     r"(?:borders?|bordering|is bordered by|are bordered by|adjoins?|adjacent to|next to|"
-    r"(?:is |are )?surrounded by|(?:is |are )?in contact with|"
+    r"(?:is |are )?surrounded by|(?:is |are )?in contact with|beside|"
+    r"share (?:a |an )?(?:long |common |short )?(?:border|boundary|edge)s?|"
     r"touch(?:es)?|abuts?|meets?|meet along)\b",
     re.I,
 )
 _DIR = re.compile(
     r"\b(?:lies|lie|is|are|located|situated|sits|found|extends?)?\s*(?:mostly |mainly |largely "
-    r")?(?:to the )?(?P<d>north|south|east|west|above|below)(?:ward)? of\b",
+    r")?(?:to the )?(?P<d>(?:north|south)[\s\-]?(?:east|west)|north|south|east|west|above|below)"
+    r"(?:ward)? of\b",
     re.I,
 )
 _CROSS = re.compile(
     r"\b(?:(?:the )?(?:first|second|third|fourth|other|previous|preceding|next|following|last)"
     r"\s+(?:image|picture|one|scene)s?|(?:the )?other images|all four(?! quadrants)|"
+    r"these (?:four )?images|both images|each of the images|all (?:the |of the )?images|"
+    r"images? (?:[1-4]|one|two|three|four)\b|"
     r"(?:compared (?:to|with)|in comparison (?:to|with)|unlike|as in|than in|as with)"
     r"(?: \w+){0,3} (?:images?|pictures?|scenes?|ones)|similarly|likewise)\b",
     re.I,
@@ -543,10 +552,12 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         phrase = m.group(0).lower()
         left = [x for x in positive if x.end <= off + m.start()]
         right = [x for x in positive if x.start >= off + m.end()]
-        if "meet" in phrase:
+        if "meet" in phrase or "share" in phrase:
             pair = (left[-2], left[-1]) if len(left) >= 2 else None
         else:
             pair = (left[-1], right[0]) if left and right else None
+            if pair is None and len(left) >= 2:
+                pair = (left[-2], left[-1])  # "water and trees are adjacent"
         if pair is None or pair[0].codes == pair[1].codes:
             continue
         kind = "not_adjacent" if m.group("neg") else "adjacency"
@@ -567,7 +578,8 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
         right = [x for x in positive if x.start >= off + m.end()]
         if not left or not right or left[-1].codes == right[0].codes:
             continue
-        d = {"above": "north", "below": "south"}.get(m.group("d").lower(), m.group("d").lower())
+        raw = re.sub(r"[\s\-]", "", m.group("d").lower())
+        d = {"above": "north", "below": "south"}.get(raw, raw)
         out.append(
             claim(
                 "direction",
