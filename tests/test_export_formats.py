@@ -57,7 +57,10 @@ def _patches(dataset: Path) -> list[dict[str, Any]]:
 
 
 def _texts(dataset: Path) -> list[dict[str, Any]]:
-    return pq.read_table(dataset / "texts.parquet").to_pylist()
+    """The texts an export covers: flagged ones (the build verifies every text) left out."""
+    from eotext.store.tables import read_tables
+
+    return read_tables(dataset).texts
 
 
 def _out(tmp_path: Path, name: str) -> Path:

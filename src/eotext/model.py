@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,3 +201,30 @@ class Text:
             raise ValueError(f"text type must be one of {sorted(TEXT_TYPES)}, got {self.type!r}")
         if self.status not in TEXT_STATUSES:
             raise ValueError(f"status must be one of {sorted(TEXT_STATUSES)}, got {self.status!r}")
+
+
+def finding_kind(finding: str) -> str:
+    """The kind of a stored finding.
+
+    ``texts.parquet`` holds two shapes: a generator's check as ``kind:detail`` (for example
+    ``banned_word:likely``) and a verification finding as a JSON object with ``kind``,
+    ``claim``, ``expected`` and ``found``.
+    """
+    if finding.startswith("{"):
+        try:
+            return str(json.loads(finding).get("kind", "unknown"))
+        except (json.JSONDecodeError, AttributeError):
+            return "unknown"
+    return finding.split(":", 1)[0]
+
+
+def finding_label(finding: str) -> str:
+    """A finding as one line for people: ``exclusivity: "only tree" (found tree 16333 px, ...)``."""
+    if not finding.startswith("{"):
+        return finding
+    try:
+        doc = json.loads(finding)
+    except json.JSONDecodeError:
+        return finding
+    label = f'{doc.get("kind", "unknown")}: "{doc.get("claim", "")}"'
+    return label + (f" (found {doc['found']})" if doc.get("found") else "")

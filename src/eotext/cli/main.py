@@ -385,6 +385,9 @@ def report(dataset: Path, gallery: int) -> None:
 from eotext.cli.bench import bench  # noqa: E402  (registered last: a one-line merge)
 
 cli.add_command(bench)
+from eotext.cli.verify import register as register_verify  # noqa: E402
+
+register_verify(cli)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

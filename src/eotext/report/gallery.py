@@ -13,6 +13,8 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from eotext.model import finding_label
+
 BOX_COLOURS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0")
 MAX_VQA = 6
 
@@ -96,7 +98,7 @@ def _item(text: dict[str, Any], body: str, prefix: str = "") -> str:
     note = ""
     if findings or status not in ("generated",):
         note = f' <span class="status">[{e(status)}{": " if findings else ""}'
-        note += e(", ".join(findings)) + "]</span>"
+        note += e(", ".join(finding_label(f) for f in findings)) + "]</span>"
     cls = ' class="finding"' if findings or status in ("flagged", "rejected") else ""
     return f'<li{cls}>{prefix}<span class="kind">{e(kind)}</span> {e(body)}{note}</li>'
 

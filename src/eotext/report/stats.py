@@ -11,6 +11,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from eotext.model import finding_kind
+
 CAPTION_TYPES = ("caption", "osm_caption")
 WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 # Words left out of the word-frequency figure (ChatEarthNet's Fig. 10 shows content words).
@@ -122,11 +124,6 @@ def compute_stats(patches: list[dict[str, Any]], texts: list[dict[str, Any]]) ->
 def group_of(text: dict[str, Any]) -> str:
     """``type (style)``, or the type alone for texts without a style."""
     return f"{text['type']} ({text['style']})" if text.get("style") else str(text["type"])
-
-
-def finding_kind(finding: str) -> str:
-    """A finding without its detail: ``cross_image_removed:2`` is a ``cross_image_removed``."""
-    return finding.split(":", 1)[0]
 
 
 def tokens(text: str) -> list[str]:

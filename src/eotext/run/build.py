@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import time
@@ -63,6 +64,7 @@ def build_dataset(
     out_dir: str | Path,
     runner: Runner | None = None,
     progress: bool = False,
+    verify: bool = True,
 ) -> BuildResult:
     """Build (or resume building) the dataset a recipe describes.
 
@@ -71,6 +73,8 @@ def build_dataset(
         out_dir: the dataset folder; created if missing, resumed if it holds this recipe.
         runner: how units run; default in-process, or ``recipe.output.workers`` processes.
         progress: show a progress bar with patches/s on stderr.
+        verify: check every text against its label patch after the build (findings, status,
+            audit log; see ``eotext.verify``) and add the counts to the manifest.
 
     Raises:
         OutputError: ``out_dir`` holds something else.
@@ -141,6 +145,8 @@ def build_dataset(
             osm_counts,
         )  # fmt: skip
         _add_llm_usage(folder, summaries)
+    if verify:
+        _verify_texts(folder)
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,
@@ -153,6 +159,22 @@ def build_dataset(
         seconds=seconds,
         patches_per_s=kept_now / run_seconds,
     )
+
+
+def _verify_texts(folder: DatasetFolder) -> None:
+    """Check every text against the data and record the counts in the manifest."""
+    from eotext.verify.folder import verify_folder
+
+    summary = verify_folder(folder.root, who="eotext build")
+    manifest = json.loads(folder.manifest.read_text())
+    manifest["verify"] = {
+        "texts": summary.texts,
+        "claims": summary.claims,
+        "flagged": summary.flagged,
+        "auto_fixed": summary.auto_fixed,
+        "findings": summary.by_kind,
+    }
+    write_json_atomic(folder.manifest, manifest)
 
 
 def _attach_osm(
