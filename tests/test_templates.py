@@ -62,7 +62,7 @@ def captions(scheme: Scheme, labels: Array, valid: Array, seed: int, patch_id: s
 
 def layout_codes(counts: dict[int, int]) -> list[int]:
     """The classes the pipeline analyses: those of more than MIN_PX pixels."""
-    return sorted(c for c, n in counts.items() if n > MIN_PX)
+    return sorted(c for c, n in counts.items() if n >= MIN_PX)
 
 
 def present_codes(labels: Array, valid: Array) -> set[int]:

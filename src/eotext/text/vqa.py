@@ -76,8 +76,8 @@ class VqaWriter:
         """All answerable items for one patch, in a fixed order of categories."""
         rng = text_rng(self.seed, patch_id, "vqa")
         shares = stats.shares()
-        # Classes big enough to talk about; specks of MIN_PX pixels or fewer are never asked.
-        visible = [c for c, s in stats.ranked() if stats.counts[c] > MIN_PX]
+        # Classes big enough to talk about; specks of fewer than MIN_PX pixels are never asked.
+        visible = [c for c, s in stats.ranked() if stats.counts[c] >= MIN_PX]
         out: list[Text] = self._presence(rng, stats, visible)
         if dominant := self._dominant(stats):
             out.append(dominant)
@@ -209,7 +209,7 @@ class VqaWriter:
             )
             (n1, cell), (n2, _) = counts[0], counts[1]
             # Ask only when one cell clearly holds the most of the class.
-            if n1 <= MIN_PX or n1 < 1.25 * n2:
+            if n1 < MIN_PX or n1 < 1.25 * n2:
                 continue
             q = f"In which part of the image is most of the {self.name(code)}?"
             choices = tuple(CELL_PLACES.values())
