@@ -1,4 +1,4 @@
-"""English grammar helpers shared by every text writer: articles and list joining."""
+"""English grammar helpers shared by every text writer: articles, lists, numbers, agreement."""
 
 from __future__ import annotations
 
@@ -33,3 +33,19 @@ def join_words(items: Sequence[str], serial_comma: bool = True) -> str:
         return f"{items[0]} and {items[1]}"
     last = ", and " if serial_comma else " and "
     return ", ".join(items[:-1]) + last + items[-1]
+
+
+_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six",
+    "seven", "eight", "nine", "ten", "eleven", "twelve",
+)  # fmt: skip
+
+
+def number_word(n: int) -> str:
+    """A count as English writes it in running text: "seven", but "23"."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def agree(plural: bool, singular_form: str, plural_form: str) -> str:
+    """The verb form that agrees with a noun: ``agree(True, "is", "are")`` is "are"."""
+    return plural_form if plural else singular_form
