@@ -27,7 +27,7 @@ _HALVES = {
     "left half": ("left",), "western half": ("left",),
     "right half": ("right",), "eastern half": ("right",),
 }  # fmt: skip
-_REGIONS = ("top left", "top right", "bottom left", "bottom right", "center", "middle")
+_REGIONS = ("top left", "top right", "bottom left", "bottom right", "center", "middle", "central")
 
 
 def _mask(name: str, shape: tuple[int, int]) -> Array:
@@ -45,7 +45,7 @@ def _mask(name: str, shape: tuple[int, int]) -> Array:
         else:
             m[:, w2:] = True
         return m
-    if name in ("center", "middle"):
+    if name in ("center", "middle", "central"):
         m[rows // 4 : 3 * rows // 4, cols // 4 : 3 * cols // 4] = True
         return m
     r = slice(0, h2) if name.startswith("top") else slice(h2, rows)

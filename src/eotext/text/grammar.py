@@ -25,13 +25,14 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def join_words(items: Sequence[str], serial_comma: bool = True) -> str:
-    """ "a", "a and b", "a, b, and c" (``serial_comma=False``: "a, b and c")."""
+def join_words(items: Sequence[str], serial_comma: bool = True, conjunction: str = "and") -> str:
+    """ "a", "a and b", "a, b, and c" (``serial_comma=False``: "a, b and c"); another
+    ``conjunction`` ("as well as", "plus") takes the place of "and"."""
     if len(items) <= 1:
         return "".join(items)
     if len(items) == 2:
-        return f"{items[0]} and {items[1]}"
-    last = ", and " if serial_comma else " and "
+        return f"{items[0]} {conjunction} {items[1]}"
+    last = f", {conjunction} " if serial_comma else f" {conjunction} "
     return ", ".join(items[:-1]) + last + items[-1]
 
 

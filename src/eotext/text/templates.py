@@ -38,6 +38,15 @@ BANNED_WORDS: tuple[str, ...] = (
 )
 #: ChatEarthNet's nouns for "part".
 PART_NOUNS: tuple[str, ...] = ("fraction", "part", "portion", "amount", "quantity")
+#: Nouns for "part" in template captions: ChatEarthNet's and a few more.
+_CAPTION_PARTS: tuple[str, ...] = (*PART_NOUNS, "share", "proportion", "stretch", "extent")
+_PICTURE = ("image", "scene", "picture", "view")
+_CONJUNCTIONS = ("and", "and", "as well as", "plus", "along with")
+_SHORT_FRAMES = (
+    "A satellite image", "An aerial view", "A top-down view", "An overhead image",
+    "A bird's-eye view", "A remote sensing image", "An image from orbit",
+)  # fmt: skip
+_PLURAL_PARTS = {"quantity": "quantities", "stretch": "stretches"}
 #: Where a point lies, by 3×3 grid cell.
 _CELL_PLACES = (
     ("top left", "top", "top right"),
@@ -58,8 +67,11 @@ def is_plural(name: str) -> bool:
     return last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
-def at_place(place: str) -> str:
-    """A 3×3 place with its preposition: "in the top left", "on the left side", "at the top"."""
+def at_place(place: str, rng: random.Random | None = None) -> str:
+    """A 3×3 place with its preposition: "in the top left", "on the left side", "at the top";
+    with ``rng``, sometimes "around the" or "toward the" instead."""
+    if rng is not None and rng.random() < 0.5:
+        return f"{rng.choice(('around', 'toward', 'near'))} the {place}"
     if place.endswith("side"):
         return f"on the {place}"
     if place in ("top", "bottom"):
@@ -82,6 +94,18 @@ _HALVES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("top right", "bottom right", ("right half", "eastern half")),
 )
 _QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
+#: Ways to call a region: its name alone or with a noun ("the top left corner").
+_REGION_SUFFIXES = ("", "", " quadrant", " corner", " part", " section")
+_CENTER_NAMES = ("center", "middle", "central part", "image center", "middle section")
+
+
+def region_phrase(rng: random.Random, name: str) -> str:
+    """A region's name as a sentence may use it: "top left", "top left corner", "middle"."""
+    if name == "center":
+        return rng.choice(_CENTER_NAMES)
+    if name in _QUADRANTS:
+        return name + rng.choice(_REGION_SUFFIXES)
+    return name
 
 
 class CaptionWriter:
@@ -114,7 +138,7 @@ class CaptionWriter:
         only = is_exclusive(whole, ranked[0][0])
         sentences = [self._opening(rng, ranked, layout, whole)]
         if not only:
-            if len(ranked) > 1 and rng.random() < 0.7:
+            if len(ranked) > 1 and rng.random() < 0.35:
                 sentences.append(self._distribution(rng, ranked))
             sentences.extend(self._regions(rng, layout))
         shapes = self._shapes(rng, ranked, layout)
@@ -124,19 +148,47 @@ class CaptionWriter:
         return " ".join(s for s in sentences if s)
 
     def _part(self, rng: random.Random, share: float) -> str:
-        """ "a large portion", "an extra small amount"."""
-        return article(f"{size_word(share)} {rng.choice(PART_NOUNS)}")
+        """An article, a size word and a part noun: "a large portion"."""
+        return article(f"{size_word(share)} {rng.choice(_CAPTION_PARTS)}")
 
     def _item(self, rng: random.Random, code: int, share: float) -> str:
         """A class with its size word: "trees (large)" or "a large portion of trees"."""
-        noun = self.noun(rng, code).text
-        if rng.random() < 0.5:
-            return f"{noun} ({size_word(share)})"
+        form = self.noun(rng, code)
+        noun, size = form.text, size_word(share)
+        if size == "extra small" and rng.random() < 0.25:
+            little = "a few" if form.plural else "a little"
+            return rng.choice([f"a trace of {noun}", f"{little} {noun}", f"a touch of {noun}"])
+        if rng.random() < 0.6:
+            return f"{noun} ({size})"
         return f"{self._part(rng, share)} of {noun}"
+
+    def _items(self, rng: random.Random, ranked: list[tuple[int, float]]) -> str:
+        """Classes with their size words, in the given order; neighbours of the same size word
+        share it: "small portions of grass and cropland", "water and bare land (both extra
+        small)"."""
+        groups: list[list[tuple[int, float]]] = []
+        for code, share in ranked:
+            if groups and size_word(groups[-1][0][1]) == size_word(share):
+                groups[-1].append((code, share))
+            else:
+                groups.append([(code, share)])
+        out = []
+        for group in groups:
+            if len(group) == 1:
+                out.append(self._item(rng, *group[0]))
+                continue
+            nouns = join_words([self.noun(rng, c).text for c, _ in group])
+            size = size_word(group[0][1])
+            both = "both" if len(group) == 2 else "each"
+            part = rng.choice(_CAPTION_PARTS)
+            parts = _PLURAL_PARTS.get(part, part + "s")
+            out.append(rng.choice([f"{size} {parts} of {nouns}", f"{nouns} ({both} {size})"]))
+        return join_words(out, conjunction=rng.choice(_CONJUNCTIONS))
 
     def _opening(
         self, rng: random.Random, ranked: list[tuple[int, float]], layout: Layout, whole: Scope
     ) -> str:
+        pic = rng.choice(_PICTURE)
         code, share = ranked[0]
         form = self.noun(rng, code)
         dom, pl = form.text, form.plural
@@ -151,10 +203,11 @@ class CaptionWriter:
                     "other land cover large enough to see.",
                 ]
             )
-        where = self._main_region(code, layout)
+        main = self._main_region(code, layout)
+        where = None if main is None else region_phrase(rng, main)
         loc = (
             rng.choice(
-                [", spread evenly across the image", ", spread fairly evenly over the scene"]
+                [f", spread evenly across the {pic}", ", spread fairly evenly over the scene"]
             )
             if where is None
             else rng.choice(
@@ -163,6 +216,8 @@ class CaptionWriter:
                     f", concentrated in the {where}",
                     f", mainly in the {where}",
                     f", above all in the {where}",
+                    f", densest in the {where}",
+                    f", most of it in the {where}",
                 ]
             )
         )
@@ -171,12 +226,17 @@ class CaptionWriter:
             f"The image is dominated by {dom}, which {agree(pl, 'covers', 'cover')} {part} of "
             f"the scene{loc}.",
             f"{capitalise(dom)} {agree(pl, 'is', 'are')} the dominant land cover here, "
-            f"occupying {part} of the image{loc}.",
+            f"occupying {part} of the {pic}{loc}.",
             f"{capitalise(dom)} {agree(pl, 'takes', 'take')} up {part} of this scene{loc}, "
             "more than any other land cover.",
-            f"The largest share of the image belongs to {dom}, {part}{loc}.",
+            f"The largest share of the {pic} belongs to {dom}, {part}{loc}.",
             f"At first sight, {dom} {agree(pl, 'stands', 'stand')} out as the main land cover, "
             f"with {part} of the area{loc}.",
+            f"No land cover is more widespread here than {dom}, which "
+            f"{agree(pl, 'claims', 'claim')} {part} of the ground{loc}.",
+            f"{capitalise(dom)} {agree(pl, 'prevails', 'prevail')} in this view, with {part} of "
+            f"its surface{loc}.",
+            f"The leading land cover type is {dom}, at {part} of the picture{loc}.",
         ]
         adverb = extent_adverb(rng, whole, code)
         if adverb is not None:
@@ -205,7 +265,8 @@ class CaptionWriter:
         return None
 
     def _distribution(self, rng: random.Random, ranked: list[tuple[int, float]]) -> str:
-        items = join_words([self._item(rng, c, s) for c, s in ranked])
+        pic = rng.choice(_PICTURE)
+        items = self._items(rng, ranked)
         n = number_word(len(ranked))
         return rng.choice(
             [
@@ -213,8 +274,8 @@ class CaptionWriter:
                 f"In descending order of coverage, the scene holds {items}.",
                 f"Ranked by area, the land cover consists of {items}.",
                 f"The scene contains {n} land cover types, ordered by area: {items}.",
-                f"By coverage, the image shows {items}.",
-                f"Listed from largest to smallest, there are {items}.",
+                f"By coverage, the {pic} shows {items}.",
+                f"Listed from largest to smallest: {items}.",
             ]
         )
 
@@ -282,7 +343,7 @@ class CaptionWriter:
                     f"Only {form.text} {agree(form.plural, 'is', 'are')} found in the {half}.",
                 ]
             )
-        items = join_words([self._item(rng, c, s) for c, s in top])
+        items = self._items(rng, top)
         adverb = extent_adverb(rng, scope, code)
         patterns = [
             f"Both the {a} and the {b}, that is the {half}, hold {items}.",
@@ -296,11 +357,12 @@ class CaptionWriter:
         return rng.choice(patterns)
 
     def _all_quadrants(self, rng: random.Random, region: RegionStats, with_center: bool) -> str:
-        items = join_words([self._item(rng, c, s) for c, s in region.top(3, MIN_PX)])
+        pic = rng.choice(_PICTURE)
+        items = self._items(rng, region.top(3, MIN_PX))
         if with_center:
             return rng.choice(
                 [
-                    f"All five parts of the image, the center included, hold the same mix: "
+                    f"All five parts of the {pic}, the center included, hold the same mix: "
                     f"{items}.",
                     f"The four quadrants and the center look alike, each with {items}.",
                 ]
@@ -313,27 +375,38 @@ class CaptionWriter:
         )
 
     def _region(self, rng: random.Random, region: RegionStats, scope: Scope, position: int) -> str:
-        where = region.name
+        where = region_phrase(rng, region.name)
         if region.valid_px == 0:
             return f"The {where} has no valid data."
         top = region.top(3, MIN_PX)
         if not top:
             return ""
-        if where == "center":
-            where = rng.choice(("center", "middle"))
-            conn = rng.choice([f"In the {where}, ", f"Finally, in the {where}, "])
+        if region.name == "center":
+            conn = rng.choice(
+                [f"In the {where}, ", f"Finally, in the {where}, ", f"Lastly, within the {where}, "]
+            )
         elif position == 0:
             conn = rng.choice(
-                [f"Starting with the {where}, ", f"In the {where}, ", f"Looking at the {where}, "]
+                [
+                    f"Starting with the {where}, ",
+                    f"In the {where}, ",
+                    f"Looking at the {where}, ",
+                    f"Beginning with the {where}, ",
+                    f"At the {where}, ",
+                    f"First, the {where}: ",
+                ]
             )
         else:
             conn = rng.choice(
                 [
                     f"Moving to the {where}, ",
-                    f"In the {where}, ",
+                    f"Next, in the {where}, ",
                     f"Turning to the {where}, ",
                     f"As for the {where}, ",
                     f"Over in the {where}, ",
+                    f"Within the {where}, ",
+                    f"Across the {where}, ",
+                    f"Shifting to the {where}, ",
                 ]
             )
         (c0, s0), rest = top[0], top[1:]
@@ -349,27 +422,36 @@ class CaptionWriter:
                 ]
             )
         part = self._part(rng, s0)
+        size = size_word(s0)
         patterns = [
             f"{conn}{first} {agree(pl, 'takes', 'take')} up {part}",
-            f"The {where} mainly contains {first} ({size_word(s0)} {rng.choice(PART_NOUNS)})",
-            f"{capitalise(first)} {agree(pl, 'leads', 'lead')} in the {where} with {part}",
+            f"The {where} mainly contains {first} ({size} {rng.choice(PART_NOUNS)})",
+            f"{capitalise(first)} {agree(pl, 'leads', 'lead')} within the {where} with {part}",
             f"{conn}{part} is {first}",
             f"{conn}there is {part} of {first}",
             f"{conn}we see {part} of {first}",
+            f"{capitalise(first)} {agree(pl, 'makes', 'make')} up {part} of the {where}",
+            f"The {where} is led by {first}, with {part}",
+            f"{conn}{first} {agree(pl, 'accounts', 'account')} for {part}",
+            f"{conn}the largest share, {article(size)} one, belongs to {first}",
         ]
         adverb = extent_adverb(rng, scope, c0)
         if adverb is not None:
-            patterns.append(f"{conn}the land is {adverb} {first} ({size_word(s0)})")
+            patterns += [
+                f"{conn}the land is {adverb} {first} ({size})",
+                f"The {where} is {adverb} given over to {first} ({size})",
+            ]
         lead = rng.choice(patterns)
         lead = capitalise(lead)
         if not rest:
             return lead + "."
-        items = join_words([self._item(rng, c, s) for c, s in rest])
+        items = self._items(rng, rest)
         if rng.random() < 0.2:
-            return f"{lead}. {rng.choice(['Smaller shares go to', 'It also holds'])} {items}."
+            tail = rng.choice(["Smaller shares go to", "It also holds", "Beside it lie"])
+            return f"{lead}. {tail} {items}."
         joint = rng.choice(
             [", followed by ", ", then ", ", ahead of ", ", with ", ", alongside ",
-             ", accompanied by "]
+             ", accompanied by ", ", trailed by ", ", together with ", ", next to "]
         )  # fmt: skip
         return lead + joint + items + "."
 
@@ -386,6 +468,7 @@ class CaptionWriter:
         return out
 
     def _shape_sentence(self, rng: random.Random, shape: ClassShape, layout: Layout) -> str:
+        pic = rng.choice(_PICTURE)
         form = self.noun(rng, shape.code)
         name, pl = capitalise(form.text), form.plural
 
@@ -420,35 +503,44 @@ class CaptionWriter:
                         "to edge.",
                         f"{name} {v('spreads', 'spread')} as one connected expanse across the "
                         "image.",
+                        f"{name} {v('is', 'are')} unbroken, a single body reaching all four "
+                        f"borders of the {pic}.",
+                        f"One connected stretch of {form.text} spans the {pic} from side to side.",
+                        f"{name} {v('extends', 'extend')} without a break from one border of the "
+                        "image to the other.",
                     ]
                 )
             return rng.choice(
                 [
-                    f"{name} {v('forms', 'form')} one compact area {at_place(where)}.",
-                    f"{name} {v('occurs', 'occur')} as a single connected patch {at_place(where)}.",
-                    f"A single patch of {form.text} lies {at_place(where)}.",
+                    f"{name} {v('forms', 'form')} one compact area {at_place(where, rng)}.",
+                    f"{name} {v('occurs', 'occur')} as a single connected patch "
+                    f"{at_place(where, rng)}.",
+                    f"A single patch of {form.text} lies {at_place(where, rng)}.",
                 ]
             )
         count = number_word(n)
+        largest = rng.choice(
+            ("the largest", "the largest one", "the biggest lying", "the main one lying")
+        )
         if n <= 5:
             return rng.choice(
                 [
-                    f"{name} {v('is', 'are')} split into {count} separate patches, the largest "
-                    f"{at_place(where)}.",
+                    f"{name} {v('is', 'are')} split into {count} separate patches, {largest} "
+                    f"{at_place(where, rng)}.",
                     f"{name} {v('occurs', 'occur')} in {count} distinct patches; the biggest "
-                    f"lies {at_place(where)}.",
-                    f"There are {count} separate patches of {form.text}, the largest "
-                    f"{at_place(where)}.",
+                    f"lies {at_place(where, rng)}.",
+                    f"There are {count} separate patches of {form.text}, {largest} "
+                    f"{at_place(where, rng)}.",
                 ]
             )
         return rng.choice(
             [
-                f"{name} {v('is', 'are')} scattered across the image in {count} patches, the "
-                f"largest {at_place(where)}.",
+                f"{name} {v('is', 'are')} scattered across the {pic} in {count} patches, {largest} "
+                f"{at_place(where, rng)}.",
                 f"{name} {v('is', 'are')} broken up into {count} separate pieces, the biggest "
-                f"{at_place(where)}.",
-                f"Patches of {form.text} are spread over the image, {count} in all, the "
-                f"largest {at_place(where)}.",
+                f"{at_place(where, rng)}.",
+                f"Patches of {form.text} are spread over the {pic}, {count} in all, {largest} "
+                f"{at_place(where, rng)}.",
             ]
         )
 
@@ -476,6 +568,8 @@ class CaptionWriter:
                         f"{a} and {b} meet along a shared edge.",
                         f"{a} {agree(fa.plural, 'adjoins', 'adjoin')} {b}.",
                         f"The edges of {fa.text} touch {b}.",
+                        f"{a} and {b} lie side by side, sharing a boundary.",
+                        f"A common border runs between {fa.text} and {b}.",
                     ]
                 )
             )
@@ -493,23 +587,27 @@ class CaptionWriter:
                         f"of {b}.",
                         f"{capitalise(b)} {agree(fb.plural, 'lies', 'lie')} mostly "
                         f"{opposite} of {fa.text}.",
+                        f"Broadly, {fa.text} {agree(fa.plural, 'sits', 'sit')} {side} of {b}.",
+                        f"On balance, {fa.text} {agree(fa.plural, 'is', 'are')} placed further "
+                        f"{side} than {b}.",
                     ]
                 )
             )
         return out
 
     def _closing(self, rng: random.Random, stats: LandCoverStats) -> str:
+        pic = rng.choice(_PICTURE)
         theme = theme_phrase(self.scheme, stats.shares(), rng.randrange(1000))
         return rng.choice(
             [
                 f"Overall, the scene shows {theme}.",
                 f"In summary, this is {theme}.",
-                f"Taken together, the image depicts {theme}.",
+                f"Taken together, the {pic} depicts {theme}.",
                 f"All in all, the picture is one of {theme}.",
                 f"The overall impression is of {theme}.",
                 f"Altogether, this is {theme}.",
-                f"In short, the image captures {theme}.",
-                f"The main theme of the image is {theme}.",
+                f"In short, the {pic} captures {theme}.",
+                f"The main theme of the {pic} is {theme}.",
             ]
         )
 
@@ -525,12 +623,16 @@ class CaptionWriter:
         code, share = ranked[0]
         whole = Scope(stats.counts, stats.valid_px, stats.total_px)
         where = self._main_region(code, layout) if layout is not None else None
-        at = f" in the {where}" if where else ""
+        at = f" in the {region_phrase(rng, where)}" if where else ""
+        frame = rng.choice(_SHORT_FRAMES)
         if is_exclusive(whole, code):
             return rng.choice(
                 [
-                    f"A satellite image showing nothing but {names[0]}.",
-                    f"An aerial view entirely of {names[0]}.",
+                    f"{frame} showing nothing but {names[0]}.",
+                    f"{frame} entirely of {names[0]}.",
+                    f"{frame} of {names[0]} alone.",
+                    f"{frame} covered completely by {names[0]}.",
+                    f"{frame} filled with {names[0]} only.",
                     f"{capitalise(names[0])} from edge to edge, seen from above.",
                     f"A scene made up of {names[0]} alone.",
                 ]
@@ -541,27 +643,26 @@ class CaptionWriter:
                 return rng.choice(
                     [
                         f"An area {adverb} covered by {names[0]}.",
-                        f"A satellite view of a place that is {adverb} {names[0]}.",
+                        f"{frame} of a place that is {adverb} {names[0]}.",
                     ]
                 )
-            return f"A satellite image of {names[0]}."
-        rest = join_words(names[1:])
+            return f"{frame} of {names[0]}."
+        rest = join_words(names[1:], conjunction=rng.choice(_CONJUNCTIONS))
         size = size_word(share)
+        lead = agree(forms[0].plural, "leads", "lead")
         patterns = [
-            f"An area dominated by {names[0]}, with {rest}.",
-            f"Satellite view of {names[0]} alongside {rest}.",
+            f"An area dominated by {names[0]}{at}, with {rest}.",
+            f"{frame} of {names[0]} alongside {rest}.",
             f"{capitalise(article(size))} share of {names[0]}{at}, plus {rest}, seen from above.",
-            f"Overhead image: {names[0]} first, then {rest}.",
-            f"Top-down view of {names[0]} mixed with {rest}.",
-            f"{capitalise(names[0])} {agree(forms[0].plural, 'leads', 'lead')}{at}, "
-            f"ahead of {rest}.",
-            f"A satellite image where {names[0]} {agree(forms[0].plural, 'outweighs', 'outweigh')}"
-            f" {rest}.",
+            f"{frame}: {names[0]} first, then {rest}.",
+            f"{frame} of {names[0]} mixed with {rest}.",
+            f"{capitalise(names[0])} {lead}{at}, ahead of {rest}.",
+            f"{frame} where {names[0]} {agree(forms[0].plural, 'outweighs', 'outweigh')} {rest}.",
+            f"{frame} of {names[0]} ({size}) with {rest}.",
+            f"{capitalise(names[0])} ({size}){at} and smaller areas of {rest}.",
         ]
         if adverb is not None:
-            patterns.append(
-                f"A satellite image of an area that is {adverb} {names[0]}{at}, with some {rest}."
-            )
+            patterns.append(f"{frame} of an area that is {adverb} {names[0]}{at}, with {rest}.")
         return rng.choice(patterns)
 
 
