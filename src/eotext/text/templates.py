@@ -319,6 +319,7 @@ class CaptionWriter:
         for a, b, _ in _HALVES:
             if sig[a] and sig[a] == sig[b]:
                 rest = [q for q in quads if q not in (a, b)]
+                groups: list[tuple[str, ...]]
                 if sig[rest[0]] and sig[rest[0]] == sig[rest[1]]:
                     groups = [(a, b), (rest[0], rest[1])]
                 else:
