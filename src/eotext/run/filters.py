@@ -4,7 +4,8 @@ A filter looks at one item and returns None to keep it or the reason to drop it;
 :class:`Filter` base class counts the drops by reason, and those counts are the unit's
 ``dropped`` (and, summed, the manifest's). The reasons are part of the dataset's contract:
 ``low_valid_fraction``, ``cloudy``, ``no_labelled_pixels``, ``near_uniform``,
-``near_duplicate``, ``no_visible_osm_objects`` and a scene's own skip reason (e.g. no Sentinel-1 partner).
+``near_duplicate``, ``no_visible_osm_objects`` and a scene's own skip reason (e.g. no
+Sentinel-1 partner).
 """
 
 from __future__ import annotations
