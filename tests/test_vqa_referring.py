@@ -158,7 +158,8 @@ def _check(out: Path) -> Counter[str]:
             share = counts[meta["code"]] / total
             expected = "more than 25%" if share >= 0.25 else (
                 "between 5% and 25%" if share >= 0.05 else "less than 5%")  # fmt: skip
-            assert answer == expected
+            assert answer.endswith(f") {expected}") and answer in t["choices"], t
+            assert t["style"] == "mcq" and len(t["choices"]) == 3
         elif cat == "counting":
             comps = _components(np.where(valid, labels, -1), meta["code"])
             assert answer == str(len(comps))

@@ -142,7 +142,12 @@ class ReferringWriter:
         rng = text_rng(self.seed, patch_id, "referring")
         visible = sorted(c for c, n in stats.counts.items() if n >= MIN_PX)
         components = components or PatchComponents(labels, usable)
-        candidates = self.expressions(find_regions(components, visible))
+        height, width = labels.shape
+        candidates = [
+            e
+            for e in self.expressions(find_regions(components, visible))
+            if _referable(e.region.box_px, width, height)
+        ]
         chosen = _pick(rng, candidates, self.per_patch)
         total = labels.size
         out = []
@@ -186,6 +191,16 @@ class ReferringWriter:
                 )
             )
         return out
+
+
+def _referable(box: tuple[int, int, int, int], width: int, height: int) -> bool:
+    """Whether a box can be the answer of a referring item: not the whole patch (that locates
+    nothing: "the only water area" of an ocean patch), and at least 1/32 of the patch side
+    each way, so box formats on a 0–100 grid still carry it (IoU ≥ 0.5 after rounding)."""
+    x0, y0, x1, y1 = box
+    if box == (0, 0, width, height):
+        return False
+    return x1 - x0 >= max(2, width / 32) and y1 - y0 >= max(2, height / 32)
 
 
 def area_of(name: str) -> str:
