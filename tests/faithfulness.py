@@ -10,12 +10,13 @@ import pyarrow.parquet as pq
 import rasterio
 
 from eotext.schemes import get_scheme
+from tests.claims import violations
 from tests.conftest import as_dict
 
 
 def check_dataset(out: Path) -> dict[str, Any]:
-    """Assert that every caption names only classes in its label patch and names the dominant
-    one; return figures for the caller to assert on."""
+    """Assert that every caption names only classes in its label patch, names the dominant
+    one and makes no exclusivity claim the patch contradicts; return figures for the caller."""
     patches = pq.read_table(out / "patches.parquet").to_pylist()
     texts = pq.read_table(out / "texts.parquet").to_pylist()
     by_patch: dict[str, list[dict[str, Any]]] = {}
@@ -50,6 +51,9 @@ def check_dataset(out: Path) -> dict[str, Any]:
             )
             if not tie:
                 assert dominant in mentioned, f"{t['text_id']} misses dominant class {dominant}"
+            known = valid & np.isin(labels, scheme.codes)
+            bad = violations(scheme, t["text"], labels, known)
+            assert not bad, f"{t['text_id']}: {bad}"
             checked += 1
         assert shares.max() <= 1
     captions = sum(len(v) for v in by_patch.values())

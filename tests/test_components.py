@@ -25,7 +25,7 @@ def _patch() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
 def test_layout_and_referring_share_one_labelling(monkeypatch: pytest.MonkeyPatch) -> None:
     labels, usable = _patch()
     stats = compute_class_shares(labels, usable)
-    visible = sorted(c for c, n in stats.counts.items() if n > MIN_PX)
+    visible = sorted(c for c, n in stats.counts.items() if n >= MIN_PX)
     plain = ReferringWriter(WORLDCOVER, 0).items("p", labels, usable, stats)
 
     calls: list[int] = []

@@ -107,7 +107,9 @@ def test_hf_export_loads_with_images_and_a_card(dataset: Path, tmp_path: Path) -
 
     out = tmp_path / "hf"
     n = export("hf", dataset, out)
-    ds = datasets.load_dataset(str(out))
+    # The Hub cache is keyed by the folder path, which pytest reuses across sessions: a cached
+    # copy of an earlier build's export would be read back instead of this one.
+    ds = datasets.load_dataset(str(out), download_mode="force_redownload")
     patches = _patches(dataset)
     splits = {p["split"] for p in patches}
     assert set(ds) == splits and n == len(patches) == sum(len(ds[s]) for s in ds)
@@ -507,7 +509,7 @@ def _read_back(name: str, out: Path, dataset: Path) -> set[str]:
     if name == "hf":
         import datasets
 
-        ds = datasets.load_dataset(str(out))
+        ds = datasets.load_dataset(str(out), download_mode="force_redownload")
         return {pid for split in ds for pid in ds[split]["patch_id"]}
     if name in ("llava",):
         return {c["id"] for c in json.loads(out.read_text())}

@@ -158,7 +158,7 @@ _BASE = Recipe(
         ),
     ),
     grid=GridSpec(gsd_m=10.0, crs="EPSG:32629"),
-    filters=FilterSpec(max_dominant_share=0.8),
+    filters=FilterSpec(max_dominant_share=0.8, max_same_composition=3),
     annotate=AnnotateSpec(
         kinds=("caption", "osm", "llm"),
         osm=OsmSpec(file="/data/x/h.osm.pbf"),

@@ -83,6 +83,24 @@ def test_filters_return_reasons_and_count_drops() -> None:
     assert "data" not in vars(candidates["empty"])
 
 
+def test_same_composition_is_capped_per_unit() -> None:
+    scene = _scene()
+    full, none = np.ones((N, N)), np.zeros((N, N))
+    water = np.full((N, N), 80)
+    mixed = np.full((N, N), 10)
+    mixed[:, : N // 2] = 80
+    mirrored = np.full((N, N), 80)
+    mirrored[:, : N // 2] = 10  # the same composition, laid out the other way round
+    patches = [water, water, water, mixed, mirrored, water]
+    filters = patch_filters(FilterSpec(max_same_composition=2))
+    kept = [all(f.keep(_candidate(scene, p, full, none)) for f in filters) for p in patches]
+    assert kept == [True, True, False, True, True, False]
+    assert count_drops(filters) == {"near_duplicate": 2}
+    # No cap by default.
+    filters = patch_filters(FilterSpec())
+    assert all(all(f.keep(_candidate(scene, p, full, none)) for f in filters) for p in patches)
+
+
 def test_a_filter_is_a_check_and_the_base_counts() -> None:
     class Odd(Filter[int]):
         def check(self, item: int) -> str | None:
@@ -148,3 +166,23 @@ def test_every_builtin_annotator_is_an_annotator() -> None:
     assert all(issubclass(a, Annotator) for a in ANNOTATORS.values() if isinstance(a, type))
     with pytest.raises(TypeError):
         Annotator()  # type: ignore[abstract]
+
+
+def test_near_duplicate_flags_on_a_real_map(tmp_path: Path) -> None:
+    """São Tomé's coast at 128 px: open-ocean patches are capped by both flags."""
+    from click.testing import CliRunner
+
+    from eotext.cli.main import cli
+
+    labels = str(need(WORLDCOVER_1024))
+    base = ["build", "--labels", labels, "--scheme", "worldcover", "--patch-size", "128"]
+    runner = CliRunner()
+    plain = runner.invoke(cli, [*base, "-o", str(tmp_path / "a")])
+    capped = runner.invoke(cli, [*base, "--max-same-composition", "1", "-o", str(tmp_path / "b")])
+    uniform = runner.invoke(cli, [*base, "--max-dominant-share", "0.98", "-o", str(tmp_path / "c")])
+    assert plain.exit_code == capped.exit_code == uniform.exit_code == 0, capped.output
+    assert "dropped: none" in plain.output, plain.output
+    assert "dropped: near_duplicate" in capped.output, capped.output
+    assert "dropped: near_uniform" in uniform.output, uniform.output
+    bad = runner.invoke(cli, [*base, "--max-same-composition", "0", "-o", str(tmp_path / "d")])
+    assert bad.exit_code == 1 and "max-same-composition" in bad.output

@@ -86,13 +86,14 @@ class RegionStats:
         return {c: n / self.valid_px for c, n in self.counts.items()}
 
     def top(self, k: int = 3, min_px: int = 20) -> list[tuple[int, float]]:
-        """Up to ``k`` classes by descending share, each with more than ``min_px`` pixels.
+        """Up to ``k`` classes by descending share, each with at least ``min_px`` pixels.
 
-        ChatEarthNet lists the top three classes of a region and ignores classes with 20 pixels
-        or fewer, which are too small to see.
+        ChatEarthNet lists the top three classes of a region and keeps a class with 20 pixels
+        or more (its script's ``counts >= 20``); fewer are too small to see.
         """
         ranked = sorted(
-            ((c, n) for c, n in self.counts.items() if n > min_px), key=lambda cn: (-cn[1], cn[0])
+            ((c, n) for c, n in self.counts.items() if n >= min_px),
+            key=lambda cn: (-cn[1], cn[0]),
         )
         return [(c, n / self.valid_px) for c, n in ranked[:k]]
 

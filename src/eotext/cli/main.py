@@ -119,6 +119,18 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @once("--min-valid", type=float, help="Drop patches with less valid data (0-1).")
 @once("--max-cloud", type=float, help="Drop patches with more cloud (0-1).")
 @once(
+    "--max-dominant-share",
+    type=float,
+    help="Drop near-uniform patches whose first class covers this share or more, e.g. 0.98 "
+    "(0-1; default: no cap).",
+)
+@once(
+    "--max-same-composition",
+    type=int,
+    help="Keep at most this many patches per build unit with the same class composition in "
+    "whole percent, e.g. 3 (default: no cap).",
+)
+@once(
     "--unknown-codes",
     type=click.Choice(["error", "unlabelled"]),
     help="What to do with label codes the scheme does not define.",

@@ -40,7 +40,14 @@ DROP_FLAGS = tuple(FLAGS)
 
 @dataclass(frozen=True)
 class FilterSpec:
-    """Which patches to keep. Every drop is counted by reason in the manifest."""
+    """Which patches to keep. Every drop is counted by reason in the manifest.
+
+    Near-duplicates (open ocean, a field larger than the patch) are not capped by default:
+    ``max_dominant_share`` (e.g. 0.98) drops every patch whose first class covers that share
+    or more (``near_uniform``); ``max_same_composition`` (e.g. 3) keeps at most that many
+    patches of a build unit with the same class composition in whole percent, ChatEarthNet's
+    rounding, so 100 % water counts as one composition (``near_duplicate``).
+    """
 
     min_valid_fraction: float = 0.5
     max_cloud_fraction: float = 0.2
@@ -49,6 +56,8 @@ class FilterSpec:
     #: "seasonal_snow", "cloud_or_shadow"). None by default; hashed only when set, so
     #: datasets built before it existed keep their fingerprints.
     drop_flags: tuple[str, ...] = field(default=(), metadata={"omit_default": True})
+    # e.g. 3 keeps 3 all-water patches per unit; added later, so unset leaves fingerprints alone
+    max_same_composition: int | None = field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.drop_flags) - set(DROP_FLAGS))
@@ -64,6 +73,11 @@ class FilterSpec:
         if self.max_dominant_share is not None and not 0 < self.max_dominant_share <= 1:
             raise RecipeError(
                 f"filters.max_dominant_share must lie in (0, 1], got {self.max_dominant_share}"
+            )
+        if self.max_same_composition is not None and self.max_same_composition < 1:
+            raise RecipeError(
+                "filters.max_same_composition must be ≥ 1 (or left out for no cap), got "
+                f"{self.max_same_composition}"
             )
 
 

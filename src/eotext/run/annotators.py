@@ -66,7 +66,7 @@ class TemplateCaptions(Annotator):
             if self.spec.detailed_captions:
                 texts.append(("detailed", writer.detailed(pid, ctx.stats, ctx.layout)))
             if self.spec.short_captions:
-                texts.append(("short", writer.short(pid, ctx.stats)))
+                texts.append(("short", writer.short(pid, ctx.stats, ctx.layout)))
         elif ctx.scene.scene_labels is not None:
             codes = list(ctx.scene.scene_labels.codes)
             caption = multilabel_caption(

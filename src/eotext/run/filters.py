@@ -4,7 +4,8 @@ A filter looks at one item and returns None to keep it or the reason to drop it;
 :class:`Filter` base class counts the drops by reason, and those counts are the unit's
 ``dropped`` (and, summed, the manifest's). The reasons are part of the dataset's contract:
 ``low_valid_fraction``, ``cloudy``, ``no_labelled_pixels``, ``near_uniform``,
-``no_visible_osm_objects`` and a scene's own skip reason (e.g. no Sentinel-1 partner).
+``near_duplicate``, ``no_visible_osm_objects`` and a scene's own skip reason (e.g. no
+Sentinel-1 partner).
 """
 
 from __future__ import annotations
@@ -161,6 +162,27 @@ class DominantShare(Filter[PatchCandidate]):
         return "near_uniform" if stats.ranked()[0][1] >= self.maximum else None
 
 
+class SameComposition(Filter[PatchCandidate]):
+    """Keeps at most ``maximum`` patches with the same class composition (``near_duplicate``):
+    the classes' shares in whole percent, as ChatEarthNet rounds them. It counts the patches
+    it has kept, so one instance serves one build unit."""
+
+    def __init__(self, maximum: int | None) -> None:
+        super().__init__()
+        self.maximum = maximum
+        self.seen: Counter[tuple[tuple[int, int], ...]] = Counter()
+
+    def check(self, item: PatchCandidate) -> str | None:
+        stats = item.stats
+        if self.maximum is None or stats is None:
+            return None
+        key = tuple((c, round(100 * s)) for c, s in stats.ranked() if round(100 * s) > 0)
+        if self.seen[key] >= self.maximum:
+            return "near_duplicate"
+        self.seen[key] += 1
+        return None
+
+
 def patch_filters(spec: FilterSpec) -> list[Filter[PatchCandidate]]:
     """The recipe's ``[filters]`` in the order they run (cheapest measure first)."""
     return [
@@ -168,6 +190,7 @@ def patch_filters(spec: FilterSpec) -> list[Filter[PatchCandidate]]:
         CloudFraction(spec.max_cloud_fraction),
         LabelledPixels(),
         DominantShare(spec.max_dominant_share),
+        SameComposition(spec.max_same_composition),
     ]
 
 

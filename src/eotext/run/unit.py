@@ -153,11 +153,11 @@ def _analyse(candidate: PatchCandidate, seed: int) -> AnalysedPatch:
     if stats is not None and scene.scheme is not None:
         assert candidate.data.labels is not None
         components = PatchComponents(candidate.data.labels, candidate.usable)
-        # Classes of 20 px or fewer are too small to describe; skip their component analysis.
+        # Classes of fewer than 20 px are too small to describe; skip their component analysis.
         layout = analyse_layout(
             candidate.data.labels,
             candidate.usable,
-            sorted(c for c, n in stats.counts.items() if n > MIN_PX),
+            sorted(c for c, n in stats.counts.items() if n >= MIN_PX),
             components=components,
         )
     layer_means = _layer_means(candidate)

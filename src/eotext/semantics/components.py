@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-#: Components and borders of 20 pixels or fewer are ignored, like ChatEarthNet's region lists.
+#: A class or component is visible from 20 pixels on (ChatEarthNet's ``counts >= 20``); borders
+#: need more than this many shared pixel edges.
 MIN_PX = 20
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 

@@ -29,7 +29,7 @@ def analyse_layout(
     Args:
         labels: (rows, cols) class codes.
         valid: (rows, cols) True where the pixel counts.
-        codes: the classes to analyse (typically those present with more than MIN_PX pixels);
+        codes: the classes to analyse (typically those present with at least MIN_PX pixels);
             other valid pixels still count towards each region's valid pixels.
         max_components: how many of each class's largest components to keep.
         shape_classes: connected components are analysed for this many of the largest classes
@@ -102,7 +102,7 @@ def _pixel_coords(height: int, width: int) -> tuple[np.ndarray[Any, Any], np.nda
 
 
 def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[float, float]]:
-    """Centroid (x, y) of every class with more than MIN_PX pixels."""
+    """Centroid (x, y) of every class with at least MIN_PX pixels."""
     n = len(codes) + 2
     flat = idx.ravel()
     xs, ys = _pixel_coords(*idx.shape)
@@ -112,7 +112,7 @@ def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[f
     return {
         c: (float(sx[j] / area[j]), float(sy[j] / area[j]))
         for j, c in enumerate(codes)
-        if area[j] > MIN_PX
+        if area[j] >= MIN_PX
     }
 
 
@@ -122,7 +122,7 @@ def _class_shape(found: ClassComponents, keep: int) -> ClassShape:
     if found.count == 0:
         return ClassShape(code, 0, ())
     area = found.area_px
-    big = np.flatnonzero(area > MIN_PX)
+    big = np.flatnonzero(area >= MIN_PX)
     if big.size == 0:
         return ClassShape(code, 0, ())
     order = big[np.argsort(-area[big], kind="stable")][:keep]

@@ -1,7 +1,7 @@
 """Referring expressions grounded in connected components, with pixel boxes.
 
 An expression is written only when it picks out exactly one component among the class's
-components of more than MIN_PX pixels (smaller specks are not visible and never referred to).
+components of at least MIN_PX pixels (smaller specks are not visible and never referred to).
 Boxes are pixel edges ``[x_min, y_min, x_max, y_max]`` with exclusive maxima: the component
 spans ``x_min <= x < x_max`` and ``y_min <= y < y_max``, and the box is its tight bound.
 Each expression gives two items: expression → box, and box → region caption.
@@ -48,14 +48,14 @@ class Expression:
 
 
 def find_regions(components: PatchComponents, codes: list[int]) -> dict[int, list[Region]]:
-    """Visible (> MIN_PX px, 8-connected) components of each class, largest first."""
+    """Visible (>= MIN_PX px, 8-connected) components of each class, largest first."""
     height, width = components.shape
     out: dict[int, list[Region]] = {}
     for code in codes:
         found = components.of(code)
         regions = []
         for i, sl in enumerate(found.boxes):
-            if sl is None or found.area_px[i] <= MIN_PX:
+            if sl is None or found.area_px[i] < MIN_PX:
                 continue
             ys, xs = found.pixels(i)
             cx, cy = float(xs.mean() + sl[1].start), float(ys.mean() + sl[0].start)
@@ -140,9 +140,14 @@ class ReferringWriter:
         layout labels the largest classes); otherwise they are labelled here.
         """
         rng = text_rng(self.seed, patch_id, "referring")
-        visible = sorted(c for c, n in stats.counts.items() if n > MIN_PX)
+        visible = sorted(c for c, n in stats.counts.items() if n >= MIN_PX)
         components = components or PatchComponents(labels, usable)
-        candidates = self.expressions(find_regions(components, visible))
+        height, width = labels.shape
+        candidates = [
+            e
+            for e in self.expressions(find_regions(components, visible))
+            if _referable(e.region.box_px, width, height)
+        ]
         chosen = _pick(rng, candidates, self.per_patch)
         total = labels.size
         out = []
@@ -186,6 +191,16 @@ class ReferringWriter:
                 )
             )
         return out
+
+
+def _referable(box: tuple[int, int, int, int], width: int, height: int) -> bool:
+    """Whether a box can be the answer of a referring item: not the whole patch (that locates
+    nothing: "the only water area" of an ocean patch), and at least 1/32 of the patch side
+    each way, so box formats on a 0–100 grid still carry it (IoU ≥ 0.5 after rounding)."""
+    x0, y0, x1, y1 = box
+    if box == (0, 0, width, height):
+        return False
+    return x1 - x0 >= max(2, width / 32) and y1 - y0 >= max(2, height / 32)
 
 
 def area_of(name: str) -> str:
