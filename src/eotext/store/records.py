@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, TypeVar, Union
 
 import pyarrow as pa
@@ -189,6 +189,8 @@ class UnitSummary:
         dropped: patches left out, by reason (filter names and scene skip reasons).
         unknown_px: label pixels with codes the scheme does not define (treated as unlabelled).
         llm: the unit's LLM usage, when an annotator called a model.
+        incomplete: requests that got no answer, by annotator (``{"llm": 3}``); a unit with
+            any is stored with the texts it has, and built again by the next run.
     """
 
     unit_id: str
@@ -199,6 +201,7 @@ class UnitSummary:
     dropped: dict[str, int]
     unknown_px: int
     llm: Usage | None = None
+    incomplete: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The marker's JSON object (``llm`` only when there was LLM usage)."""
@@ -213,6 +216,8 @@ class UnitSummary:
         }
         if self.llm is not None:
             doc["llm"] = self.llm.to_dict()
+        if self.incomplete:
+            doc["incomplete"] = dict(self.incomplete)
         return doc
 
     @classmethod
@@ -228,6 +233,7 @@ class UnitSummary:
             dropped={str(k): int(v) for k, v in doc["dropped"].items()},
             unknown_px=int(doc["unknown_px"]),
             llm=Usage.from_dict(llm) if llm is not None else None,
+            incomplete={str(k): int(v) for k, v in doc.get("incomplete", {}).items()},
         )
 
 
