@@ -98,7 +98,8 @@ def os_error_message(exc: BaseException, where: object = None) -> str:
         code = int(m.group(1)) if m else None
         if code is None and "disk is full" in text:
             code = errno.ENOSPC
-    path = getattr(exc, "filename", None) or where
+    # A failed rename names the temporary file first and the user's path second.
+    path = getattr(exc, "filename2", None) or getattr(exc, "filename", None) or where
     reason = getattr(exc, "strerror", None) or (os.strerror(code) if code else text)
     fix = _OS_ERROR_FIXES.get(code or -1, "check the path and its permissions, then rerun")
     shown = f"{path}: " if path is not None else ""
