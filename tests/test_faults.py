@@ -95,11 +95,25 @@ def test_kill_at_every_write_point_resumes_to_the_clean_build(tmp_path: Path, wh
 def test_crash_before_the_recipe_record_is_taken_over(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / ".eotext").mkdir(parents=True)  # claimed, then killed before recipe.json
-    stale = out / ".eotext" / ".recipe.json.123.abcd1234.tmp"
+    stale = out / ".eotext" / ".recipe.json.4194999.abcd1234.tmp"
     stale.write_text("{")
     code, _, err = _run(*_build_args(out))
     assert code == 0, err
     assert not stale.exists() and (out / ".eotext" / "recipe.json").exists()
+
+
+def test_temp_files_of_live_writers_are_left_alone(tmp_path: Path) -> None:
+    from eotext.store.folder import DatasetFolder
+
+    folder = DatasetFolder(tmp_path / "out")
+    folder.units.mkdir(parents=True)
+    dead = folder.root / ".clip.csv.4194999.0123abcd.tmp"
+    live = folder.root / f".clip.csv.{os.getppid()}.0123abcd.tmp"  # e.g. an export running
+    mine = folder.units / f".u.done.json.{os.getpid()}.0123abcd.tmp"
+    for p in (dead, live, mine):
+        p.write_text("x")
+    assert folder.remove_stale_temp_files() == 2
+    assert live.exists() and not dead.exists() and not mine.exists()
 
 
 # --- one writer per folder -------------------------------------------------------------------

@@ -98,6 +98,7 @@ class DatasetFolder:
             FolderBusyError: another build is writing the folder.
         """
         self._check_claimable()
+        self._check_recipe(fingerprint)  # refused without touching the folder, lock file included
         with WriterLock(self.root):
             self.prepare(fingerprint, recipe)
             removed = self.remove_stale_temp_files()
@@ -119,6 +120,17 @@ class DatasetFolder:
                 "Choose an empty or new folder with -o"
             )
 
+    def _check_recipe(self, fingerprint: str) -> None:
+        state = self.root / _STATE / "recipe.json"
+        if state.exists():
+            previous = json.loads(state.read_text()).get("fingerprint")
+            if previous != fingerprint:
+                raise OutputError(
+                    f"{self.root} holds a dataset built from a different recipe "
+                    f"(fingerprint {previous}, this recipe {fingerprint}); nothing was changed. "
+                    "Write to a new folder with -o, or delete the old one to rebuild it"
+                )
+
     def prepare(self, fingerprint: str, recipe: dict[str, Any]) -> None:
         """Create the folder, or check that it holds a build of the same recipe.
 
@@ -129,15 +141,8 @@ class DatasetFolder:
             OutputError: the folder holds other files or a build of a different recipe.
         """
         self._check_claimable()
+        self._check_recipe(fingerprint)
         state = self.root / _STATE / "recipe.json"
-        if state.exists():
-            previous = json.loads(state.read_text()).get("fingerprint")
-            if previous != fingerprint:
-                raise OutputError(
-                    f"{self.root} holds a dataset built from a different recipe "
-                    f"(fingerprint {previous}, this recipe {fingerprint}); nothing was changed. "
-                    "Write to a new folder with -o, or delete the old one to rebuild it"
-                )
         (self.root / _STATE).mkdir(parents=True, exist_ok=True)
         for d in (self.images, self.labels, self.previews, self.units):
             d.mkdir(parents=True, exist_ok=True)
@@ -146,6 +151,9 @@ class DatasetFolder:
 
     def remove_stale_temp_files(self) -> int:
         """Remove the temporary files (``.*.tmp``) a killed build left; call under the lock.
+
+        A temporary name carries its writer's pid (:func:`eotext.files.atomic_path`); one of
+        a live process (say an export writing into the folder) is left alone.
 
         Returns:
             How many were removed.
@@ -164,7 +172,11 @@ class DatasetFolder:
             except FileNotFoundError:
                 continue
             for entry in entries:
-                if entry.name.startswith(".") and entry.name.endswith(TMP_SUFFIX):
+                if (
+                    entry.name.startswith(".")
+                    and entry.name.endswith(TMP_SUFFIX)
+                    and not _writer_alive(entry.name)
+                ):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(entry.path)
                         removed += 1
@@ -245,6 +257,23 @@ class DatasetFolder:
                 pq.write_table(table, tmp, compression="zstd")
             counts.append(table.num_rows)
         return counts[0], counts[1]
+
+
+def _writer_alive(tmp_name: str) -> bool:
+    """Whether the process named in a temporary file name (``.NAME.PID.HEX.tmp``) is alive."""
+    parts = tmp_name.removesuffix(TMP_SUFFIX).rsplit(".", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False  # this build's own leftovers cannot be in use: it is only starting
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, someone else's
+    return True
 
 
 def _write_table(
