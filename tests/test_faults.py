@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,54 @@ def test_concurrent_builds_of_two_recipes_never_mix(tmp_path: Path) -> None:
     code, _, err = _run(*_build_args(out, loser))
     _one_line_error(code, err)
     assert "different recipe" in err
+
+
+def test_concurrent_builds_of_one_recipe_give_the_clean_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    procs = [_eotext(*_build_args(out)) for _ in range(2)]
+    errs = [p.communicate(timeout=600)[1] for p in procs]
+    codes = [p.returncode for p in procs]
+    assert 0 in codes, errs
+    for code, err in zip(codes, errs, strict=True):
+        if code:  # refused while the other one held the folder
+            _one_line_error(code, err)
+            assert "another eotext build" in err
+    clean = tmp_path / "clean"
+    assert _run(*_build_args(clean))[0] == 0
+    assert fingerprint(out) == fingerprint(clean)
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_build_with_workers_leaves_no_process_and_resumes(tmp_path: Path) -> None:
+    import signal
+
+    import psutil
+
+    recipe = str(_small_units_recipe(tmp_path / "r.toml"))
+    out = tmp_path / "out"
+    units = out / ".eotext" / "units"
+    proc = _eotext("-q", "build", recipe, "--workers", "2", "-o", str(out))
+    try:
+        children: list[psutil.Process] = []
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and len(list(units.glob("*.done.json"))) < 2:
+            children = psutil.Process(proc.pid).children(recursive=True) or children
+            time.sleep(0.05)
+        assert len(list(units.glob("*.done.json"))) >= 2, "no unit finished"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+        _, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive, f"still running after the build was killed: {alive}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    code, _, err = _run("-q", "build", recipe, "--workers", "2", "-o", str(out))
+    assert code == 0, err
+    clean = tmp_path / "clean"
+    assert _run("-q", "build", recipe, "-o", str(clean))[0] == 0
+    assert fingerprint(out) == fingerprint(clean)
+    assert not list(out.rglob(".*.tmp"))
 
 
 def test_readers_see_one_publication_whole(tmp_path: Path) -> None:
