@@ -300,12 +300,17 @@ def test_full_disk_is_one_line_and_the_rerun_resumes_identically(tmp_path: Path)
         assert fingerprint(out) == fingerprint(clean)
 
 
-def test_read_only_output_is_one_line(tmp_path: Path) -> None:
+def test_read_only_output_is_one_line_and_readers_still_read(tmp_path: Path) -> None:
     with _tmpfs(tmp_path / "ro", "10m") as ro:
+        dataset = ro / "ds"
+        assert _run(*_build_args(dataset))[0] == 0
         subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
-        code, _, err = _run(*_build_args(ro / "out"))
-        _one_line_error(code, err)
-        assert "Read-only file system" in err and "writable" in err
+        for args in (_build_args(ro / "new"), _build_args(dataset), ["report", str(dataset)]):
+            code, _, err = _run(*args)
+            _one_line_error(code, err)
+            assert "Read-only file system" in err and "writable" in err, err
+        code, out, err = _run("info", str(dataset))  # reading needs no write
+        assert code == 0 and "complete" in out, err
 
 
 def test_bad_output_paths_are_one_line_each(tmp_path: Path) -> None:
