@@ -33,6 +33,7 @@ from eotext.config.recipe import AnnotateSpec, GridSpec, Recipe, SourceSpec
 from eotext.errors import RecipeError
 from eotext.export import EXPORTERS, OUTPUTS, export
 from eotext.export.boxes import BOX_FORMATS, format_box
+from eotext.files import csv_safe
 from eotext.run.build import build_dataset
 from tests.conftest import BEN_S2, WORLDCOVER_1024, need
 
@@ -731,5 +732,7 @@ def test_every_exporter_keeps_arbitrary_texts(captions: list[list[str]]) -> None
             out = _out(Path(tmp) / name, name)
             out.parent.mkdir(parents=True, exist_ok=True)
             export(name, root, out, **options)
-            if name != "stac":
+            if name == "openclip":  # a spreadsheet must not run a caption as a formula
+                assert sorted(_captions_back(name, out)) == sorted(map(csv_safe, want)), name
+            elif name != "stac":
                 assert sorted(_captions_back(name, out)) == want, name

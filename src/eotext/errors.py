@@ -7,6 +7,10 @@ built-in exception a caller would naturally catch (like rasterio's
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+
 
 class EotextError(Exception):
     """Root of all eotext errors."""
@@ -69,3 +73,38 @@ class LlmRefusedError(LlmError):
 
 class VerifyError(EotextError, ValueError):
     """Texts to verify are malformed, or name patches the dataset folder does not hold."""
+
+
+_OS_ERROR_FIXES: dict[int, str] = {
+    errno.ENOSPC: "the disk is full: free space (or write to another disk with -o), then rerun "
+    "the same command; finished work is kept and the build resumes",
+    errno.EACCES: "make it writable for this user, or choose another path with -o",
+    errno.EPERM: "make it writable for this user, or choose another path with -o",
+    errno.EROFS: "the file system is read-only: choose a writable path with -o",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: choose another path with -o",
+    errno.EEXIST: "it already exists: remove it, or choose another path with -o",
+    errno.EISDIR: "it is a folder where a file is expected: choose a file path with -o",
+    errno.EDQUOT: "the disk quota is exceeded: free space, then rerun the same command",
+}
+
+
+def os_error_message(exc: BaseException, where: object = None) -> str:
+    """One line for an operating-system error: the path, what happened and the fix.
+
+    Args:
+        exc: the error (an :class:`OSError`, or SQLite's "disk is full").
+        where: the path to name when the error carries none (for example the dataset folder).
+    """
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if not isinstance(code, int):  # pyarrow and SQLite put the errno in the message only
+        m = re.search(r"errno[ =:]*(\d+)", text, re.IGNORECASE)
+        code = int(m.group(1)) if m else None
+        if code is None and "disk is full" in text:
+            code = errno.ENOSPC
+    # A failed rename names the temporary file first and the user's path second.
+    path = getattr(exc, "filename2", None) or getattr(exc, "filename", None) or where
+    reason = getattr(exc, "strerror", None) or (os.strerror(code) if code else text)
+    fix = _OS_ERROR_FIXES.get(code or -1, "check the path and its permissions, then rerun")
+    shown = f"{path}: " if path is not None else ""
+    return " ".join(f"{shown}{reason}; {fix}".split())

@@ -21,8 +21,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class EotextGroup(click.Group):
-    """Turns any :class:`EotextError` into one line on stderr and exit status 1, and a usage
-    error (a bad or repeated option) into one line and exit status 2."""
+    """Turns any :class:`EotextError` or operating-system error (full disk, read-only or
+    missing path, permissions) into one line on stderr and exit status 1, and a usage error
+    (a bad or repeated option) into one line and exit status 2."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -38,6 +39,11 @@ class EotextGroup(click.Group):
             ctx.exit(1)
         except click.UsageError as exc:
             _usage_error(ctx, exc)
+        except OSError as exc:
+            from eotext.errors import os_error_message
+
+            click.echo(f"eotext: error: {os_error_message(exc)}", err=True)
+            ctx.exit(1)
 
 
 def _usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
@@ -199,10 +205,25 @@ def build(
         f"({result.units_run} units built, {result.units_skipped} already done; "
         f"dropped: {dropped}; {result.seconds:.1f} s)"
     )
+    # Warnings that change what the folder is worth are printed even under -q.
     if result.patches == 0:
         click.echo(
             "eotext: warning: no patch passed the filters; check the drop reasons above and "
             "lower --min-valid or raise --max-cloud",
+            err=True,
+        )
+    elif result.texts == 0:
+        click.echo(
+            "eotext: warning: the build wrote 0 texts; check the annotators (--annotate) and, "
+            "for llm, the endpoint (see the log with -v)",
+            err=True,
+        )
+    if result.failed_requests:
+        failed = ", ".join(f"{n} {kind}" for kind, n in result.failed_requests.items())
+        click.echo(
+            f"eotext: warning: requests without answer: {failed}; the dataset is incomplete "
+            "(manifest: complete false). Rerun the same command to ask again (answers "
+            "received are cached)",
             err=True,
         )
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from eotext.errors import OutputError, RecipeError
 from eotext.export.items import read_tables
-from eotext.files import atomic_path
+from eotext.files import atomic_path, csv_safe
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def export_openclip(
                 continue
             path = (root / rel).resolve()
             shown = str(path) if base is None else os.path.relpath(path, base)
-            writer.writerow([shown, t["text"]])
+            writer.writerow([shown, csv_safe(t["text"])])  # a text never runs as a formula
             rows += 1
     if skipped:
         log.warning("%s: %d text(s) left out: their patches have no %s file", root, skipped, image)

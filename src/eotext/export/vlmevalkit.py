@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from eotext.export.items import INSTRUCTIONS, read_tables
-from eotext.files import atomic_path
+from eotext.files import atomic_path, csv_safe
 
 _CHOICE_PREFIX = re.compile(r"^\s*[A-Z][).:]\s*")
 _COLUMNS = {
@@ -106,10 +106,17 @@ def export_vlmevalkit(
             writer = csv.writer(fh, delimiter="\t")
             writer.writerow(columns)
             for n, row in enumerate(kind_rows):
-                full = {**row, "index": n, "image": image(row["patch_id"])}
-                writer.writerow([full.get(c, "") for c in columns])
+                full = {**row, "index": n}
+                # Text cells never start a spreadsheet formula; the image is base64 data.
+                cells = [_safe(full.get(c, "")) for c in columns]
+                cells[columns.index("image")] = image(row["patch_id"])
+                writer.writerow(cells)
         total += len(kind_rows)
     return total
+
+
+def _safe(value: Any) -> Any:
+    return csv_safe(value) if isinstance(value, str) else value
 
 
 def _letter(answer: str, choices: list[str]) -> str:

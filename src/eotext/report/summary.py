@@ -10,15 +10,23 @@ from typing import Any
 from eotext.errors import OutputError
 from eotext.report.stats import compute_counts
 from eotext.report.tables import load_dataset
+from eotext.store.lock import reading
 
 
 def summarise(folder: str | Path) -> str:
     """A short text summary of a dataset folder: counts, drops, classes and licences.
 
+    The manifest and the tables are read as one publication (a build may be running).
+
     Raises:
         OutputError: the folder has no manifest.
     """
     root = Path(folder)
+    with reading(root):
+        return _summarise(root)
+
+
+def _summarise(root: Path) -> str:
     manifest = _manifest(root)
     counts = manifest["counts"]
     lines = [
@@ -28,6 +36,11 @@ def summarise(folder: str | Path) -> str:
         f"texts: {counts['texts']}",
         f"  dropped: {counts['dropped'] or 'none'}",
     ]
+    if counts.get("failed_requests"):
+        lines.append(
+            f"  requests without answer: {_pairs(counts['failed_requests'])} "
+            f"({counts.get('units_incomplete', 0)} units to build again)"
+        )
     data = load_dataset(root)
     counts = compute_counts(data.patches, data.texts)
     lines += [

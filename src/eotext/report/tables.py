@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from eotext.errors import OutputError
+from eotext.store.lock import reading
 from eotext.store.tables import read_tables
 
 PATCH_COLUMNS = (
@@ -66,10 +67,11 @@ def load_dataset(folder: str | Path) -> Dataset:
     """
     root = Path(folder)
     path = root / "manifest.json"
-    if not path.exists():
-        raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
-    manifest: dict[str, Any] = json.loads(path.read_text())
-    tables = read_tables(root, include_flagged=True)
+    with reading(root):  # the manifest and the tables of one publication
+        if not path.exists():
+            raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
+        manifest: dict[str, Any] = json.loads(path.read_text())
+        tables = read_tables(root, include_flagged=True)
     return Dataset(
         root=root,
         manifest=manifest,

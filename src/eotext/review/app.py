@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from eotext.review.decisions import ConflictError, Decision, DecisionError, Decisions
+from eotext.store.lock import FolderBusyError
 from eotext.store.records import key_values
 from eotext.verify.folder import TABLE_LOCK, read_texts
 
@@ -231,6 +232,8 @@ def create_app(root: Path, token: str) -> FastAPI:
             return JSONResponse(decisions.apply(d))
         except ConflictError as exc:
             return JSONResponse({"error": str(exc), "current": exc.current}, 409)
+        except FolderBusyError as exc:  # a build is writing the folder: try again after it
+            return JSONResponse({"error": str(exc)}, 423)
         except (DecisionError, ValueError, TypeError, AttributeError) as exc:
             return JSONResponse({"error": str(exc)}, 400)
 

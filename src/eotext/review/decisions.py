@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eotext.errors import EotextError
+from eotext.store.lock import WriterLock, publishing
 from eotext.verify import audit
 from eotext.verify.folder import TABLE_LOCK, read_texts, write_texts
 
@@ -90,7 +91,8 @@ class Decisions:
             raise DecisionError(f"action must be one of {sorted(ACTIONS)}, got {decision.action!r}")
         if decision.action == "edit" and not (decision.text or "").strip():
             raise DecisionError("an edit needs the new, non-empty text")
-        with TABLE_LOCK:
+        # One writer per folder: a running build refuses the decision (FolderBusyError).
+        with TABLE_LOCK, WriterLock(self.root), publishing(self.root):
             table = read_texts(self.root)
             rows = table.to_pylist()
             row = next((r for r in rows if r["text_id"] == decision.text_id), None)

@@ -46,6 +46,11 @@ class Annotator(ABC):
         """Model usage (tokens, cost, requests) so far; None for annotators that call none."""
         return None
 
+    def failures(self) -> int:
+        """Requests that got no answer so far: their texts are missing, so the unit is
+        stored incomplete and built again by the next run."""
+        return 0
+
 
 class TemplateCaptions(Annotator):
     """Template captions: a detailed description and a short one per labelled patch, or a
@@ -219,6 +224,9 @@ class LlmCaptions(Annotator):
     def usage(self) -> Usage:
         return self._usage
 
+    def failures(self) -> int:
+        return self._usage.failed
+
 
 #: Built-in annotators by name. Grep here to see what exists.
 ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
@@ -232,5 +240,5 @@ ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
 
 
 def build_annotators(recipe: Recipe) -> list[Annotator]:
-    """The annotators a recipe asks for, in its order."""
+    """The annotators a recipe asks for, in its order (the order of ``annotate.kinds``)."""
     return [ANNOTATORS[kind](recipe) for kind in recipe.annotate.kinds]

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from eotext import __version__
 from eotext.config.recipe import Recipe
-from eotext.errors import RecipeError
+from eotext.errors import EotextError, OutputError, RecipeError, os_error_message
 from eotext.files import write_json_atomic, write_text_atomic
 from eotext.run.engine import Runner, make_runner, run_units
 from eotext.run.splits import assign_splits
@@ -24,6 +25,7 @@ from eotext.scene.scene import Scene
 from eotext.scene.tiling import Unit, plan_scene
 from eotext.semantics.context import context_sources
 from eotext.store.folder import DatasetFolder
+from eotext.store.lock import publishing
 from eotext.store.records import UnitSummary
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ class BuildResult:
     dropped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     patches_per_s: float = 0.0
+    complete: bool = True
+    failed_requests: dict[str, int] = field(default_factory=dict)
 
 
 def plan_build(recipe: Recipe) -> tuple[list[Scene], list[Unit]]:
@@ -76,8 +80,14 @@ def build_dataset(
         verify: check every text against its label patch after the build (findings, status,
             audit log; see ``eotext.verify``) and add the counts to the manifest.
 
+    A unit whose LLM requests got no answer (``on_error = "skip"``) is stored with the texts
+    it has and recorded incomplete; the manifest then says ``complete: false`` and counts the
+    failed requests, and the next run builds that unit again (the cache answers the rest).
+
     Raises:
-        OutputError: ``out_dir`` holds something else.
+        OutputError: ``out_dir`` holds something else, or cannot be written (full disk,
+            read-only, permissions); finished units stay written, rerun to resume.
+        FolderBusyError: another build is writing ``out_dir``.
         SourceError, AlignmentError, TilingError, UnknownClassCodeError: bad input; units
             finished before the error stay written.
     """
@@ -101,8 +111,38 @@ def build_dataset(
         )
     scenes, units = plan_build(recipe)
     scenes, osm_counts = _attach_osm(scenes, recipe)
-    folder.prepare(recipe.fingerprint(), recipe.to_dict())
-    todo = [u for u in units if not folder.is_done(u.unit_id)]
+    try:
+        with folder.writing(recipe.fingerprint(), recipe.to_dict()):
+            return _run(
+                folder, recipe, scenes, units, osm_counts, runner, progress, started, verify
+            )
+    except (OSError, sqlite3.OperationalError) as exc:
+        if isinstance(exc, EotextError) or not _is_storage_error(exc):
+            raise
+        raise OutputError(os_error_message(exc, folder.root)) from exc
+
+
+def _is_storage_error(exc: BaseException) -> bool:
+    """An error of the disk or file system (not of a network connection or an input file)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk" in str(exc) or "readonly" in str(exc) or "unable to open" in str(exc)
+    return not isinstance(exc, ConnectionError | TimeoutError)
+
+
+def _run(
+    folder: DatasetFolder,
+    recipe: Recipe,
+    scenes: list[Scene],
+    units: list[Unit],
+    osm_counts: dict[str, dict[str, Any]],
+    runner: Runner | None,
+    progress: bool,
+    started: float,
+    verify: bool = True,
+) -> BuildResult:
+    """Run the units left to do and publish the tables and manifest; under the writer lock."""
+    complete = folder.complete_units()
+    todo = [u for u in units if u.unit_id not in complete]
     log.info(
         "%d scenes, %d units (%d already done), %d patches planned",
         len(scenes),
@@ -133,20 +173,22 @@ def build_dataset(
     finally:
         if bar is not None:
             bar.close()
-        # Whatever finished is merged even when a unit failed, so nothing is lost.
-        n_patches, n_texts = folder.merge_tables(
-            lambda rows: assign_splits(rows, recipe.splits, recipe.seed)
-        )
-        seconds = time.perf_counter() - started
-        summaries = folder.unit_summaries()
-        dropped, unknown_px = _totals(summaries)
-        _write_manifest(
-            folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds,
-            osm_counts,
-        )  # fmt: skip
-        _add_llm_usage(folder, summaries)
-    if verify:
-        _verify_texts(folder)
+        # Whatever finished is merged even when a unit failed, so nothing is lost. Readers
+        # wait while tables and manifest are replaced, so they see one publication whole.
+        with publishing(folder.root):
+            n_patches, n_texts = folder.merge_tables(
+                lambda rows: assign_splits(rows, recipe.splits, recipe.seed)
+            )
+            seconds = time.perf_counter() - started
+            summaries = folder.unit_summaries()
+            dropped, unknown_px = _totals(summaries)
+            failed = _failed_requests(summaries)
+            is_complete = _write_manifest(
+                folder, recipe, scenes, units, summaries, n_patches, n_texts, dropped,
+                unknown_px, seconds, osm_counts,
+            )  # fmt: skip
+            if verify:
+                _verify_texts(folder)
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,
@@ -158,6 +200,8 @@ def build_dataset(
         dropped=dropped,
         seconds=seconds,
         patches_per_s=kept_now / run_seconds,
+        complete=is_complete,
+        failed_requests=failed,
     )
 
 
@@ -222,20 +266,21 @@ def _totals(summaries: list[UnitSummary]) -> tuple[dict[str, int], int]:
     return dict(sorted(dropped.items())), unknown
 
 
-def _add_llm_usage(folder: DatasetFolder, summaries: list[UnitSummary]) -> None:
-    """Sum the units' LLM usage (tokens, cost, requests, cache hits) into the manifest, when
-    any unit called a model."""
-    import json
+def _failed_requests(summaries: list[UnitSummary]) -> dict[str, int]:
+    """Requests that got no answer in the stored units, by annotator."""
+    failed: Counter[str] = Counter()
+    for s in summaries:
+        failed.update(s.incomplete)
+    return dict(sorted(failed.items()))
 
+
+def _llm_usage(summaries: list[UnitSummary]) -> dict[str, Any] | None:
+    """The units' LLM usage (tokens, cost, requests, cache hits) summed, when any unit called
+    a model."""
     from eotext.clients.usage import Usage
 
     usages = [s.llm for s in summaries if s.llm is not None]
-    if not usages:
-        return
-    total = sum(usages, Usage())
-    manifest = json.loads(folder.manifest.read_text())
-    manifest["llm"] = total.to_dict()
-    write_json_atomic(folder.manifest, manifest)
+    return sum(usages, Usage()).to_dict() if usages else None
 
 
 def _write_manifest(
@@ -243,15 +288,18 @@ def _write_manifest(
     recipe: Recipe,
     scenes: list[Scene],
     units: list[Unit],
+    summaries: list[UnitSummary],
     n_patches: int,
     n_texts: int,
     dropped: dict[str, int],
     unknown_px: int,
     seconds: float,
     osm_counts: dict[str, dict[str, Any]] | None = None,
-) -> None:
-    summaries = folder.unit_summaries()
+) -> bool:
+    """Write ``manifest.json`` and the data card; returns whether the dataset is complete."""
     done = {s.unit_id for s in summaries}
+    incomplete = sorted(s.unit_id for s in summaries if s.incomplete)
+    complete = all(u.unit_id in done for u in units) and not incomplete
     sources = [_describe_scene(s, (osm_counts or {}).get(s.scene_id)) for s in scenes]
     attribution = sorted(
         {x["attribution"] for s in sources for x in s["licences"] if x["attribution"]}
@@ -261,14 +309,16 @@ def _write_manifest(
         "eotext_version": __version__,
         "recipe_fingerprint": recipe.fingerprint(),
         "recipe": recipe.to_dict(),
-        "complete": all(u.unit_id in done for u in units),
+        "complete": complete,
         "sources": sources,
         "attribution": attribution,
         "context_sources": context_sources(),
         "counts": {
             "scenes": len(scenes),
             "units": len(units),
-            "units_done": len(done),
+            "units_done": len(done) - len(incomplete),
+            "units_incomplete": len(incomplete),
+            "failed_requests": _failed_requests(summaries),
             "patches_planned": sum(len(u.patches) for u in units),
             "patches": n_patches,
             "texts": n_texts,
@@ -279,8 +329,12 @@ def _write_manifest(
         },
         "timings": {"last_run_seconds": round(seconds, 3)},
     }
+    llm = _llm_usage(summaries)
+    if llm is not None:
+        manifest["llm"] = llm
     write_json_atomic(folder.manifest, manifest)
     _write_data_card(folder)
+    return complete
 
 
 def _write_data_card(folder: DatasetFolder) -> None:

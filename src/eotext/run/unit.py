@@ -141,6 +141,12 @@ def process_unit(task: UnitTask) -> UnitSummary:
         unknown_px=sum(r.unknown_px for r in patch_records),
         llm=sum(usages, Usage()) if usages else None,
         country_mismatches=sum(p.country_mismatch for p in analysed.patches),
+        # An annotator whose requests failed leaves the unit incomplete: built again next run.
+        incomplete={
+            kind: a.failures()
+            for kind, a in zip(recipe.annotate.kinds, annotators, strict=True)
+            if a.failures()
+        },
     )
     folder.save_unit(unit.unit_id, patch_records, text_records, summary)
     return summary

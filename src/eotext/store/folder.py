@@ -11,13 +11,23 @@
 
 Each unit of work writes its rows to ``.eotext/units/`` and only then its ``.done.json``
 marker, all through temporary names and renames; a killed build loses at most the unit in
-flight, and a rerun skips every unit that has its marker.
+flight, and a rerun skips every unit that has its marker, unless the marker says the unit is
+incomplete (an LLM request got no answer): then the rerun builds it again, and the response
+cache answers what was answered before.
+
+One build writes a folder at a time (:mod:`eotext.store.lock`). The folder is claimed by
+creating ``.eotext/`` before anything else, so a build killed at any point, even before its
+recipe record exists, leaves a folder the rerun accepts; the rerun also removes the
+temporary files (``.*.tmp``) a killed build left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +37,13 @@ import pyarrow.parquet as pq
 
 from eotext.clients.cache import CACHE_NAME
 from eotext.errors import OutputError
-from eotext.files import atomic_path, write_json_atomic
+from eotext.files import TMP_SUFFIX, atomic_path, write_json_atomic
+from eotext.store.lock import WriterLock
 from eotext.store.records import PATCH_SCHEMA, TEXT_SCHEMA, PatchRecord, TextRecord, UnitSummary
 
 __all__ = ["PATCH_SCHEMA", "TEXT_SCHEMA", "DatasetFolder"]
+
+log = logging.getLogger(__name__)
 
 _STATE = ".eotext"
 
@@ -73,12 +86,41 @@ class DatasetFolder:
     def texts_table(self) -> Path:
         return self.root / "texts.parquet"
 
-    def prepare(self, fingerprint: str, recipe: dict[str, Any]) -> None:
-        """Create the folder, or check that it holds a build of the same recipe.
+    @contextlib.contextmanager
+    def writing(self, fingerprint: str, recipe: dict[str, Any]) -> Iterator[None]:
+        """Claim the folder for this build, hold its writer lock, and prepare it.
+
+        Nothing is written into a folder that is neither new, empty nor an eotext folder.
 
         Raises:
-            OutputError: the folder holds other files or a build of a different recipe.
+            OutputError: the path is a file, the folder holds other files or a build of a
+                different recipe.
+            FolderBusyError: another build is writing the folder.
         """
+        self._check_claimable()
+        self._check_recipe(fingerprint)  # refused without touching the folder, lock file included
+        with WriterLock(self.root):
+            self.prepare(fingerprint, recipe)
+            removed = self.remove_stale_temp_files()
+            if removed:
+                log.info(
+                    "%s: removed %d temporary file(s) left by a killed build", self.root, removed
+                )
+            yield
+
+    def _check_claimable(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise OutputError(
+                f"{self.root} is a file, not a folder; nothing was changed. "
+                "Choose a new or empty folder with -o"
+            )
+        if self.root.is_dir() and not (self.root / _STATE).is_dir() and any(self.root.iterdir()):
+            raise OutputError(
+                f"{self.root} exists and is not an eotext dataset folder; nothing was changed. "
+                "Choose an empty or new folder with -o"
+            )
+
+    def _check_recipe(self, fingerprint: str) -> None:
         state = self.root / _STATE / "recipe.json"
         if state.exists():
             previous = json.loads(state.read_text()).get("fingerprint")
@@ -88,15 +130,57 @@ class DatasetFolder:
                     f"(fingerprint {previous}, this recipe {fingerprint}); nothing was changed. "
                     "Write to a new folder with -o, or delete the old one to rebuild it"
                 )
-        elif self.root.exists() and any(self.root.iterdir()):
-            raise OutputError(
-                f"{self.root} exists and is not an eotext dataset folder; nothing was changed. "
-                "Choose an empty or new folder with -o"
-            )
+
+    def prepare(self, fingerprint: str, recipe: dict[str, Any]) -> None:
+        """Create the folder, or check that it holds a build of the same recipe.
+
+        A folder with ``.eotext/`` but no recipe record is one whose first build was killed
+        before writing it: it is taken over.
+
+        Raises:
+            OutputError: the folder holds other files or a build of a different recipe.
+        """
+        self._check_claimable()
+        self._check_recipe(fingerprint)
+        state = self.root / _STATE / "recipe.json"
+        (self.root / _STATE).mkdir(parents=True, exist_ok=True)
         for d in (self.images, self.labels, self.previews, self.units):
             d.mkdir(parents=True, exist_ok=True)
         if not state.exists():
             write_json_atomic(state, {"fingerprint": fingerprint, "recipe": recipe})
+
+    def remove_stale_temp_files(self) -> int:
+        """Remove the temporary files (``.*.tmp``) a killed build left; call under the lock.
+
+        A temporary name carries its writer's pid (:func:`eotext.files.atomic_path`); one of
+        a live process (say an export writing into the folder) is left alone.
+
+        Returns:
+            How many were removed.
+        """
+        removed = 0
+        for d in (
+            self.root,
+            self.root / _STATE,
+            self.units,
+            self.images,
+            self.labels,
+            self.previews,
+        ):
+            try:
+                entries = list(os.scandir(d))
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                if (
+                    entry.name.startswith(".")
+                    and entry.name.endswith(TMP_SUFFIX)
+                    and not _writer_alive(entry.name)
+                ):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
 
     def recorded_unit_patches(self) -> int | None:
         """The unit size (patches per side) this folder's build started with, if any.
@@ -112,7 +196,15 @@ class DatasetFolder:
         return int(value) if isinstance(value, int) else None
 
     def is_done(self, unit_id: str) -> bool:
-        return (self.units / f"{unit_id}.done.json").exists()
+        """Whether the unit is stored and complete (an incomplete one is built again)."""
+        marker = self.units / f"{unit_id}.done.json"
+        if not marker.exists():
+            return False
+        return not UnitSummary.from_dict(json.loads(marker.read_text())).incomplete
+
+    def complete_units(self) -> set[str]:
+        """The ids of the stored units that are complete (one read of every marker)."""
+        return {s.unit_id for s in self.unit_summaries() if not s.incomplete}
 
     def save_unit(
         self,
@@ -167,6 +259,23 @@ class DatasetFolder:
                 pq.write_table(table, tmp, compression="zstd")
             counts.append(table.num_rows)
         return counts[0], counts[1]
+
+
+def _writer_alive(tmp_name: str) -> bool:
+    """Whether the process named in a temporary file name (``.NAME.PID.HEX.tmp``) is alive."""
+    parts = tmp_name.removesuffix(TMP_SUFFIX).rsplit(".", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False  # this build's own leftovers cannot be in use: it is only starting
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, someone else's
+    return True
 
 
 def _write_table(

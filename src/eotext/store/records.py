@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, TypeVar, Union
 
 import pyarrow as pa
@@ -201,6 +201,8 @@ class UnitSummary:
         unknown_px: label pixels with codes the scheme does not define (treated as unlabelled).
         llm: the unit's LLM usage, when an annotator called a model.
         country_mismatches: patches whose source names another country than the borders.
+        incomplete: requests that got no answer, by annotator (``{"llm": 3}``); a unit with
+            any is stored with the texts it has, and built again by the next run.
     """
 
     unit_id: str
@@ -212,6 +214,7 @@ class UnitSummary:
     unknown_px: int
     llm: Usage | None = None
     country_mismatches: int = 0
+    incomplete: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The marker's JSON object (``llm`` only when there was LLM usage)."""
@@ -228,6 +231,8 @@ class UnitSummary:
             doc["llm"] = self.llm.to_dict()
         if self.country_mismatches:
             doc["country_mismatches"] = self.country_mismatches
+        if self.incomplete:
+            doc["incomplete"] = dict(self.incomplete)
         return doc
 
     @classmethod
@@ -244,6 +249,7 @@ class UnitSummary:
             unknown_px=int(doc["unknown_px"]),
             llm=Usage.from_dict(llm) if llm is not None else None,
             country_mismatches=int(doc.get("country_mismatches", 0)),
+            incomplete={str(k): int(v) for k, v in doc.get("incomplete", {}).items()},
         )
 
 

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from eotext.errors import OutputError
+from eotext.store.lock import reading
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,9 @@ def read_tables(
         OutputError: the folder has no ``patches.parquet`` or ``texts.parquet``.
     """
     root = Path(dataset)
-    patches = _read(root / "patches.parquet", patch_columns)
-    texts, left_out = _read_texts(root, include_flagged=include_flagged, columns=text_columns)
+    with reading(root):  # both tables of one publication, never one old and one new
+        patches = _read(root / "patches.parquet", patch_columns)
+        texts, left_out = _read_texts(root, include_flagged=include_flagged, columns=text_columns)
     return DatasetTables(patches.to_pylist(), texts.to_pylist(), left_out)
 
 
