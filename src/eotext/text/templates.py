@@ -628,14 +628,8 @@ class CaptionWriter:
         # neither as the scope of its size word nor as the place of the classes listed after it.
         at = ""
         if where:
-            its = agree(forms[0].plural, "its", "their")
-            at = rng.choice(
-                [
-                    f", densest in the {region_phrase(rng, where)},",
-                    f", concentrated in the {region_phrase(rng, where)},",
-                    f", with {its} largest share in the {region_phrase(rng, where)},",
-                ]
-            )
+            how = rng.choice(("densest in", "concentrated in", "most concentrated in"))
+            at = f", {how} the {region_phrase(rng, where)},"
         frame = rng.choice(_SHORT_FRAMES)
         if is_exclusive(whole, code):
             return rng.choice(
@@ -665,8 +659,8 @@ class CaptionWriter:
         patterns = [
             f"An area dominated by {names[0]}{at.rstrip(',')}, with {rest}.",
             f"{frame} of {names[0]} together with {rest}.",
-            f"{capitalise(article(size))} share of {names[0]} in the scene{at.rstrip(',')}, plus "
-            f"{rest}, seen from above.",
+            f"{capitalise(article(size))} share of the scene under {names[0]}{at.rstrip(',')}, "
+            f"with {rest}, seen from above.",
             f"{frame}: {names[0]} first, then {rest}.",
             f"{frame} of {names[0]} mixed with {rest}.",
             f"{capitalise(names[0])} {lead}{at.rstrip(',')}, ahead of {rest}.",
