@@ -71,6 +71,9 @@ COAST = [
     (True, "Water occupies the largest share of the scene."),
     (False, "Grass occupies the largest share of the scene."),
     (True, "Grassland lies beside the developed area."),
+    (True, "Only water is found in the top half."),
+    (True, "Nothing but water is visible in the northern half."),
+    (False, "Nothing but water is visible in the bottom left corner."),
 ]
 FOREST = [
     (True, "This scene is largely forested, with grassland covering about a third of it."),
@@ -121,6 +124,27 @@ FOREST = [
     (False, "Developed areas take up a medium fraction of the scene."),
     (False, "Mangroves line the southern edge."),
     (False, "The top left quadrant is exclusively forest."),
+    # A sentence that goes on about the place of the one before is scoped to that place.
+    (
+        True,
+        "The bottom left is mostly given over to trees (extra large). Smaller shares go to "
+        "grassland (small) and built-up areas (extra small).",
+    ),
+    (
+        False,
+        "The bottom left is mostly given over to trees (extra large). Smaller shares go to "
+        "grassland (medium).",
+    ),
+    (False, "In the top left, trees take up a large part. It also holds water (small)."),
+    (True, "A top-down view of trees and grass."),
+    (False, "A top-down view of open water."),
+    (True, "Trees (large), with grassland (medium) and a touch of farmland."),
+    (True, "Tree cover spreads across the image, reaching all four borders of the image."),
+    (False, "As in all four images, trees dominate."),
+    (True, "On balance, grass is placed further east than trees."),
+    (False, "On balance, grass is placed further west than trees."),
+    (False, "Nothing but trees are visible in the top left corner."),
+    (False, "Only grass is found in the bottom right."),
 ]
 
 

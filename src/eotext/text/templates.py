@@ -212,12 +212,11 @@ class CaptionWriter:
             if where is None
             else rng.choice(
                 [
-                    f", with its largest share in the {where}",
+                    f", with {agree(pl, 'its', 'their')} largest share in the {where}",
                     f", concentrated in the {where}",
-                    f", mainly in the {where}",
-                    f", above all in the {where}",
+                    f", with {agree(pl, 'its', 'their')} highest share in the {where}",
+                    f", most concentrated in the {where}",
                     f", densest in the {where}",
-                    f", most of it in the {where}",
                 ]
             )
         )
@@ -448,11 +447,12 @@ class CaptionWriter:
             return lead + "."
         items = self._items(rng, rest)
         if rng.random() < 0.2:
-            tail = rng.choice(["Smaller shares go to", "It also holds", "Beside it lie"])
+            tail = rng.choice(["Smaller shares go to", "It also holds", "It also contains"])
             return f"{lead}. {tail} {items}."
+        # Connectives mean "and, smaller": none that could be read as adjacency ("next to").
         joint = rng.choice(
-            [", followed by ", ", then ", ", ahead of ", ", with ", ", alongside ",
-             ", accompanied by ", ", trailed by ", ", together with ", ", next to "]
+            [", followed by ", ", then ", ", ahead of ", ", with ", ", as well as ",
+             ", accompanied by ", ", trailed by ", ", together with ", ", along with "]
         )  # fmt: skip
         return lead + joint + items + "."
 
@@ -624,7 +624,12 @@ class CaptionWriter:
         code, share = ranked[0]
         whole = Scope(stats.counts, stats.valid_px, stats.total_px)
         where = self._main_region(code, layout) if layout is not None else None
-        at = f" in the {region_phrase(rng, where)}" if where else ""
+        # Where the dominant class is densest, in its own clause, so that the place is read
+        # neither as the scope of its size word nor as the place of the classes listed after it.
+        at = ""
+        if where:
+            how = rng.choice(("densest in", "concentrated in", "most concentrated in"))
+            at = f", {how} the {region_phrase(rng, where)},"
         frame = rng.choice(_SHORT_FRAMES)
         if is_exclusive(whole, code):
             return rng.choice(
@@ -652,18 +657,21 @@ class CaptionWriter:
         size = size_word(share)
         lead = agree(forms[0].plural, "leads", "lead")
         patterns = [
-            f"An area dominated by {names[0]}{at}, with {rest}.",
-            f"{frame} of {names[0]} alongside {rest}.",
-            f"{capitalise(article(size))} share of {names[0]}{at}, plus {rest}, seen from above.",
+            f"An area dominated by {names[0]}{at.rstrip(',')}, with {rest}.",
+            f"{frame} of {names[0]} together with {rest}.",
+            f"{capitalise(article(size))} share of the scene under {names[0]}{at.rstrip(',')}, "
+            f"with {rest}, seen from above.",
             f"{frame}: {names[0]} first, then {rest}.",
             f"{frame} of {names[0]} mixed with {rest}.",
-            f"{capitalise(names[0])} {lead}{at}, ahead of {rest}.",
+            f"{capitalise(names[0])} {lead}{at.rstrip(',')}, ahead of {rest}.",
             f"{frame} where {names[0]} {agree(forms[0].plural, 'outweighs', 'outweigh')} {rest}.",
             f"{frame} of {names[0]} ({size}) with {rest}.",
             f"{capitalise(names[0])} ({size}){at} and smaller areas of {rest}.",
         ]
         if adverb is not None:
-            patterns.append(f"{frame} of an area that is {adverb} {names[0]}{at}, with {rest}.")
+            patterns.append(
+                f"{frame} of an area that is {adverb} {names[0]}{at.rstrip(',')}, with {rest}."
+            )
         return rng.choice(patterns)
 
 

@@ -68,7 +68,18 @@ _WHOLE = re.compile(
     r"(?:whole |entire |overall )?(?:scene|image|area|patch)\b|\bthe scene holds\b|"
     r"^\W*overall\b|\bthroughout the (?:image|scene)\b"
 )
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\b(?:then|followed by|ahead of|while|whereas|but)\b", re.I)
+_CLAUSE_BREAK = re.compile(
+    r"[,;:()]|\b(?:then|followed by|ahead of|while|whereas|(?<!nothing )(?<!all )but)\b", re.I
+)
+#: How a sentence opens when it goes on about the place of the sentence before it
+#: ("The bottom left is mostly trees. Smaller shares go to grass."): it inherits that scope.
+_CONTINUATION = re.compile(
+    r"^\s*(?:smaller shares(?: there)?\b|the smaller shares\b|it (?:also|further) "
+    r"(?:holds?|contains?|has|includes?)\b|there (?:is|are) also\b|(?:it|this part|this region)"
+    r" is also\b|in addition(?: to (?:it|that|this))?,|besides(?: that| this| it)?,|"
+    r"also (?:present|there|visible|found)\b|the rest (?:of it )?(?:is|goes)\b)",
+    re.I,
+)
 _SIZE = re.compile(
     r"\b(extra[\s\-]+small|extra[\s\-]+large|(?:very|extremely) small|(?:very|extremely) large|"
     r"small|medium|large|tiny)\b",
@@ -158,15 +169,16 @@ _EXCL_BWD = re.compile(
 )
 _ONLY_PLACE = re.compile(r"\bonly (?:in|at|along|on|within) (?:the )?$", re.I)
 _NOT_SCOPE = re.compile(
-    r"(?:largest share in|concentrated in|concentrated toward|largest in|biggest lies in|"
-    r"biggest in|centred in|centered in|compact area in|patch in|strip in|only in|mostly in|"
+    r"(?:largest share in|highest share in|densest in|concentrated in|concentrated toward|"
+    r"largest in|biggest lies in|biggest in|centred in|centered in|compact area in|patch in|"
+    r"strip in|only in|mostly in|"
     r"most of it in|lies in|located in|found in|largest one in|biggest one in|"
     r"part is in|towards?|the largest\b.*in|cluster in|area in)\s+(?:the\s+)?$",
     re.I,
 )
 _MAIN_PLACE = re.compile(
-    r"(?:largest share in|concentrated in|mostly in|most of it (?:lies )?in|"
-    r"predominantly in|mainly in)\s+(?:the\s+)?$",
+    r"(?:largest share in|highest share in|densest in|concentrated in|mostly in|"
+    r"most of it (?:lies )?in|predominantly in|mainly in)\s+(?:the\s+)?$",
     re.I,
 )
 _COMPONENT_PLACE = re.compile(
@@ -207,18 +219,19 @@ _ADJ = re.compile(
     r"(?:borders?|bordering|is bordered by|are bordered by|adjoins?|adjacent to|next to|"
     r"(?:is |are )?surrounded by|(?:is |are )?in contact with|beside|"
     r"share (?:a |an )?(?:long |common |short )?(?:border|boundary|edge)s?|"
-    r"touch(?:es)?|abuts?|meets?|meet along)\b",
+    r"(?<!a )touch(?:es)?(?! of\b)|abuts?|meets?|meet along)\b",
     re.I,
 )
 _DIR = re.compile(
     r"\b(?:lies|lie|is|are|located|situated|sits|found|extends?)?\s*(?:mostly |mainly |largely "
-    r")?(?:to the )?(?P<d>(?:north|south)[\s\-]?(?:east|west)|north|south|east|west|above|below)"
-    r"(?:ward)? of\b",
+    r")?(?:to the |further |farther )?(?P<d>(?:north|south)[\s\-]?(?:east|west)|north|south|east|"
+    r"west|above|below)(?:(?:ward)? of|(?<=north|south|.east|.west) than)\b",
     re.I,
 )
 _CROSS = re.compile(
     r"\b(?:(?:the )?(?:first|second|third|fourth|other|previous|preceding|next|following|last)"
-    r"\s+(?:image|picture|one|scene)s?|(?:the )?other images|all four(?! quadrants)|"
+    r"\s+(?:image|picture|one|scene)s?|(?:the )?other images|"
+    r"all four(?!\s+(?:quadrants|borders|edges|sides|corners|parts|regions))|"
     r"these (?:four )?images|both images|each of the images|all (?:the |of the )?images|"
     r"images? (?:[1-4]|one|two|three|four)\b|"
     r"(?:compared (?:to|with)|in comparison (?:to|with)|unlike|as in|than in|as with)"
@@ -236,6 +249,14 @@ class _Place:
     role: str  # scope | main | component | only | direction
 
 
+#: "Only trees are found in the ...": the place is the scope of the exclusivity claim.
+_EXCL_FOUND = re.compile(
+    r"\b(?:only|nothing but)\s+[\w\s\-]{1,40}?\s+(?:is|are)\s+(?:found|present|visible|seen|"
+    r"located) in (?:the )?$",
+    re.I,
+)
+
+
 def _places(sentence: str, offset: int) -> list[_Place]:
     out = []
     for m in PLACE_PATTERN.finditer(sentence):
@@ -247,6 +268,10 @@ def _places(sentence: str, offset: int) -> list[_Place]:
             m.group("n") or m.group("c")
         ):
             continue  # "north of X": a direction, not a place
+        if re.match(r"\s*than\b", after) or re.search(
+            r"\b(?:further|farther)\s+$", sentence[: m.start()]
+        ):
+            continue  # "further west than X": a direction, not a place
         before = sentence[: m.start()]
         role = "scope"
         if re.search(
@@ -262,7 +287,7 @@ def _places(sentence: str, offset: int) -> list[_Place]:
             role = "component"
         elif _MAIN_PLACE.search(before):
             role = "main"
-        elif _NOT_SCOPE.search(before):
+        elif _NOT_SCOPE.search(before) and not _EXCL_FOUND.search(before):
             role = "other"
         name, rect = found
         out.append(_Place(offset + m.start(), offset + m.end(), name, rect, role))
@@ -302,15 +327,28 @@ def _nearest(
     return None
 
 
+_Scope = tuple[tuple[Rect, ...], str]
+
+
 def extract_claims(text: str, lexicon: Lexicon) -> list[Claim]:
-    """Every claim a text makes, in text order."""
+    """Every claim a text makes, in text order.
+
+    A sentence without places of its own that opens by going on about the sentence before it
+    ("Smaller shares go to grass.", "It also holds water.") is scoped to that sentence's place.
+    """
     claims: list[Claim] = []
+    previous: _Scope | None = None
     for sm in _SENTENCE.finditer(text):
-        claims.extend(_sentence_claims(sm.group(0), sm.start(), lexicon))
+        inherited = previous if _CONTINUATION.match(sm.group(0)) else None
+        found, previous = _sentence_claims(sm.group(0), sm.start(), lexicon, inherited)
+        claims.extend(found)
     return claims
 
 
-def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
+def _sentence_claims(
+    sentence: str, off: int, lex: Lexicon, inherited: _Scope | None = None
+) -> tuple[list[Claim], _Scope | None]:
+    """The claims of one sentence and the scope it ends with (None when it names no place)."""
     out: list[Claim] = []
     low = sentence.lower()
     mentions = [
@@ -337,8 +375,10 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
 
     def scope_at(pos: int) -> tuple[tuple[Rect, ...], str]:
         """Places of the claim's clause, else of the nearest earlier clause that has any."""
-        if whole or not scope_places:
+        if whole:
             return (), "image"
+        if not scope_places:
+            return inherited if inherited is not None else ((), "image")
         here = clause_of(pos)
         chosen = [p for p in scope_places if clause_of(p.start) == here]
         if not chosen:
@@ -592,4 +632,8 @@ def _sentence_claims(sentence: str, off: int, lex: Lexicon) -> list[Claim]:
                 scope_name="image",
             )
         )
-    return out
+    if whole:
+        return out, None
+    if not scope_places:
+        return out, inherited
+    return out, scope_at(max(p.start for p in scope_places))

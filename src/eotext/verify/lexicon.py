@@ -229,6 +229,9 @@ def place_rect(m: re.Match[str]) -> tuple[str, Rect] | None:
     side = _VERT.get(s) or _HORIZ.get(s)
     if side is None:
         return None
+    # A word of a compound is no place: "a top-down view", "left-hand traffic".
+    if g["n"] is None and re.match(r"-[a-z]", m.string[m.end() : m.end() + 2], re.I):
+        return None
     # Bare "left"/"right"/"top"/"bottom" are places only with a noun or after "the"/"in".
     if g["n"] is None and s in ("left", "right", "upper", "lower"):
         before = m.string[max(0, m.start() - 5) : m.start()].lower()
