@@ -82,6 +82,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU core).")
 @click.option(
+    "--scheduler",
+    help="Run the units on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+    "(the output folder must be storage all workers share).",
+)
+@click.option(
     "--llm-base-url",
     help="OpenAI-compatible endpoint for the llm annotator, e.g. http://127.0.0.1:8080/v1.",
 )

@@ -32,6 +32,7 @@ def recipe_from_flags(
     max_cloud: float | None = None,
     unknown_codes: str | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
     annotate: str | None = None,
     osm: Path | None = None,
     llm_base_url: str | None = None,
@@ -101,7 +102,7 @@ def recipe_from_flags(
     filters = dataclasses.replace(
         recipe.filters, **_given(min_valid_fraction=min_valid, max_cloud_fraction=max_cloud)
     )
-    output = dataclasses.replace(recipe.output, **_given(workers=workers))
+    output = dataclasses.replace(recipe.output, **_given(workers=workers, scheduler=scheduler))
     if llm_model and "llm" not in (kinds or recipe.annotate.kinds):
         kinds = (*(kinds or recipe.annotate.kinds), "llm")
     llm = dataclasses.replace(

@@ -82,10 +82,17 @@ class OutputSpec:
     write_images: bool = True
     write_previews: bool = True
     workers: int = 0  # worker processes; 0 = one per CPU core
+    # A Dask scheduler (tcp://HOST:PORT) to run the units on; None = this machine.
+    scheduler: str | None = field(default=None, metadata={"run_only": True})
 
     def __post_init__(self) -> None:
         if self.unit_patches < 1:
             raise RecipeError(f"output.unit_patches must be ≥ 1, got {self.unit_patches}")
+        if self.scheduler is not None and "://" not in self.scheduler:
+            raise RecipeError(
+                f"output.scheduler must be a Dask scheduler address such as "
+                f"tcp://10.0.0.5:8786, got {self.scheduler!r}"
+            )
         if self.workers < 0:
             raise RecipeError(f"output.workers must be ≥ 0 (0 = one per core), got {self.workers}")
 

@@ -1,22 +1,35 @@
-"""Runs units of work: in-process, or in a pool of worker processes.
+"""Runs units of work: in-process, in a pool of worker processes, or on a Dask cluster.
 
 A runner maps a function over tasks and yields results as they finish. The engine skips units
-whose results are already stored, so a rerun resumes a killed build. A cluster runner (Dask)
-only needs to implement :class:`Runner`.
+whose results are already stored, so a rerun resumes a killed build. The Dask runner lives in
+:mod:`eotext.run.dask_runner` (imported only when a scheduler is given).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RequestLimit:
+    """One build's LLM budget: at most ``leases`` requests in flight across all its workers.
+
+    ``name`` identifies the budget where workers share it by name (a Dask semaphore).
+    """
+
+    name: str
+    leases: int
 
 
 class Runner(Protocol):
@@ -34,19 +47,33 @@ class LocalRunner:
 
 
 class ProcessRunner:
-    """Runs tasks in ``workers`` processes, keeping at most ``2 × workers`` in flight."""
+    """Runs tasks in ``workers`` processes, keeping at most ``2 × workers`` in flight.
 
-    def __init__(self, workers: int) -> None:
+    With ``llm_limit``, the workers' LLM requests share one semaphore held by a manager
+    process, so the budget holds for the whole build rather than per worker.
+    """
+
+    def __init__(self, workers: int, llm_limit: RequestLimit | None = None) -> None:
         self.workers = workers
+        self.llm_limit = llm_limit
 
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         # "spawn" avoids forking a process that holds GDAL handles or threads.
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
+        with contextlib.ExitStack() as stack:
+            semaphore = None
+            if self.llm_limit is not None:
+                manager = stack.enter_context(ctx.Manager())
+                semaphore = manager.BoundedSemaphore(self.llm_limit.leases)
+            pool = stack.enter_context(ProcessPoolExecutor(self.workers, mp_context=ctx))
             pending: set[Future[R]] = set()
             it = iter(tasks)
+
+            def submit(task: T) -> None:
+                pending.add(pool.submit(_with_limit, fn, task, semaphore))
+
             for task in it:
-                pending.add(pool.submit(fn, task))
+                submit(task)
                 if len(pending) >= 2 * self.workers:
                     break
             while pending:
@@ -55,12 +82,32 @@ class ProcessRunner:
                     yield fut.result()
                     nxt = next(it, None)
                     if nxt is not None:
-                        pending.add(pool.submit(fn, nxt))
+                        submit(nxt)
 
 
-def make_runner(workers: int) -> Runner:
-    """A runner for ``workers`` processes (1 = in-process)."""
-    return LocalRunner() if workers <= 1 else ProcessRunner(workers)
+def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
+    """In a worker process: run ``fn``, its LLM requests within the shared semaphore."""
+    if semaphore is None:
+        return fn(task)
+    from eotext.clients.limits import shared_limit
+
+    with shared_limit(semaphore):
+        return fn(task)
+
+
+def make_runner(
+    workers: int, scheduler: str | None = None, llm_limit: RequestLimit | None = None
+) -> Runner:
+    """A runner for ``workers`` processes (1 = in-process), or for the Dask ``scheduler``.
+
+    ``llm_limit`` is shared by all workers; in one process the client's own limit already
+    holds for the whole build.
+    """
+    if scheduler:
+        from eotext.run.dask_runner import DaskRunner
+
+        return DaskRunner(scheduler, llm_limit)
+    return LocalRunner() if workers <= 1 else ProcessRunner(workers, llm_limit)
 
 
 def run_units(
