@@ -58,6 +58,8 @@ class DaskRunner:
                 fut.release()
                 yield result
         finally:
+            if self.llm_limit is not None:
+                _close_semaphore(client, self.llm_limit)
             client.close()
 
     def _connect(self) -> Any:
@@ -113,6 +115,19 @@ def _check_workers(client: Any, address: str) -> None:
         )
 
 
+def _close_semaphore(client: Any, limit: RequestLimit) -> None:
+    """Remove the build's semaphore from the scheduler (it exists only if a unit used it)."""
+    from distributed import Semaphore
+
+    semaphore = Semaphore(
+        max_leases=limit.leases, name=limit.name, scheduler_rpc=client.scheduler, loop=client.loop
+    )
+    try:
+        semaphore.close()
+    except Exception as exc:  # the scheduler may be gone; the semaphore goes with it
+        log.debug("could not close semaphore %s: %s", limit.name, exc)
+
+
 def _run_task(job: tuple[Callable[[Any], Any], Any, RequestLimit | None]) -> Any:
     """On a worker: run one task, its LLM requests within the cluster-wide limit."""
     fn, task, limit = job
@@ -132,4 +147,6 @@ def _run_task(job: tuple[Callable[[Any], Any], Any, RequestLimit | None]) -> Any
         with shared_limit(semaphore):
             return fn(task)
     finally:
-        semaphore.close()
+        # Not close(): that would delete the semaphore for every other worker too. The
+        # build's client closes it when the build ends.
+        semaphore.refresh_callback.stop()
