@@ -75,7 +75,7 @@ def rustac_executable() -> Path:
     if not exe.exists():
         found = shutil.which("rustac")
         if found is None:
-            pytest.skip("the rustac command (a STAC API server) is not installed: pip install rustac")
+            pytest.skip("rustac (a STAC API server) is not installed: pip install rustac")
         exe = Path(found)
     return exe
 

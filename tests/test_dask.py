@@ -142,8 +142,10 @@ def test_cli_scheduler_flag_reaches_the_recipe(tmp_path: Path) -> None:
         mp.setattr("eotext.run.dask_runner.CONNECT_TIMEOUT_S", 1.0)
         result = CliRunner().invoke(
             cli,
-            ["-q", "build", "--labels", str(labels), "--scheme", "worldcover"]
-            + ["--scheduler", address, "-o", str(tmp_path / "out")],
+            [
+                *("-q", "build", "--labels", str(labels), "--scheme", "worldcover"),
+                *("--scheduler", address, "-o", str(tmp_path / "out")),
+            ],
         )
     assert result.exit_code == 1
     assert result.output.startswith(f"eotext: error: no Dask scheduler answers at {address}")

@@ -55,6 +55,21 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "BigEarthNet patch folder(s). Repeat for several scenes.",
 )
 @click.option(
+    "--stac",
+    metavar="URL",
+    help="Imagery from STAC: an item, an ItemCollection, a catalog or collection JSON (URL or "
+    "file), or a STAC API root (with --stac-collection). One scene per item.",
+)
+@click.option("--stac-collection", help="The collection to search in a STAC API.")
+@click.option("--bbox", metavar="W,S,E,N", help="Keep STAC items that intersect this box (°).")
+@click.option(
+    "--datetime", metavar="A/B", help="Keep STAC items acquired in A/B (ISO dates; '..' = open)."
+)
+@click.option("--max-items", type=int, help="Use at most this many STAC items.")
+@click.option(
+    "--max-cloud-cover", type=float, help="Drop STAC items with eo:cloud_cover above this (%)."
+)
+@click.option(
     "--labels",
     type=click.Path(path_type=Path),
     help="A label map (any CRS; aligned to the imagery by nearest neighbour), or "
@@ -128,6 +143,10 @@ def build(
       eotext build --labels WorldCover.tif --scheme worldcover -o out
       eotext build --image S2A_MSIL2A_...SAFE --labels scl -o out
       eotext build --osm Helsinki.osm.pbf --gsd 0.5 -o out
+      eotext build --stac https://earth-search.aws.element84.com/v1 \\
+        --stac-collection sentinel-2-l2a --bbox -12,24,-11,25 \\
+        --datetime 2020-02-01/2020-02-29 --max-cloud-cover 10 --labels scl -o out
+      eotext build recipe.toml --scheduler tcp://10.0.0.5:8786 -o /shared/out
       eotext build recipe.toml --llm-model gpt-4o-mini --llm-base-url URL -o out --dry-run
     """
     from eotext.config.flags import recipe_from_flags

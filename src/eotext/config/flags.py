@@ -16,6 +16,7 @@ from eotext.config.recipe import (
     resolve_path,
 )
 from eotext.errors import RecipeError
+from eotext.sources.stac_search import StacQuery, parse_bbox
 
 
 def recipe_from_flags(
@@ -42,6 +43,12 @@ def recipe_from_flags(
     llm_max_tokens: int | None = None,
     llm_temperature: float | None = None,
     llm_api_key_env: str | None = None,
+    stac: str | None = None,
+    stac_collection: str | None = None,
+    bbox: str | None = None,
+    datetime: str | None = None,
+    max_items: int | None = None,
+    max_cloud_cover: float | None = None,
 ) -> Recipe:
     """A recipe from a file and/or flags; flags override the file's settings.
 
@@ -52,16 +59,19 @@ def recipe_from_flags(
     kinds = tuple(k.strip() for k in annotate.split(",") if k.strip()) if annotate else None
     osm_str = resolve_path(str(osm), cwd) if osm is not None else None
     grid_flags = _given(patch_size=patch_size, stride=stride, gsd_m=gsd_m, crs=crs)
+    query = _stac_query(stac, stac_collection, bbox, datetime, max_items, max_cloud_cover, cwd)
     if recipe_path is not None:
         recipe = load_recipe(recipe_path)
-        if images or labels:
-            raise RecipeError("give either a RECIPE or --image/--labels, not both")
+        if images or labels or query:
+            raise RecipeError("give either a RECIPE or --image/--stac/--labels, not both")
         base_kinds = recipe.annotate.kinds
     else:
-        if not images and labels is None and osm is None:
+        if not images and labels is None and osm is None and query is None:
             raise RecipeError(
-                "nothing to build: give a RECIPE file, or --labels, --image and/or --osm"
+                "nothing to build: give a RECIPE file, or --labels, --image, --stac and/or --osm"
             )
+        if images and query is not None:
+            raise RecipeError("give --image or --stac, not both")
         label_str = (
             None
             if labels is None
@@ -70,7 +80,9 @@ def recipe_from_flags(
         if label_str is not None and label_str != "scl" and scheme is None:
             raise RecipeError("--labels needs --scheme (list them with `eotext schemes`)")
         sources: list[SourceSpec] = []
-        if images:
+        if query is not None:
+            sources.append(SourceSpec(stac=query, labels=label_str, scheme=scheme))
+        elif images:
             for img in images:
                 sources.append(
                     SourceSpec(image=resolve_path(str(img), cwd), labels=label_str, scheme=scheme)
@@ -79,7 +91,7 @@ def recipe_from_flags(
             sources.append(SourceSpec(labels=label_str, scheme=scheme))
         else:
             sources.append(SourceSpec(osm=osm_str))
-        base_kinds = ("caption",) if images or labels else ()
+        base_kinds = ("caption",) if images or labels or query else ()
         if osm_str is not None:
             base_kinds = (*base_kinds, "osm")
         # Built in one go: an OSM-only source is valid only with its grid and annotator.
@@ -124,6 +136,33 @@ def recipe_from_flags(
         output=output,
         annotate=dataclasses.replace(recipe.annotate, llm=llm, **_given(kinds=kinds)),
         **_given(seed=seed, unknown_codes=unknown_codes),
+    )
+
+
+def _stac_query(
+    url: str | None,
+    collection: str | None,
+    bbox: str | None,
+    when: str | None,
+    max_items: int | None,
+    max_cloud_cover: float | None,
+    cwd: Path,
+) -> StacQuery | None:
+    """The ``--stac`` query, or None; its filter flags alone are a mistake worth a message."""
+    if url is None:
+        if any(v is not None for v in (collection, bbox, when, max_items, max_cloud_cover)):
+            raise RecipeError(
+                "--stac-collection, --bbox, --datetime, --max-items and --max-cloud-cover "
+                "filter --stac: give --stac URL as well"
+            )
+        return None
+    return StacQuery(
+        url=resolve_path(url, cwd),
+        collection=collection,
+        bbox=parse_bbox(bbox) if bbox is not None else None,
+        datetime=when,
+        max_items=max_items,
+        max_cloud_cover=max_cloud_cover,
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from eotext.errors import RecipeError
 from eotext.scene.spec import GridSpec, SourceSpec
+from eotext.sources.stac_search import StacQuery
 from eotext.text.llm.prompts import PromptSpec
 from eotext.text.spec import LLM_RUN_SETTINGS, AnnotateSpec, LlmSpec, OsmSpec, TemplateSpec
 
@@ -164,6 +165,8 @@ class Recipe:
             s["layers"] = [[n, Path(p).name] for n, p in s["layers"]]
             if s["osm"] is None:
                 s.pop("osm")  # recipes without OSM keep the fingerprints they had
+            if s["stac"] is None:
+                s.pop("stac")  # and those without STAC too
         osm = d["annotate"].pop("osm")
         if "osm" in self.annotate.kinds:
             osm.pop("location_index")  # where node locations live does not change the data
@@ -247,11 +250,27 @@ def _source(d: dict[str, Any], base: Path) -> SourceSpec:
             d[key] = resolve_path(str(d[key]), base)
     if "bands" in d:
         d["bands"] = tuple(str(b) for b in d["bands"])
+    if "stac" in d:
+        d["stac"] = _stac_query(d["stac"], base)
     layers = d.pop("layers", {})
     if not isinstance(layers, dict):
         raise RecipeError('sources.layers must be a table of name = "path"')
     d["layers"] = tuple((str(k), resolve_path(str(v), base)) for k, v in layers.items())
     return _build(SourceSpec, "sources", d)
+
+
+def _stac_query(d: Any, base: Path) -> StacQuery:
+    """``stac = { url = ..., collection = ..., bbox = [W, S, E, N], ... }`` of a source."""
+    if isinstance(d, str):
+        d = {"url": d}
+    if not isinstance(d, dict):
+        raise RecipeError('sources.stac must be a URL or a table such as { url = "..." }')
+    d = dict(d)
+    if "url" in d:
+        d["url"] = resolve_path(str(d["url"]), base)
+    if "bbox" in d:
+        d["bbox"] = tuple(float(x) for x in d["bbox"])
+    return _build(StacQuery, "sources.stac", d)
 
 
 def _llm(d: dict[str, Any]) -> LlmSpec:

@@ -102,9 +102,7 @@ def build_dataset(
         workers = recipe.output.workers or os.cpu_count() or 1
         if not recipe.output.workers and len(todo) < _UNITS_PER_WORKER * workers:
             workers = 1  # a worker costs seconds to start; small builds run faster in-process
-        runner = make_runner(
-            min(workers, len(todo)), recipe.output.scheduler, _llm_limit(recipe)
-        )
+        runner = make_runner(min(workers, len(todo)), recipe.output.scheduler, _llm_limit(recipe))
     bar = _progress_bar(sum(len(u.patches) for u in todo)) if progress else None
     run_started = time.perf_counter()
     kept_now = 0

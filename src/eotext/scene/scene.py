@@ -248,7 +248,44 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
             partner = pairs.get(folder.name)
             scenes.append(_with_s1(scene, read_s1(partner) if partner else None, spec))
         return scenes
+    if spec.stac is not None:
+        return _stac_scenes(spec, gspec)
     imagery = _read_imagery(spec.image, fmt, spec.bands) if spec.image and fmt else None
+    return _scene_of(spec, gspec, imagery, fmt)
+
+
+def _stac_scenes(spec: SourceSpec, gspec: GridSpec) -> list[Scene]:
+    """One scene per STAC item the source's query finds, named after the item."""
+    import importlib
+
+    from eotext.sources.stac_search import find_items
+
+    assert spec.stac is not None
+    items = list(find_items(spec.stac))
+    if not items:
+        raise SourceError(
+            f"{spec.stac.url}: no STAC item matches the source's filters; widen --bbox, "
+            "--datetime or --max-cloud-cover, or check --stac-collection"
+        )
+    # The single-item reader maps assets to bands (eo:bands, common names) and finds the SCL.
+    read_stac_item = importlib.import_module("eotext.sources.stac").read_stac_item
+    scenes = []
+    for item in items:
+        imagery = read_stac_item(item, spec.bands)
+        item_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(item.id)).strip("-") or "item"
+        scene_id = f"{spec.id}_{item_id}" if spec.id else item_id
+        scenes.extend(_scene_of(spec, gspec, imagery, "stac", scene_id))
+    return scenes
+
+
+def _scene_of(
+    spec: SourceSpec,
+    gspec: GridSpec,
+    imagery: Imagery | None,
+    fmt: str | None,
+    scene_id: str | None = None,
+) -> list[Scene]:
+    """The scene of one image source (or label map) on the grid ``gspec`` asks for."""
     scheme = get_scheme(spec.scheme) if spec.scheme else None
     label_path = spec.labels
     if spec.labels == "scl":
@@ -274,7 +311,7 @@ def resolve_scenes(spec: SourceSpec, grid_spec: GridSpec) -> list[Scene]:
         if spec.cloud_mask:
             cloud_path = scl
     layers = tuple(_layer(name, path) for name, path in spec.layers)
-    scene_id = spec.id or _default_id(imagery, spec)
+    scene_id = scene_id or spec.id or _default_id(imagery, spec)
     scene = Scene(
         scene_id,
         grid,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from eotext.errors import RecipeError
 from eotext.sources import IMAGE_FORMATS
+from eotext.sources.stac_search import StacQuery
 
 EDGE_POLICIES = ("shift", "drop")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -65,6 +66,7 @@ class SourceSpec:
             its objects caption this source's patches (``[annotate] kinds`` with ``"osm"``);
             alone, the source is a grid at ``grid.gsd_m`` over the extract's area, without
             imagery, whose previews are drawn from the map.
+        stac: STAC items to use as imagery (one scene per item), instead of ``image``.
     """
 
     id: str | None = None
@@ -81,16 +83,21 @@ class SourceSpec:
     patch_size: int | None = None
     stride: int | None = None
     osm: str | None = None
+    stac: StacQuery | None = None
 
     def __post_init__(self) -> None:
-        if self.image is None and self.labels is None and self.osm is None:
-            raise RecipeError("a source needs `image`, `labels` or `osm` (or several of them)")
+        if self.image is None and self.labels is None and self.osm is None and self.stac is None:
+            raise RecipeError(
+                "a source needs `image`, `stac`, `labels` or `osm` (or several of them)"
+            )
+        if self.image is not None and self.stac is not None:
+            raise RecipeError("a source takes `image` or `stac`, not both; use two sources")
         if self.labels is not None and self.scheme is None and self.labels != "scl":
             raise RecipeError(
                 f"source {self.id or self.labels}: `labels` needs a `scheme` "
                 '(for example scheme = "worldcover"; list them with `eotext schemes`)'
             )
-        if self.labels == "scl" and self.image is None:
+        if self.labels == "scl" and self.image is None and self.stac is None:
             raise RecipeError('labels = "scl" needs an `image` product that carries an SCL')
         if self.image_format not in IMAGE_FORMATS:
             raise RecipeError(

@@ -80,7 +80,8 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         values = ()
     if len(values) != 4:
         raise RecipeError(f"--bbox must be W,S,E,N in degrees, e.g. -12,24,-10,26; got {text!r}")
-    return values  # type: ignore[return-value]
+    w, s, e, n = values
+    return w, s, e, n
 
 
 def parse_interval(text: str) -> tuple[datetime | None, datetime | None]:
@@ -242,7 +243,7 @@ def _read_json(url: str) -> dict[str, Any]:
         if "://" in url and not url.startswith("file://"):
             import urllib.request
 
-            with urllib.request.urlopen(url, timeout=60) as r:  # noqa: S310 (user's URL)
+            with urllib.request.urlopen(url, timeout=60) as r:
                 text = r.read().decode("utf-8")
         else:
             text = Path(url.removeprefix("file://")).read_text(encoding="utf-8")
