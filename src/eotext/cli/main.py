@@ -71,9 +71,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 )
 @click.option(
     "--labels",
-    type=click.Path(path_type=Path),
-    help="A label map (any CRS; aligned to the imagery by nearest neighbour), or "
-    "'scl' for the product's Scene Classification.",
+    help="A label map (any CRS; aligned to the imagery by nearest neighbour; a path or an "
+    "http(s) URL of a COG), or 'scl' for the product's Scene Classification.",
 )
 @click.option("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
 @click.option(

@@ -22,7 +22,7 @@ from eotext.sources.stac_search import StacQuery, parse_bbox
 def recipe_from_flags(
     recipe_path: Path | None,
     images: tuple[Path, ...] = (),
-    labels: Path | None = None,
+    labels: str | Path | None = None,
     scheme: str | None = None,
     patch_size: int | None = None,
     stride: int | None = None,
