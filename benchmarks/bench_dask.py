@@ -71,7 +71,7 @@ def main() -> None:
     with (
         DaskCluster(workers=2) as tcp,
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as local,
     ):
         configs = {

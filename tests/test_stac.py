@@ -196,3 +196,17 @@ def test_build_from_stac_api_equals_build_from_local_files(api: StacApi, tmp_pat
             rasterio.open(remote / rb["image_path"]) as fb,
         ):
             assert np.array_equal(fa.read(), fb.read())
+
+
+def test_gdal_http_defaults_leave_user_settings_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from eotext.sources.http import GDAL_HTTP_DEFAULTS, apply_gdal_http_defaults
+
+    for key in GDAL_HTTP_DEFAULTS:  # set then delete: the fixture restores the original state
+        monkeypatch.setenv(key, "")
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("GDAL_HTTP_MAX_RETRY", "9")
+    apply_gdal_http_defaults()
+    assert os.environ["GDAL_HTTP_MAX_RETRY"] == "9"
+    assert os.environ["GDAL_DISABLE_READDIR_ON_OPEN"] == "EMPTY_DIR"

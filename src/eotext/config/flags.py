@@ -100,7 +100,7 @@ def recipe_from_flags(
             grid=GridSpec(**grid_flags),
             annotate=AnnotateSpec(
                 kinds=kinds or base_kinds,
-                osm=OsmSpec(file=osm_str if images or labels else None),
+                osm=OsmSpec(file=osm_str if images or labels or query else None),
             ),
         )
     if osm_str is not None and recipe_path is not None:

@@ -11,7 +11,8 @@ worker is simply written again: its rows live in per-unit files that the rerun r
 nothing is lost and nothing is duplicated. A killed build resumes like a local one.
 
 LLM requests hold a lease of one cluster-wide :class:`distributed.Semaphore` per build, so
-``concurrency`` bounds the requests in flight across all workers, not per worker.
+``concurrency`` bounds the requests in flight across all workers, not per worker. The leases of
+a worker that dies return after ``distributed.scheduler.locks.lease-timeout`` (30 s by default).
 """
 
 from __future__ import annotations
