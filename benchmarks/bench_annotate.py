@@ -21,6 +21,7 @@ import numpy as np
 import rasterio
 
 from eotext.schemes import WORLDCOVER
+from eotext.semantics.components import PatchComponents
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.stats import compute_class_shares
 from eotext.text.referring import ReferringWriter
@@ -65,15 +66,19 @@ def main() -> None:
     for pid, labels, valid in data:
         t0 = time.perf_counter()
         stats = compute_class_shares(labels, valid)
+        components = PatchComponents(labels, valid)  # labelled once, as the build does
         layout = analyse_layout(
-            labels, valid, sorted(c for c, n in stats.counts.items() if n > MIN_PX)
+            labels,
+            valid,
+            sorted(c for c, n in stats.counts.items() if n > MIN_PX),
+            components=components,
         )
         t1 = time.perf_counter()
         n_cap = len([captions.detailed(pid, stats, layout), captions.short(pid, stats)])
         t2 = time.perf_counter()
         n_vqa = len(vqa.items(pid, stats, layout, 10.0))
         t3 = time.perf_counter()
-        n_ref = len(referring.items(pid, labels, valid, stats))
+        n_ref = len(referring.items(pid, labels, valid, stats, components))
         t4 = time.perf_counter()
         seconds["statistics"] += t1 - t0
         seconds["captions"] += t2 - t1

@@ -76,13 +76,13 @@ def _baseline_unit(args: tuple[object, object, str]) -> int:
 
 
 def run_baseline(tile: str, out: str, workers: int) -> dict[str, float]:
-    from eotext.run.build import plan_scene
     from eotext.run.engine import make_runner
-    from eotext.scene.scene import resolve_scenes
+    from eotext.scene.resolve import resolve_scenes
+    from eotext.scene.tiling import plan_scene
 
     t0 = time.perf_counter()
     recipe = _recipe(tile, workers)
-    (scene,) = resolve_scenes(recipe.sources[0], recipe.grid)
+    (scene,) = resolve_scenes(recipe.sources[0])
     units = plan_scene(0, scene, recipe.output.unit_patches)
     runner = make_runner(workers)
     patches = sum(runner.map_unordered(_baseline_unit, [(scene, u, out) for u in units]))

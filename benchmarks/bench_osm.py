@@ -67,9 +67,9 @@ def main() -> None:
     from eotext.config.recipe import AnnotateSpec, GridSpec, OutputSpec, Recipe, SourceSpec
     from eotext.run.build import build_dataset
     from eotext.run.engine import LocalRunner
-    from eotext.scene.scene import resolve_scenes
+    from eotext.scene.resolve import resolve_scenes
     from eotext.scene.tiling import plan_units
-    from eotext.semantics.osm.join import join_patch, window_box
+    from eotext.semantics.osm.join import join_patch
     from eotext.semantics.osm.layer import build_layer
     from eotext.semantics.osm.rules import DEFAULT_RULES
     from eotext.sources.osm import read_osm
@@ -82,7 +82,7 @@ def main() -> None:
         annotate=AnnotateSpec(kinds=("osm",)),
         output=OutputSpec(workers=1),
     )
-    scene = resolve_scenes(recipe.sources[0], recipe.grid)[0]
+    scene = resolve_scenes(recipe.sources[0])[0]
     grid = scene.grid
 
     t_raw, n_file = _median_seconds(lambda: pyosmium_read(pbf), args.repeat)
@@ -100,7 +100,7 @@ def main() -> None:
     def caption_all() -> int:
         n = 0
         for spec in specs:
-            found = join_patch(layer, window_box(grid, spec.window))
+            found = join_patch(layer, grid.window_bounds(spec.window))
             n += len(writer.texts(spec.patch_id, found, (0.0, 0.0, 0.0, 0.0)))
         return n
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,12 @@ import numpy as np
 import pytest
 import rasterio
 from affine import Affine
+
+# Each test session gets its own Hugging Face `datasets` cache: `load_dataset(DIR)` keys its
+# cache by the folder's name, so an earlier session's result could stand in for this one's.
+_HF_CACHE = tempfile.mkdtemp(prefix="eotext-test-hf-")
+os.environ["HF_DATASETS_CACHE"] = _HF_CACHE
+atexit.register(shutil.rmtree, _HF_CACHE, ignore_errors=True)
 
 DATA = Path(
     os.environ.get("EOTEXT_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
@@ -61,3 +70,8 @@ def write_tif(
         for i, d in enumerate(descriptions or [], start=1):
             dst.set_band_description(i, d)
     return path
+
+
+def as_dict(entries: list[dict[str, Any]] | None) -> dict[Any, Any]:
+    """A ``patches.parquet`` key-value column (a list of ``{key, value}``) as a dict."""
+    return {e["key"]: e["value"] for e in entries or []}

@@ -10,11 +10,13 @@ import pyarrow.parquet as pq
 import rasterio
 
 from eotext.schemes import get_scheme
+from tests.claims import violations
+from tests.conftest import as_dict
 
 
 def check_dataset(out: Path) -> dict[str, Any]:
-    """Assert that every caption names only classes in its label patch and names the dominant
-    one; return figures for the caller to assert on."""
+    """Assert that every caption names only classes in its label patch, names the dominant
+    one and makes no exclusivity claim the patch contradicts; return figures for the caller."""
     patches = pq.read_table(out / "patches.parquet").to_pylist()
     texts = pq.read_table(out / "texts.parquet").to_pylist()
     by_patch: dict[str, list[dict[str, Any]]] = {}
@@ -33,11 +35,11 @@ def check_dataset(out: Path) -> dict[str, Any]:
         codes, counts = np.unique(labels[valid], return_counts=True)
         present = {int(c) for c in codes}
         # The stored statistics agree with the file.
-        assert dict(p["class_pixels"]) == {
+        assert as_dict(p["class_pixels"]) == {
             int(c): int(n) for c, n in zip(codes, counts, strict=True)
         }
         shares = counts / counts.sum()
-        assert abs(sum(dict(p["class_fractions"]).values()) - 1) < 1e-9
+        assert abs(sum(as_dict(p["class_fractions"]).values()) - 1) < 1e-9
         order = np.argsort(-counts, kind="stable")
         dominant = int(codes[order[0]])
         tie = len(counts) > 1 and counts[order[0]] == counts[order[1]]
@@ -49,6 +51,9 @@ def check_dataset(out: Path) -> dict[str, Any]:
             )
             if not tie:
                 assert dominant in mentioned, f"{t['text_id']} misses dominant class {dominant}"
+            known = valid & np.isin(labels, scheme.codes)
+            bad = violations(scheme, t["text"], labels, known)
+            assert not bad, f"{t['text_id']}: {bad}"
             checked += 1
         assert shares.max() <= 1
     captions = sum(len(v) for v in by_patch.values())

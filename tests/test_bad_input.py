@@ -24,7 +24,7 @@ from eotext.errors import (
 )
 from eotext.run.build import build_dataset
 from eotext.run.engine import LocalRunner
-from tests.conftest import SAFE, WORLDCOVER_1024, need, write_tif
+from tests.conftest import SAFE, WORLDCOVER_1024, as_dict, need, write_tif
 
 
 def _wc_recipe(path: Path, **kw: object) -> Recipe:
@@ -92,7 +92,7 @@ def test_crs_mismatch_is_reprojected(tmp_path: Path) -> None:
 
     check_dataset(out)
     row = pq.read_table(out / "patches.parquet").to_pylist()[0]
-    assert row["crs"] == "EPSG:32632" and len(dict(row["class_fractions"])) >= 2
+    assert row["crs"] == "EPSG:32632" and len(as_dict(row["class_fractions"])) >= 2
 
 
 def test_all_nodata_scene_reports_every_drop(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_unknown_class_codes_error_or_unlabelled(tmp_path: Path) -> None:
     result = build_dataset(recipe, tmp_path / "b")
     assert result.patches == 1
     row = pq.read_table(tmp_path / "b" / "patches.parquet").to_pylist()[0]
-    assert row["unknown_px"] == 64 and dict(row["class_pixels"]) == {10: 64 * 64 - 64}
+    assert row["unknown_px"] == 64 and as_dict(row["class_pixels"]) == {10: 64 * 64 - 64}
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert manifest["counts"]["unknown_code_pixels"] == 64
 

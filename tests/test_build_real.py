@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from eotext.cli.main import cli
 from eotext.config.recipe import FilterSpec, GridSpec, Recipe, SourceSpec, load_recipe
 from eotext.run.build import build_dataset
-from tests.conftest import BEN_S2, RECIPES, SAFE, SLOVENIA, WORLDCOVER_1024, need
+from tests.conftest import BEN_S2, RECIPES, SAFE, SLOVENIA, WORLDCOVER_1024, as_dict, need
 from tests.faithfulness import check_dataset
 
 PATCH_COLUMNS = {
@@ -142,7 +142,7 @@ def test_slovenia_labels_with_ndvi_layer(tmp_path: Path) -> None:
     rows = pq.read_table(out / "patches.parquet").to_pylist()
     assert len(rows) == 6
     for row in rows:
-        ndvi = dict(row["layer_means"])["MAX_NDVI"]
+        ndvi = as_dict(row["layer_means"])["MAX_NDVI"]
         assert 0.0 < ndvi <= 1.0
         assert row["bands"] == ["MAX_NDVI"]
 

@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
+from eotext.clients.limits import current_shared_limit
 from eotext.config.recipe import GridSpec, OutputSpec, Recipe, SourceSpec
 from eotext.run.build import build_dataset
-from eotext.run.engine import LocalRunner, ProcessRunner, make_runner
+from eotext.run.engine import LocalRunner, ProcessRunner, RequestLimit, make_runner
 from tests.conftest import WORLDCOVER_1024, need
 
 
 def _square(x: int) -> int:
     return x * x
+
+
+def _keep_a_lease(_: int) -> bool:
+    """In a worker: take one lease of the shared limit without waiting, and keep it."""
+    limit: Any = current_shared_limit()
+    assert limit is not None
+    return bool(limit.acquire(timeout=0.01))
+
+
+def test_workers_share_one_llm_limit() -> None:
+    """Every worker process takes leases of the same semaphore (a manager's), not its own."""
+    runner = ProcessRunner(2, RequestLimit("eotext-llm-test", 3))
+    got = list(runner.map_unordered(_keep_a_lease, range(5)))
+    assert sorted(got) == [False, False, True, True, True]
+    assert isinstance(make_runner(2, llm_limit=RequestLimit("x", 1)), ProcessRunner)
 
 
 def test_runners_map_every_task() -> None:
@@ -42,3 +59,36 @@ def test_two_workers_build_the_same_dataset(tmp_path: Path) -> None:
         assert pq.read_table(tmp_path / "one" / table).equals(
             pq.read_table(tmp_path / "two" / table)
         )
+
+
+@pytest.mark.slow
+def test_killing_the_build_kills_its_workers(tmp_path: Path) -> None:
+    """`kill -9` of a `--workers 2` build leaves no worker (nor resource tracker) behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tests.conftest import WORLDCOVER_TILE
+
+    tile = need(WORLDCOVER_TILE)
+    eotext = Path(sys.executable).with_name("eotext")
+    cmd = [str(eotext), "-q", "build", "--labels", str(tile), "--scheme", "worldcover"]
+    proc = subprocess.Popen([*cmd, "--workers", "2", "-o", str(tmp_path / "out")])
+    try:
+        deadline = time.monotonic() + 120
+        children: list[psutil.Process] = []
+        while time.monotonic() < deadline and len(children) < 3:  # 2 workers + tracker
+            time.sleep(0.2)
+            children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 2, "the build did not start its workers"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        _, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive, f"still running after the parent was killed: {alive}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

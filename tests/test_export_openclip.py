@@ -35,9 +35,9 @@ def _dataset(root: Path) -> Path:
     return root
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def _rows(path: Path, sep: str = "\t") -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(fh, delimiter=sep))
 
 
 def test_rows_pair_previews_with_titles(tmp_path: Path) -> None:
@@ -46,31 +46,39 @@ def test_rows_pair_previews_with_titles(tmp_path: Path) -> None:
     rows = _rows(root / "clip.csv")
     assert n == 2 == len(rows)  # the patch without a preview is left out
     assert rows[0] == {
-        "filepath": "previews/s_r000000_c000000.png",
+        "filepath": str((root / "previews/s_r000000_c000000.png").resolve()),
         "title": 'a satellite image of a "park", number 0',
     }
 
 
-def test_paths_follow_the_csv_or_are_absolute(tmp_path: Path) -> None:
+def test_paths_are_absolute_or_relative_to_a_named_folder(tmp_path: Path) -> None:
     root = _dataset(tmp_path / "ds")
     export_openclip(root, tmp_path / "elsewhere" / "clip.csv", style="title_multi_objects")
     for row in _rows(tmp_path / "elsewhere" / "clip.csv"):
-        assert (tmp_path / "elsewhere" / row["filepath"]).is_file()
+        assert Path(row["filepath"]).is_absolute() and Path(row["filepath"]).is_file()
         assert "next to a road" in row["title"]
-    export_openclip(root, tmp_path / "abs.csv", absolute=True)
-    assert all(Path(r["filepath"]).is_absolute() for r in _rows(tmp_path / "abs.csv"))
+    (tmp_path / "run").mkdir()
+    export_openclip(root, tmp_path / "rel.csv", relative_to=tmp_path / "run")
+    for row in _rows(tmp_path / "rel.csv"):
+        assert (tmp_path / "run" / row["filepath"]).is_file()
+    export_openclip(root, tmp_path / "sky.csv", separator=",")
+    assert len(_rows(tmp_path / "sky.csv", sep=",")) == 2
 
 
 def test_errors(tmp_path: Path) -> None:
     root = _dataset(tmp_path / "ds")
     with pytest.raises(OutputError, match=r"no text of style 'short'.*title, title_multi"):
         export_openclip(root, tmp_path / "x.csv", style="short")
-    with pytest.raises(OutputError, match="is it an eotext dataset"):
+    with pytest.raises(RecipeError, match="separator must be"):
+        export_openclip(root, tmp_path / "x.csv", separator=";")
+    with pytest.raises(OutputError, match="not a dataset folder"):
         export_openclip(tmp_path, tmp_path / "x.csv")
     with pytest.raises(RecipeError, match="image must be one of"):
         export_openclip(root, tmp_path / "x.csv", image="thumbnail")
-    with pytest.raises(RecipeError, match="unknown export format 'coco'"):
-        export("coco", root, tmp_path / "x.csv")
+    with pytest.raises(RecipeError, match="unknown export format 'yolo'"):
+        export("yolo", root, tmp_path / "x.csv")
+    with pytest.raises(RecipeError, match="'openclip' does not take --shard-size"):
+        export("openclip", root, tmp_path / "x.csv", shard_size=3)
     assert EXPORTERS["openclip"] is export_openclip
 
 

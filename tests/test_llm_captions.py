@@ -42,7 +42,7 @@ def test_build_stores_prompt_generator_and_usage(tmp_path: Path) -> None:
         assert row["generator"] == "llm:stub" and row["status"] == "generated"
         assert row["prompt"].startswith("[system]\nYou are an AI visual assistant")
         assert "The top left mainly contains" in row["prompt"] and row["findings"] == []
-        assert json.loads(row["meta"])["prompt_version"] == "chatearthnet-text-1"
+        assert json.loads(row["meta"])["prompt_version"] == "chatearthnet-text-2"
     usage = json.loads((out / "manifest.json").read_text())["llm"]
     assert usage["requests_sent"] == 16 and usage["cache_hits"] == 0
     assert usage["cost"] == pytest.approx(usage["prompt_tokens"] * 2.0 / 1000, abs=1e-6)
@@ -144,7 +144,7 @@ scheme = "worldcover"
     spec = load_recipe(recipe_file).annotate.llm
     assert spec.base_url == "http://127.0.0.1:9/v1" and spec.mode == "paraphrase"
     assert spec.concurrency == 3 and spec.api_key_env == "MY_KEY"
-    assert spec.prompts.version.startswith("chatearthnet-text-1+custom-")
+    assert spec.prompts.version.startswith("chatearthnet-text-2+custom-")
     with pytest.raises(RecipeError, match="needs a model"):
         AnnotateSpec(kinds=("llm",))
     with pytest.raises(RecipeError, match="mode must be one of"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from eotext.schemes import WORLDCOVER
 from eotext.verify.answers import banned_words_in, check_answer, is_english
 
@@ -28,3 +30,21 @@ def test_banned_words_catch_inflections() -> None:
     ]  # fmt: skip
     assert banned_words_in(GOOD) == []
     assert is_english(GOOD)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The image shows <b>tree cover</b> in the top left and grassland elsewhere in the scene.",
+        "The image shows tree cover <script>alert(1)</script> and grassland in the scene.",
+        "The image shows **tree cover** in the top left and grassland in the rest of the scene.",
+        "The image shows tree cover &amp; grassland in the top left of the scene and the rest.",
+    ],
+)
+def test_markup_is_a_finding(answer: str) -> None:
+    assert "markup" in check_answer(answer, "stop", WORLDCOVER, [10, 30])
+
+
+def test_plain_text_with_comparisons_is_not_markup() -> None:
+    text = "The image shows tree cover (about 40 %) > grassland in the top left of the scene."
+    assert "markup" not in check_answer(text, "stop", WORLDCOVER, [10, 30])

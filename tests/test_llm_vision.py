@@ -61,7 +61,9 @@ def test_vision_build_sends_four_label_maps_per_request(tmp_path: Path) -> None:
             annotate=AnnotateSpec(kinds=("llm",), llm=llm),
             output=OutputSpec(workers=1, write_previews=False),
         )
-        build_dataset(recipe, tmp_path / "ds")
+        # The stub's canned answers are not about these patches: checking them against the
+        # data (verify) would flag them all; this test is about the vision request flow.
+        build_dataset(recipe, tmp_path / "ds", verify=False)
     assert len(stub.bodies) == 4
     content = stub.bodies[0]["messages"][0]["content"]
     text = content[0]["text"]

@@ -14,7 +14,7 @@ from rasterio.crs import CRS
 from shapely.geometry.base import BaseGeometry
 
 from eotext.model import PixelWindow
-from eotext.semantics.osm.join import join_patch, see, window_box
+from eotext.semantics.osm.join import join_patch, see
 from eotext.semantics.osm.layer import OsmLayer, Placed, clear_cache, load_layer
 from eotext.semantics.osm.rules import DEFAULT_RULES, OsmRules, classify
 from eotext.sources.grid import Grid
@@ -82,9 +82,9 @@ def test_no_focus_when_nothing_is_mostly_inside_or_large() -> None:
     assert found.focus is None and found.all == ()
 
 
-def test_window_box_is_the_patch_footprint() -> None:
-    assert window_box(GRID, PixelWindow(0, 0, 256, 256)) == BOX
-    assert window_box(GRID, PixelWindow(256, 256, 256, 256)) == (
+def test_window_bounds_are_the_patch_footprint() -> None:
+    assert GRID.window_bounds(PixelWindow(0, 0, 256, 256)) == BOX
+    assert GRID.window_bounds(PixelWindow(256, 256, 256, 256)) == (
         X0 + 256, Y0 - 512, X0 + 512, Y0 - 256
     )  # fmt: skip
 

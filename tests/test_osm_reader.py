@@ -146,3 +146,69 @@ def test_without_pyosmium_the_error_says_how_to_install(monkeypatch: pytest.Monk
     with pytest.raises(MissingDependencyError, match=r"pip install 'eotext\[osm\]'") as info:
         read_osm("any.osm.pbf", KEYS)
     assert isinstance(info.value, ImportError)
+
+
+def _helsinki_as_xml(out: Path, extra_tag: tuple[str, str] | None = None) -> Path:
+    """The real Helsinki extract written as OSM XML, optionally with one more tag on a way."""
+    xml = out.with_suffix(".plain.osm")
+    with osmium.SimpleWriter(str(xml)) as writer:
+        for obj in osmium.FileProcessor(str(HELSINKI_PBF)):
+            writer.add(obj)
+    text = xml.read_text(encoding="utf-8")
+    if extra_tag is not None:
+        key, value = extra_tag
+        # libosmium refuses to write such a value, so it is put into the XML as text.
+        text = text.replace('<tag k="building" v="yes"/>', f'<tag k="{key}" v="{value}"/>', 1)
+        text = text.replace('<tag k="building" v="yes"/>', '<tag k="building" v="yes"/>', 1)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def test_a_tag_over_libosmiums_limit_is_dropped_and_counted(tmp_path: Path) -> None:
+    need(HELSINKI_PBF)
+    clean = read_osm(_helsinki_as_xml(tmp_path / "clean.osm"), KEYS)
+    long = read_osm(_helsinki_as_xml(tmp_path / "long.osm", ("description", "x" * 2000)), KEYS)
+    # The way that carried it lost that one tag (and, here, its building tag); the rest is read.
+    assert long.counts["tags_dropped"].get("too_long", 0) == 1
+    assert abs(len(long.objects) - len(clean.objects)) <= 1
+    assert extract_bounds(tmp_path / "long.osm") == extract_bounds(tmp_path / "clean.osm")
+
+
+def _blob_ends(path: Path) -> list[int]:
+    """Byte offsets where the blobs of a PBF file end."""
+    import struct
+
+    data, pos, ends = path.read_bytes(), 0, []
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos : pos + 4])
+        header = data[pos + 4 : pos + 4 + n]
+        size = header[header.index(b"\x18") + 1 :]  # BlobHeader field 3 (datasize), a varint
+        value, shift = 0, 0
+        for b in size:
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        pos += 4 + n + value
+        ends.append(pos)
+    return ends
+
+
+def test_a_pbf_cut_between_blocks_is_reported(tmp_path: Path) -> None:
+    need(HELSINKI_PBF)
+    ends = _blob_ends(HELSINKI_PBF)
+    assert ends[-1] == HELSINKI_PBF.stat().st_size
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(HELSINKI_PBF.read_bytes()[: ends[1]])  # the header and the first nodes
+    data = read_osm(cut, KEYS)
+    assert "ends inside the nodes" in data.counts["truncated"]
+    assert "truncated" not in read_osm(HELSINKI_PBF, KEYS).counts
+
+
+def test_a_pbf_cut_inside_a_block_is_refused(tmp_path: Path) -> None:
+    need(HELSINKI_PBF)
+    ends = _blob_ends(HELSINKI_PBF)
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(HELSINKI_PBF.read_bytes()[: ends[2] - 1000])
+    with pytest.raises(SourceError, match=r"cut\.osm\.pbf: is truncated"):
+        read_osm(cut, KEYS)

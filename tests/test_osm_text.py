@@ -8,11 +8,11 @@ import shapely
 from eotext.semantics.osm.join import PatchObjects, Sighting
 from eotext.semantics.osm.layer import Placed
 from eotext.semantics.osm.rules import DEFAULT_RULES, classify
+from eotext.text.grammar import article
 from eotext.text.osm import (
     MULTI_TEMPLATES,
     TITLE_TEMPLATES,
     OsmCaptionWriter,
-    article,
     phrase_of,
     pluralise,
 )

@@ -11,7 +11,7 @@ import rasterio
 from eotext.config.recipe import GridSpec, SourceSpec
 from eotext.errors import SourceError
 from eotext.model import PixelWindow
-from eotext.scene.scene import resolve_scenes
+from eotext.scene.resolve import resolve_scenes
 from eotext.sources.bigearthnet import find_bigearthnet_patches, read_bigearthnet_patch
 from eotext.sources.grid import Grid, reprojected_grid
 from eotext.sources.raster import AlignedReader
@@ -80,7 +80,9 @@ def test_bigearthnet_patch() -> None:
 def test_bands_resampled_onto_one_grid() -> None:
     """COG bands at 100, 200 and 600 m are read onto one 200 m grid."""
     (scene,) = resolve_scenes(
-        SourceSpec(image=str(need(COG_FOLDER)), labels="scl"), GridSpec(gsd_m=200, patch_size=64)
+        SourceSpec(
+            image=str(need(COG_FOLDER)), labels="scl", grid=GridSpec(gsd_m=200, patch_size=64)
+        )
     )
     assert (scene.grid.width, scene.grid.height) == (549, 549) and scene.grid.gsd_m == 200
     with scene.open() as reader:

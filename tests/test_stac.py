@@ -3,7 +3,6 @@ Earth Search item of tile 29RKH, whose COGs a byte-range HTTP server serves from
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,7 +136,16 @@ def test_recipe_stac_table(tmp_path: Path) -> None:
         3, 10.0,
     )  # fmt: skip
     recipe.write_text('[[sources]]\nlabels = "scl"\nstac = { url = "x", cloud = 3 }\n')
-    with pytest.raises(RecipeError, match=r"\[sources.stac\] has unknown setting"):
+    with pytest.raises(RecipeError, match=r"unknown key sources\[0\]\.stac\.cloud; known keys"):
+        load_recipe(recipe)
+    recipe.write_text('[[sources]]\nlabels = "scl"\nstac = { url = "x", max_items = 1.5 }\n')
+    with pytest.raises(RecipeError, match=r"sources\[0\]\.stac\.max_items must be a whole"):
+        load_recipe(recipe)
+    recipe.write_text('[[sources]]\nlabels = "scl"\nstac = { url = "x", bbox = [0, 10, 1, 5] }\n')
+    with pytest.raises(RecipeError, match=r"sources\[0\]\.stac: bbox .*south below north"):
+        load_recipe(recipe)
+    recipe.write_text('[[sources]]\nlabels = "scl"\nimage = "a.tif"\nstac = { url = "x" }\n')
+    with pytest.raises(RecipeError, match="`image` or `stac`, not both"):
         load_recipe(recipe)
 
 
@@ -158,10 +166,6 @@ def test_cog_over_http_gives_the_same_patches(cogs: RangeServer, tmp_path: Path)
     assert tables["local"][1].equals(tables["http"][1])
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("eotext.sources.stac") is None,
-    reason="the single-item STAC reader (eotext.sources.stac.read_stac_item) is not here yet",
-)
 def test_build_from_stac_api_equals_build_from_local_files(api: StacApi, tmp_path: Path) -> None:
     """The acceptance check: imagery found through a STAC API, COGs read over HTTP ranges."""
     bands = "B02,B03,B04"

@@ -34,7 +34,7 @@ def _components(labels: np.ndarray, code: int) -> list[dict[str, Any]]:
     out = []
     for i in range(1, n + 1):
         ys, xs = np.nonzero(lab == i)
-        if ys.size > 20:
+        if ys.size >= 20:  # visible from 20 px, as ChatEarthNet counts
             out.append(
                 {
                     "area": int(ys.size),
@@ -144,7 +144,7 @@ def _check(out: Path) -> Counter[str]:
         cat, answer = t["category"], t["answer"]
         if cat == "presence":
             n = counts.get(meta["code"], 0)
-            assert (answer == "yes" and n > 20) or (answer == "no" and n == 0), t
+            assert (answer == "yes" and n >= 20) or (answer == "no" and n == 0), t
         elif cat == "dominant":
             top = max(counts, key=lambda c: counts[c])
             expected = name(top).short_name
@@ -158,7 +158,8 @@ def _check(out: Path) -> Counter[str]:
             share = counts[meta["code"]] / total
             expected = "more than 25%" if share >= 0.25 else (
                 "between 5% and 25%" if share >= 0.05 else "less than 5%")  # fmt: skip
-            assert answer == expected
+            assert answer.endswith(f") {expected}") and answer in t["choices"], t
+            assert t["style"] == "mcq" and len(t["choices"]) == 3
         elif cat == "counting":
             comps = _components(np.where(valid, labels, -1), meta["code"])
             assert answer == str(len(comps))

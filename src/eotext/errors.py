@@ -65,3 +65,7 @@ class LlmError(EotextError, ConnectionError):
 
 class LlmRefusedError(LlmError):
     """The endpoint refused the request itself (wrong key, unknown model, bad parameters)."""
+
+
+class VerifyError(EotextError, ValueError):
+    """Texts to verify are malformed, or name patches the dataset folder does not hold."""

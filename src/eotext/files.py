@@ -46,3 +46,21 @@ def write_json_atomic(path: str | Path, doc: Any, **dumps: Any) -> None:
     dumps.setdefault("indent", 2)
     dumps.setdefault("default", str)
     write_text_atomic(path, json.dumps(doc, **dumps) + "\n")
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula (OWASP's CSV-injection rule).
+
+    Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'``; numbers and other text are returned unchanged.
+    """
+    if not cell.startswith(_FORMULA_STARTS):
+        return cell
+    try:
+        float(cell)
+    except ValueError:
+        return "'" + cell
+    return cell

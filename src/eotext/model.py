@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,13 +86,14 @@ class RegionStats:
         return {c: n / self.valid_px for c, n in self.counts.items()}
 
     def top(self, k: int = 3, min_px: int = 20) -> list[tuple[int, float]]:
-        """Up to ``k`` classes by descending share, each with more than ``min_px`` pixels.
+        """Up to ``k`` classes by descending share, each with at least ``min_px`` pixels.
 
-        ChatEarthNet lists the top three classes of a region and ignores classes with 20 pixels
-        or fewer, which are too small to see.
+        ChatEarthNet lists the top three classes of a region and keeps a class with 20 pixels
+        or more (its script's ``counts >= 20``); fewer are too small to see.
         """
         ranked = sorted(
-            ((c, n) for c, n in self.counts.items() if n > min_px), key=lambda cn: (-cn[1], cn[0])
+            ((c, n) for c, n in self.counts.items() if n >= min_px),
+            key=lambda cn: (-cn[1], cn[0]),
         )
         return [(c, n / self.valid_px) for c, n in ranked[:k]]
 
@@ -200,3 +202,30 @@ class Text:
             raise ValueError(f"text type must be one of {sorted(TEXT_TYPES)}, got {self.type!r}")
         if self.status not in TEXT_STATUSES:
             raise ValueError(f"status must be one of {sorted(TEXT_STATUSES)}, got {self.status!r}")
+
+
+def finding_kind(finding: str) -> str:
+    """The kind of a stored finding.
+
+    ``texts.parquet`` holds two shapes: a generator's check as ``kind:detail`` (for example
+    ``banned_word:likely``) and a verification finding as a JSON object with ``kind``,
+    ``claim``, ``expected`` and ``found``.
+    """
+    if finding.startswith("{"):
+        try:
+            return str(json.loads(finding).get("kind", "unknown"))
+        except (json.JSONDecodeError, AttributeError):
+            return "unknown"
+    return finding.split(":", 1)[0]
+
+
+def finding_label(finding: str) -> str:
+    """A finding as one line for people: ``exclusivity: "only tree" (found tree 16333 px, ...)``."""
+    if not finding.startswith("{"):
+        return finding
+    try:
+        doc = json.loads(finding)
+    except json.JSONDecodeError:
+        return finding
+    label = f'{doc.get("kind", "unknown")}: "{doc.get("claim", "")}"'
+    return label + (f" (found {doc['found']})" if doc.get("found") else "")

@@ -34,3 +34,13 @@ def test_close_is_idempotent_and_stops_the_process(tmp_path: Path) -> None:
     meteor.close()
     meteor.close()
     assert proc is not None and proc.returncode is not None
+
+
+@pytest.mark.slow
+def test_a_caption_too_long_for_meteors_heap_is_named() -> None:
+    huge = " ".join(["tree", "river", "road", "field"] * 50_000)
+    with Meteor(locate_tools()) as meteor, pytest.raises(ToolError) as info:
+        meteor.statistics(["a town", huge], [["a town by a river"], ["a town by a river"]])
+    message = str(info.value)
+    assert "ran out of its 2 GB Java heap aligning image #1" in message
+    assert "200005 words" in message and "shorten" in message

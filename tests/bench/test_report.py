@@ -64,3 +64,20 @@ def test_write_by_suffix(tmp_path: Path) -> None:
     with pytest.raises(BenchInputError, match=r"use \.md, \.csv or \.json"):
         report.write(tmp_path / "t.txt")
     assert report.write(tmp_path / "t.txt", "csv").read_text().startswith("model,")
+
+
+def test_csv_cells_shaped_like_formulas_are_neutralised() -> None:
+    report = caption_report({'=HYPERLINK("http://x")': _caption_scores(1.0)})
+    rows = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert rows[0]["model"] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [("=1+2", "'=1+2"), ("+x", "'+x"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\tx", "'\tx"), ("-0.5", "-0.5"), ("+3", "+3"), ("fine", "fine"), ("", "")],
+)  # fmt: skip
+def test_csv_safe(cell: str, safe: str) -> None:
+    from eotext.files import csv_safe
+
+    assert csv_safe(cell) == safe

@@ -128,7 +128,19 @@ class Meteor:
             stdin, stdout = self._pipes()
             writer = threading.Thread(target=self._write, args=(stdin, lines), daemon=True)
             writer.start()
-            stats = [self._readline(stdout).decode().strip() for _ in lines]
+            try:
+                stats = [self._readline(stdout).decode().strip() for _ in lines]
+            except ToolError as exc:
+                if "OutOfMemoryError" not in str(exc) or not lines:
+                    raise
+                # Its aligner needs memory that grows with the length of a text: name the text.
+                words = [len(h.split()) + max((len(x.split()) for x in r), default=0)
+                         for h, r in zip(hypotheses, references, strict=True)]  # fmt: skip
+                i = max(range(len(words)), key=words.__getitem__)
+                raise ToolError(
+                    f"METEOR ran out of its 2 GB Java heap aligning image #{i} (prediction and "
+                    f"longest reference: {words[i]} words); shorten such texts before scoring"
+                ) from None
             writer.join()
         return stats
 
@@ -177,10 +189,13 @@ class Meteor:
                     self._proc.wait(timeout=10)
             if self._drainer is not None:
                 self._drainer.join(timeout=10)
-            raise ToolError(
-                f"METEOR stopped unexpectedly: {self._stderr_tail()}; it needs about 2 GB of "
-                "memory for its paraphrase table and a working `java`"
+            tail = self._stderr_tail()
+            hint = (
+                ""
+                if "OutOfMemoryError" in tail
+                else "; it needs a working `java` and about 2 GB of memory for its paraphrases"
             )
+            raise ToolError(f"METEOR stopped unexpectedly: {tail}{hint}")
         return line
 
     def _number(self, line: bytes) -> float:

@@ -21,6 +21,7 @@ from eotext.bench.captions import METRICS, CaptionScores
 from eotext.bench.referring import ReferringScores
 from eotext.bench.vqa import ANSWER_TYPES, VqaScores
 from eotext.errors import BenchInputError
+from eotext.files import csv_safe
 
 #: Report formats by file suffix.
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".json": "json"}
@@ -86,7 +87,12 @@ class Report:
         writer.writerow(["model", "category", self.unit, *self.columns])
         for r in self.rows:
             writer.writerow(
-                [r.model, r.category, r.n, *(_csv(r.values.get(c)) for c in self.columns)]
+                [
+                    csv_safe(r.model),
+                    csv_safe(r.category),
+                    r.n,
+                    *(_csv(r.values.get(c)) for c in self.columns),
+                ]
             )
         return out.getvalue()
 

@@ -10,17 +10,15 @@ killed run) never sends a request that was already answered.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from eotext.bench.formats import write_json
 from eotext.clients.cache import ResponseCache
-from eotext.clients.chat import ChatAnswer, ChatClient, ClientSettings
+from eotext.clients.chat import ChatAnswer, ChatClient, ClientSettings, image_data_url
 from eotext.errors import LlmError, OutputError
 
 log = logging.getLogger(__name__)
@@ -50,6 +48,24 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class DatasetRows:
+    """A dataset folder and the rows to benchmark on.
+
+    The caller reads the tables (``eotext.store.tables.read_tables``, which leaves flagged and
+    rejected texts out), so this module depends on no dataset-folder code.
+
+    Attributes:
+        root: the dataset folder (previews are read from it).
+        patches: ``patches.parquet`` rows (``patch_id``, ``split``, ``preview_path`` used).
+        texts: ``texts.parquet`` rows (``patch_id``, ``type``, ``style``, ``text`` used).
+    """
+
+    root: Path
+    patches: Sequence[Mapping[str, Any]]
+    texts: Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Where the files went and what happened."""
 
@@ -62,13 +78,13 @@ class RunResult:
     cached: int
 
 
-def caption_references(dataset: Path, style: str, split: str | None) -> dict[str, Any]:
-    """The dataset's captions of one style as a COCO captions file (image id = patch id)."""
-    try:
-        patches = pq.read_table(dataset / "patches.parquet").to_pylist()
-        texts = pq.read_table(dataset / "texts.parquet").to_pylist()
-    except FileNotFoundError as exc:
-        raise OutputError(f"{dataset}: not a dataset folder ({exc.filename} is missing)") from exc
+def caption_references(dataset: DatasetRows, style: str, split: str | None) -> dict[str, Any]:
+    """The dataset's captions of one style as a COCO captions file (image id = patch id).
+
+    Raises:
+        OutputError: the rows hold no caption of ``style`` (in ``split``).
+    """
+    patches, texts = dataset.patches, dataset.texts
     keep = {p["patch_id"]: p for p in patches if split is None or p.get("split") == split}
     annotations = [
         {"id": i, "image_id": t["patch_id"], "caption": t["text"]}
@@ -80,7 +96,7 @@ def caption_references(dataset: Path, style: str, split: str | None) -> dict[str
     ]
     if not annotations:
         raise OutputError(
-            f"{dataset}: no '{style}' captions"
+            f"{dataset.root}: no '{style}' captions"
             + (f" in split '{split}'" if split else "")
             + "; choose another --style or --split"
         )
@@ -90,7 +106,7 @@ def caption_references(dataset: Path, style: str, split: str | None) -> dict[str
 
 
 def run_captions(
-    dataset: Path, client: ClientSettings, settings: RunSettings, out_dir: Path
+    dataset: DatasetRows, client: ClientSettings, settings: RunSettings, out_dir: Path
 ) -> RunResult:
     """Ask the model for a caption of every referenced patch; write references and predictions.
 
@@ -106,7 +122,7 @@ def run_captions(
         chat = ChatClient(client, cache)
         bodies = [
             chat.body(
-                [{"role": "user", "content": _content(dataset, img, settings)}],
+                [{"role": "user", "content": _content(dataset.root, img, settings)}],
                 max_tokens=settings.max_tokens,
                 temperature=settings.temperature,
             )
@@ -140,7 +156,7 @@ def _content(dataset: Path, image: dict[str, Any], settings: RunSettings) -> Any
     if not settings.send_image or not image.get("file_name"):
         return settings.instruction
     png = (dataset / image["file_name"]).read_bytes()
-    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    url = image_data_url(png)
     return [
         {"type": "text", "text": settings.instruction},
         {"type": "image_url", "image_url": {"url": url}},

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from eotext.bench.boxes import BOX_CONVENTIONS
 from eotext.errors import BenchInputError
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ answers_option = click.option(
 )
 box_option = click.option(
     "--box-format",
-    type=click.Choice(["auto", "geochat", "qwen", "pixel"]),
+    type=click.Choice(["auto", *BOX_CONVENTIONS]),
     default="auto",
     show_default=True,
     help="How boxes are written in the predicted text.",
@@ -189,6 +190,11 @@ def bench() -> None:
 @click.option("--concurrency", type=int, default=8, show_default=True)
 @click.option("--max-tokens", type=int, default=300, show_default=True)
 @click.option(
+    "--include-flagged",
+    is_flag=True,
+    help="Also use captions flagged by a check or rejected by a reviewer as references.",
+)
+@click.option(
     "-o",
     "--out",
     "out_dir",
@@ -198,7 +204,8 @@ def bench() -> None:
 )
 def run_command(
     dataset: Path, base_url: str, model: str, api_key_env: str, style: str, split: str | None,
-    instruction: str, text_only: bool, concurrency: int, max_tokens: int, out_dir: Path,
+    instruction: str, text_only: bool, concurrency: int, max_tokens: int, include_flagged: bool,
+    out_dir: Path,
 ) -> None:  # fmt: skip
     """Caption every patch of DATASET with a model and write COCO files to score.
 
@@ -206,17 +213,21 @@ def run_command(
     --style become references.json (COCO captions) and the answers <model>.json (COCO results).
     Answers are cached as they arrive, so a rerun sends nothing already answered. Then:
     `eotext bench report caption --refs OUT/references.json --pred NAME=OUT/<model>.json`.
+    Captions whose status is flagged or rejected are not references unless --include-flagged.
     """
     import os
 
-    from eotext.bench.runner import RunSettings, run_captions
+    from eotext.bench.runner import DatasetRows, RunSettings, run_captions
     from eotext.clients.chat import ClientSettings
+    from eotext.store.tables import read_tables
 
     client = ClientSettings(
         base_url, model, api_key=os.environ.get(api_key_env), concurrency=concurrency
     )
     settings = RunSettings(style, split, instruction, not text_only, max_tokens)
-    r = run_captions(dataset, client, settings, out_dir)
+    tables = read_tables(dataset, include_flagged=include_flagged)
+    rows = DatasetRows(dataset, tables.patches, tables.texts)
+    r = run_captions(rows, client, settings, out_dir)
     click.echo(
         f"{r.predictions}: {r.answered} of {r.patches} patches answered ({r.failed} failed; "
         f"{r.sent} requests sent, {r.cached} from cache); references: {r.references}"

@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from eotext import __version__
 from eotext.errors import EotextError
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 
 class EotextGroup(click.Group):
-    """Turns any :class:`EotextError` into one line on stderr and exit status 1."""
+    """Turns any :class:`EotextError` into one line on stderr and exit status 1, and a usage
+    error (a bad or repeated option) into one line and exit status 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -26,6 +36,39 @@ class EotextGroup(click.Group):
         except EotextError as exc:
             click.echo(f"eotext: error: {exc}", err=True)
             ctx.exit(1)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
+
+
+def _usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc  # a group called bare shows its help
+    where = (exc.ctx or ctx).command_path
+    message = " ".join(exc.format_message().split())
+    click.echo(f"eotext: error: {message} (see `{where} --help`)", err=True)
+    ctx.exit(2)
+
+
+class OnceOption(click.Option):
+    """A single-valued option that is an error to repeat (click would keep the last value)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["multiple"] = True  # collected, so a repeat can be seen and refused
+        super().__init__(*args, **kwargs)
+
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
+        values = super().process_value(ctx, value)
+        if len(values) > 1:
+            shown = ", ".join(str(v) for v in values)
+            raise click.BadParameter(
+                f"given {len(values)} times ({shown}); give it once", ctx=ctx, param=self
+            )
+        return values[0] if values else None
+
+
+def once(*names: str, **kwargs: Any) -> Callable[[_F], _F]:
+    """``click.option`` for a build setting that takes one value."""
+    return click.option(*names, cls=OnceOption, **kwargs)
 
 
 @click.group(cls=EotextGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,78 +94,90 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "images",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF or "
-    "BigEarthNet patch folder(s). Repeat for several scenes.",
+    help="Imagery: a SAFE folder, a folder of band files, a multi-band GeoTIFF, "
+    "BigEarthNet v1 patch folder(s), a BigEarthNet v2 root (BigEarthNet-S2/ and "
+    "metadata.parquet) or a STAC item JSON. Repeat for several scenes.",
 )
-@click.option(
+@once(
     "--stac",
     metavar="URL",
     help="Imagery from STAC: an item, an ItemCollection, a catalog or collection JSON (URL or "
     "file), or a STAC API root (with --stac-collection). One scene per item.",
 )
-@click.option("--stac-collection", help="The collection to search in a STAC API.")
-@click.option("--bbox", metavar="W,S,E,N", help="Keep STAC items that intersect this box (°).")
-@click.option(
-    "--datetime", metavar="A/B", help="Keep STAC items acquired in A/B (ISO dates; '..' = open)."
-)
-@click.option("--max-items", type=int, help="Use at most this many STAC items.")
-@click.option(
-    "--max-cloud-cover", type=float, help="Drop STAC items with eo:cloud_cover above this (%)."
-)
-@click.option(
+@once("--stac-collection", help="The collection to search in a STAC API.")
+@once("--bbox", metavar="W,S,E,N", help="Keep STAC items that intersect this box (°).")
+@once("--datetime", metavar="A/B", help="Keep STAC items acquired in A/B (ISO dates; '..' = open).")
+@once("--max-items", type=int, help="Use at most this many STAC items.")
+@once("--max-cloud-cover", type=float, help="Drop STAC items with eo:cloud_cover above this (%).")
+@once(
     "--labels",
     help="A label map (any CRS; aligned to the imagery by nearest neighbour; a path or an "
     "http(s) URL of a COG), or 'scl' for the product's Scene Classification.",
 )
-@click.option("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
-@click.option(
+@once("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
+@once(
     "--osm",
     type=click.Path(dir_okay=False, path_type=Path),
     help="An OpenStreetMap extract (.osm.pbf/.osm) for SkyScript-style captions (annotator "
     "'osm'). Alone: a grid at --gsd over the extract, previews drawn from the map.",
 )
-@click.option("--patch-size", type=int, help="Patch size in pixels (default 256).")
-@click.option("--stride", type=int, help="Stride between patches in pixels (default: patch size).")
-@click.option("--gsd", "gsd_m", type=float, help="Ground sampling distance in metres.")
-@click.option("--crs", help="Target CRS, e.g. EPSG:32629, or 'utm'.")
-@click.option("--seed", type=int, help="Seed for text variation (default 0).")
-@click.option("--min-valid", type=float, help="Drop patches with less valid data (0-1).")
-@click.option("--max-cloud", type=float, help="Drop patches with more cloud (0-1).")
-@click.option(
+@once("--patch-size", type=int, help="Patch size in pixels (default 256).")
+@once("--stride", type=int, help="Stride between patches in pixels (default: patch size).")
+@once("--gsd", "gsd_m", type=float, help="Ground sampling distance in metres.")
+@once("--crs", help="Target CRS, e.g. EPSG:32629, or 'utm'.")
+@once("--seed", type=int, help="Seed for text variation (default 0).")
+@once("--min-valid", type=float, help="Drop patches with less valid data (0-1).")
+@once("--max-cloud", type=float, help="Drop patches with more cloud (0-1).")
+@once(
+    "--max-dominant-share",
+    type=float,
+    help="Drop near-uniform patches whose first class covers this share or more, e.g. 0.98 "
+    "(0-1; default: no cap).",
+)
+@once(
+    "--max-same-composition",
+    type=int,
+    help="Keep at most this many patches per build unit with the same class composition in "
+    "whole percent, e.g. 3 (default: no cap).",
+)
+@once(
     "--unknown-codes",
     type=click.Choice(["error", "unlabelled"]),
     help="What to do with label codes the scheme does not define.",
 )
-@click.option("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
-@click.option("--workers", type=int, help="Worker processes (default: one per CPU core).")
-@click.option(
+@once("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
+@once("--workers", type=int, help="Worker processes (default: one per CPU core).")
+@once(
     "--scheduler",
     help="Run the units on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
     "(the output folder must be storage all workers share).",
 )
-@click.option(
+@once(
     "--llm-base-url",
     help="OpenAI-compatible endpoint for the llm annotator, e.g. http://127.0.0.1:8080/v1.",
 )
-@click.option("--llm-model", help="Model name for the llm annotator (adds 'llm' to --annotate).")
-@click.option(
+@once("--llm-model", help="Model name for the llm annotator (adds 'llm' to --annotate).")
+@once(
     "--llm-mode",
     type=click.Choice(["text", "paraphrase", "vision"]),
     help="text: ChatEarthNet's prompt from the statistics; paraphrase: rewrite template "
     "captions; vision: 4 label-map images per request (multimodal models).",
 )
-@click.option("--llm-concurrency", type=int, help="LLM requests in flight per worker.")
-@click.option("--llm-max-tokens", type=int, help="Maximum tokens per LLM answer.")
-@click.option("--llm-temperature", type=float, help="LLM sampling temperature.")
-@click.option(
+@once(
+    "--llm-concurrency", type=int, help="LLM requests in flight, across all workers of the build."
+)
+@once("--llm-max-tokens", type=int, help="Maximum tokens per LLM answer.")
+@once("--llm-temperature", type=float, help="LLM sampling temperature.")
+@once(
     "--llm-api-key-env", help="Environment variable holding the API key (default OPENAI_API_KEY)."
 )
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing.",
+    help="Print the LLM prompts with estimated tokens and cost; send nothing, write nothing "
+    "(also when the recipe sets [annotate.llm] dry_run = true).",
 )
-@click.option(
+@once(
     "-o",
     "--out",
     "out_dir",
@@ -135,6 +190,9 @@ def build(
     ctx: click.Context, /, recipe: Path | None, out_dir: Path, dry_run: bool, **flags: Any
 ) -> None:
     """Build a dataset folder from RECIPE (a TOML file) or from flags.
+
+    Flags given with RECIPE override its settings and are checked like them. Every flag but
+    --image (one scene each) is given at most once.
 
     \b
     Examples:
@@ -152,8 +210,8 @@ def build(
     from eotext.run.build import build_dataset
 
     config = recipe_from_flags(recipe, **flags)
-    if dry_run:
-        _print_dry_run(config)
+    if dry_run or ("llm" in config.annotate.kinds and config.annotate.llm.dry_run):
+        _print_dry_run(config)  # writes nothing: -o is neither created nor changed
         return
     result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
     dropped = ", ".join(f"{k} {v}" for k, v in result.dropped.items()) or "none"
@@ -201,71 +259,168 @@ def schemes(name: str | None) -> None:
         click.echo(f"{c.code:5}  #{bytes(c.color).hex()}  {c.short_name:28} {c.name}")
 
 
+def _export_formats() -> list[str]:
+    from eotext.export import EXPORTERS
+
+    return list(EXPORTERS)
+
+
+def _box_formats() -> list[str]:
+    from eotext.export.boxes import BOX_FORMATS
+
+    return list(BOX_FORMATS)
+
+
 @cli.command(name="export")
-@click.argument(
-    "fmt", metavar="FORMAT", type=click.Choice(["bigearthnet-txt", "llava", "openclip"])
-)
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(_export_formats()))
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (.parquet for bigearthnet-txt, .json for llava).",
+    type=click.Path(path_type=Path),
+    help="File (bigearthnet-txt .parquet, llava .json, openclip .csv/.tsv, swift .jsonl) or "
+    "folder (coco, hf, llamafactory, lmms-eval, stac, vlmevalkit, webdataset) to write.",
 )
 @click.option(
     "--box-format",
-    type=click.Choice(["qwen", "geochat", "pixel"]),
-    default="qwen",
-    show_default=True,
-    help="How boxes are written: Qwen-VL <box> on 0-1000, GeoChat "
-    "{<x1><y1><x2><y2>} on 0-100, or pixels.",
+    type=click.Choice(_box_formats()),
+    default=None,
+    help="How boxes are written [default: qwen]: pixel; norm1 0-1 (lmms-eval); geochat "
+    "{<x1><y1><x2><y2>} 0-100; qwen <box>(x1,y1),(x2,y2)</box> 0-1000 (Qwen-VL); qwen2-vl "
+    "<|box_start|>... 0-1000; internvl <box>[[...]]</box> 0-1000; qwen3-vl bbox_2d 0-1000; "
+    "qwen2.5-vl bbox_2d in pixels of the image Qwen2.5-VL resizes (multiples of 28).",
 )
+@click.option("--split", default=None, help="Export only the patches of this split (train, ...).")
 @click.option(
     "--style",
-    default="title",
-    show_default=True,
-    help="openclip: texts of this style fill the title column (title, "
-    "title_multi_objects, short, ...).",
+    default=None,
+    help="openclip: texts of this style fill the title column [default: the first of title, "
+    "title_multi_objects, short, multilabel, detailed present]; "
+    "vlmevalkit/lmms-eval: the caption style scored [default: detailed].",
 )
 @click.option(
-    "--absolute", is_flag=True, help="openclip: absolute image paths (default: relative to -o)."
+    "--image",
+    default=None,
+    help="Which file goes with the texts: preview (PNG, default), image (GeoTIFF), both "
+    "(webdataset).",
+)
+@click.option("--absolute", is_flag=True, help="openclip: absolute image paths (the default).")
+@click.option(
+    "--relative-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="openclip: write paths relative to this folder (where training runs).",
+)
+@click.option(
+    "--separator",
+    type=click.Choice(["tab", ","]),
+    default=None,
+    help="openclip: column separator [default: tab, open_clip's]; ',' for SkyScript-style CSV.",
+)
+@click.option("--shard-size", type=int, default=None, help="webdataset: samples per shard [1000].")
+@click.option(
+    "--include-flagged",
+    is_flag=True,
+    help="Also export texts flagged by a check or rejected by a reviewer (left out by default).",
 )
 def export_command(
-    fmt: str, dataset: Path, out: Path, box_format: str, style: str, absolute: bool
+    fmt: str,
+    dataset: Path,
+    out: Path,
+    box_format: str | None,
+    split: str | None,
+    style: str | None,
+    image: str | None,
+    absolute: bool,
+    relative_to: Path | None,
+    separator: str | None,
+    shard_size: int | None,
+    include_flagged: bool,
 ) -> None:
-    """Export DATASET's texts as training items in FORMAT.
+    """Export DATASET's texts as training or evaluation data in FORMAT.
 
     \b
     bigearthnet-txt  parquet: ID, patch_id, input, output, type (binary, mcq, open,
                      captioning, bounding box), category, split, latitude, longitude,
                      country, season, climate_zone
-    llava            LLaVA/ShareGPT JSON: one multi-turn conversation per patch
-    openclip         CSV of filepath,title (preview PNG and one caption) for open_clip
-                     and SkyScript-style CLIP training
-    """
-    from eotext.export import export
+    coco             folder: captions.json (COCO captions), instances.json (referring
+                     boxes as instances, bbox [x, y, w, h] pixels)
+    hf               folder datasets.load_dataset(DIR) loads: README.md card, data/<split>
+                     parquet with an Image column and the texts
+    llamafactory     folder: eotext.json (ShareGPT) + dataset_info.json
+    llava            LLaVA/ShareGPT JSON, one conversation per patch; images relative to
+                     the dataset folder: train with --image_folder DATASET
+    lmms-eval        task folder: YAML + utils.py scoring with eotext's scorers
+    openclip         TSV (open_clip's defaults) of filepath, title; absolute paths
+    stac             folder: STAC collection + one item per patch (label extension)
+    swift            ms-swift JSONL: messages, images, objects with bbox_type
+    vlmevalkit       folder: one TSV per task type (MCQ, YORN, VQA, CAPTION)
+    webdataset       folder of tar shards: png/tif, json, txt per patch
 
-    if fmt == "openclip":
-        n = export(fmt, dataset, out, style=style, absolute=absolute)
-    else:
-        n = export(fmt, dataset, out, box_format=box_format)
-    unit = {"bigearthnet-txt": "rows", "openclip": "rows"}.get(fmt, "conversations")
+    Texts whose status is flagged or rejected are left out (and counted in a warning) unless
+    --include-flagged.
+    """
+    from eotext.export import OUTPUTS, export, options_of
+
+    given: dict[str, object] = {
+        "box_format": box_format,
+        "split": split,
+        "image": image,
+        "relative_to": relative_to,
+        "separator": "\t" if separator == "tab" else separator,
+        "shard_size": shard_size,
+        "include_flagged": include_flagged or None,
+    }
+    if style is not None:
+        given["caption_style" if "caption_style" in options_of(fmt) else "style"] = style
+    options = {k: v for k, v in given.items() if v is not None}
+    n = export(fmt, dataset, out, **options)
+    unit, _ = OUTPUTS[fmt]
     click.echo(f"{out}: {n} {unit}")
+    if fmt == "llava":
+        click.echo(
+            f"train with --image_folder {dataset.resolve()} (image paths are relative to it)"
+        )
 
 
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def info(dataset: Path) -> None:
-    """Summarise a dataset folder: counts, drops, sources and licences."""
+    """Summarise a dataset folder: counts by split, text type and status; drops, sources and
+    licences."""
     from eotext.report.summary import summarise
 
     click.echo(summarise(dataset))
 
 
+@cli.command()
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--gallery",
+    default=24,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="How many patches the gallery shows (those with findings first).",
+)
+def report(dataset: Path, gallery: int) -> None:
+    """Write DATASET/report/index.html: counts, class and caption statistics, diversity,
+    VQA answer balance, a map, a gallery, sources and LLM cost, in one offline page."""
+    from eotext.report.html import write_report
+
+    result = write_report(dataset, gallery=gallery)
+    click.echo(
+        f"{result.path}: {result.figures} figures, {result.gallery} gallery patches "
+        f"({result.patches} patches, {result.texts} texts)"
+    )
+
+
 from eotext.cli.bench import bench  # noqa: E402  (registered last: a one-line merge)
 
 cli.add_command(bench)
+from eotext.cli.verify import register as register_verify  # noqa: E402
+
+register_verify(cli)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

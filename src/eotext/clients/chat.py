@@ -10,6 +10,7 @@ The API key goes only into the ``Authorization`` header: it is never logged or s
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import json
 import logging
@@ -268,3 +269,8 @@ def _retry_after(value: str | None) -> float | None:
 def _excerpt(text: str, n: int = 200) -> str:
     text = " ".join(text.split())
     return text[:n] + ("…" if len(text) > n else "") or "(empty body)"
+
+
+def image_data_url(data: bytes, media_type: str = "image/png") -> str:
+    """An image as a ``data:`` URL, the form chat requests carry images in."""
+    return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")

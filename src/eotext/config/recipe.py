@@ -19,33 +19,53 @@ the annotators and the output. Relative paths are resolved against the recipe's 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from eotext.config.convert import Origin, convert, resolve_path
+from eotext.config.fingerprint import fingerprint
 from eotext.errors import RecipeError
 from eotext.scene.spec import GridSpec, SourceSpec
-from eotext.sources.stac_search import StacQuery
+from eotext.sources.bigearthnet_v2 import FLAGS
 from eotext.text.llm.prompts import PromptSpec
-from eotext.text.spec import LLM_RUN_SETTINGS, AnnotateSpec, LlmSpec, OsmSpec, TemplateSpec
+from eotext.text.spec import AnnotateSpec, LlmSpec, OsmSpec, TemplateSpec
 
 UNKNOWN_CODE_POLICIES = ("error", "unlabelled")
-_T = TypeVar("_T")
+#: Per-patch flags a source may set, by the drop reason that names them (``[filters]
+#: drop_flags``); today BigEarthNet v2's.
+DROP_FLAGS = tuple(FLAGS)
 
 
 @dataclass(frozen=True)
 class FilterSpec:
-    """Which patches to keep. Every drop is counted by reason in the manifest."""
+    """Which patches to keep. Every drop is counted by reason in the manifest.
+
+    Near-duplicates (open ocean, a field larger than the patch) are not capped by default:
+    ``max_dominant_share`` (e.g. 0.98) drops every patch whose first class covers that share
+    or more (``near_uniform``); ``max_same_composition`` (e.g. 3) keeps at most that many
+    patches of a build unit with the same class composition in whole percent, ChatEarthNet's
+    rounding, so 100 % water counts as one composition (``near_duplicate``).
+    """
 
     min_valid_fraction: float = 0.5
     max_cloud_fraction: float = 0.2
     max_dominant_share: float | None = None  # e.g. 0.98 drops near-uniform patches
+    #: Source flags that drop a patch, each counted under its own name (BigEarthNet v2:
+    #: "seasonal_snow", "cloud_or_shadow"). None by default; hashed only when set, so
+    #: datasets built before it existed keep their fingerprints.
+    drop_flags: tuple[str, ...] = field(default=(), metadata={"omit_default": True})
+    # e.g. 3 keeps 3 all-water patches per unit; added later, so unset leaves fingerprints alone
+    max_same_composition: int | None = field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.drop_flags) - set(DROP_FLAGS))
+        if unknown:
+            raise RecipeError(
+                f"filters.drop_flags: unknown flag(s) {', '.join(unknown)}; known: "
+                f"{', '.join(DROP_FLAGS)}"
+            )
         for name in ("min_valid_fraction", "max_cloud_fraction"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -53,6 +73,11 @@ class FilterSpec:
         if self.max_dominant_share is not None and not 0 < self.max_dominant_share <= 1:
             raise RecipeError(
                 f"filters.max_dominant_share must lie in (0, 1], got {self.max_dominant_share}"
+            )
+        if self.max_same_composition is not None and self.max_same_composition < 1:
+            raise RecipeError(
+                "filters.max_same_composition must be ≥ 1 (or left out for no cap), got "
+                f"{self.max_same_composition}"
             )
 
 
@@ -63,6 +88,9 @@ class SplitSpec:
     block_km: float = 10.0
     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)  # train, val, test
     bench_per_class: int = 5
+    #: Keep the split the source assigns (BigEarthNet v2's train/validation/test); false
+    #: gives every patch eotext's spatial split. Hashed only when false (see drop_flags).
+    keep_source: bool = field(default=True, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         if self.block_km <= 0:
@@ -79,30 +107,34 @@ class SplitSpec:
 class OutputSpec:
     """Where and how the dataset is written."""
 
-    unit_patches: int = 8  # a unit of work is a window of unit_patches × unit_patches patches
-    write_images: bool = True
-    write_previews: bool = True
-    workers: int = 0  # worker processes; 0 = one per CPU core
+    # A unit of work is a window of unit_patches × unit_patches patches. A folder keeps the
+    # unit size it was started with, so resuming with another one neither duplicates nor drops.
+    unit_patches: int = field(default=8, metadata={"fingerprint": "run"})
+    # Which files are written: part of the fingerprint (a folder must not be half without
+    # images), but only when changed, so existing datasets keep their fingerprints.
+    write_images: bool = field(default=True, metadata={"omit_default": True})
+    write_previews: bool = field(default=True, metadata={"omit_default": True})
+    workers: int = field(default=0, metadata={"fingerprint": "run"})  # 0 = one per CPU core
     # A Dask scheduler (tcp://HOST:PORT) to run the units on; None = this machine.
-    scheduler: str | None = field(default=None, metadata={"run_only": True})
+    scheduler: str | None = field(default=None, metadata={"fingerprint": "run"})
 
     def __post_init__(self) -> None:
         if self.unit_patches < 1:
             raise RecipeError(f"output.unit_patches must be ≥ 1, got {self.unit_patches}")
-        if self.scheduler is not None and "://" not in self.scheduler:
-            raise RecipeError(
-                f"output.scheduler must be a Dask scheduler address such as "
-                f"tcp://10.0.0.5:8786, got {self.scheduler!r}"
-            )
         if self.workers < 0:
             raise RecipeError(f"output.workers must be ≥ 0 (0 = one per core), got {self.workers}")
+        if self.scheduler is not None and "://" not in self.scheduler:
+            raise RecipeError(
+                "output.scheduler must be a Dask scheduler address such as "
+                f"tcp://10.0.0.5:8786, got {self.scheduler!r}"
+            )
 
 
 @dataclass(frozen=True)
 class Recipe:
     """A whole build: sources, grid, filters, annotators, output and the random seed."""
 
-    sources: tuple[SourceSpec, ...]
+    sources: tuple[SourceSpec, ...] = ()
     seed: int = 0
     name: str = "eotext-dataset"
     grid: GridSpec = field(default_factory=GridSpec)
@@ -115,6 +147,8 @@ class Recipe:
     def __post_init__(self) -> None:
         if not self.sources:
             raise RecipeError("the recipe has no sources; add a [[sources]] table")
+        # Each source carries the grid it is cut on: [grid] with its own overrides.
+        object.__setattr__(self, "sources", tuple(replace(s, grid=self.grid) for s in self.sources))
         if self.unknown_codes not in UNKNOWN_CODE_POLICIES:
             raise RecipeError(
                 f"unknown_codes must be one of {UNKNOWN_CODE_POLICIES}, got {self.unknown_codes!r}"
@@ -129,7 +163,7 @@ class Recipe:
                 "or `osm` in a source (on the command line: --osm FILE)"
             )
         for s in self.sources:
-            if s.osm is None or s.image is not None or s.labels is not None:
+            if s.osm is None or s.image is not None or s.labels is not None or s.stac is not None:
                 continue
             name = s.id or Path(s.osm).name
             if not wants_osm:
@@ -147,33 +181,36 @@ class Recipe:
         return dataclasses.asdict(self)
 
     def fingerprint(self) -> str:
-        """A hash of everything that decides the dataset's content (not workers or unit size).
+        """A hash of everything that decides the dataset's content (see :mod:`.fingerprint`).
 
-        Source paths are reduced to file names, so moving the data does not orphan a build.
+        Run settings (workers, unit size, the LLM endpoint, concurrency, timeouts) are left
+        out, and source paths are reduced to file names, so moving the data or restarting a
+        model server elsewhere does not orphan a build.
         """
-        d = self.to_dict()
-        d.pop("output", None)
-        if "llm" in self.annotate.kinds:
-            for key in LLM_RUN_SETTINGS:
-                d["annotate"]["llm"].pop(key)
-        else:  # recipes without LLM captions keep the fingerprint they had before it existed
-            d["annotate"].pop("llm")
-        for s in d["sources"]:
-            for key in ("image", "labels", "s1", "osm"):
-                if s[key] and s[key] != "scl":
-                    s[key] = Path(s[key]).name
-            s["layers"] = [[n, Path(p).name] for n, p in s["layers"]]
-            if s["osm"] is None:
-                s.pop("osm")  # recipes without OSM keep the fingerprints they had
-            if s["stac"] is None:
-                s.pop("stac")  # and those without STAC too
-        osm = d["annotate"].pop("osm")
-        if "osm" in self.annotate.kinds:
-            osm.pop("location_index")  # where node locations live does not change the data
-            osm["file"] = Path(osm["file"]).name if osm["file"] else None
-            d["annotate"]["osm"] = osm
-        blob = json.dumps(d, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        return fingerprint(self)
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The parsed TOML document of a recipe file.
+
+    Raises:
+        RecipeError: the file is missing, unreadable, not UTF-8 or not TOML.
+    """
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RecipeError(f"recipe {p} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise RecipeError(f"recipe {p} is a folder; give the .toml file inside it") from None
+    except UnicodeDecodeError as exc:
+        raise RecipeError(
+            f"recipe {p} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RecipeError(f"recipe {p} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise RecipeError(f"recipe {p} cannot be read: {exc.strerror or exc}") from None
 
 
 def load_recipe(path: str | Path) -> Recipe:
@@ -183,124 +220,22 @@ def load_recipe(path: str | Path) -> Recipe:
         RecipeError: the file is missing, not TOML, or holds unknown or invalid settings.
     """
     p = Path(path)
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RecipeError(f"recipe {p} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RecipeError(f"recipe {p} is not valid TOML: {exc}") from exc
-    return recipe_from_dict(doc, base_dir=p.resolve().parent)
+    return recipe_from_dict(read_toml(p), origin=Origin(file=str(p), base_dir=p.resolve().parent))
 
 
-def recipe_from_dict(doc: dict[str, Any], base_dir: Path | None = None) -> Recipe:
-    """Build a recipe from a parsed TOML document; relative paths resolve against ``base_dir``."""
-    doc = dict(doc)
-    base = base_dir or Path.cwd()
-    try:
-        sources = tuple(_source(dict(s), base) for s in doc.pop("sources", []))
-        annotate_doc = dict(doc.pop("annotate", {}))
-        annotate = AnnotateSpec(
-            kinds=tuple(annotate_doc.pop("kinds", ("caption",))),
-            template=_build(TemplateSpec, "annotate.template", annotate_doc.pop("template", {})),
-            osm=_osm_spec(dict(annotate_doc.pop("osm", {})), base),
-            llm=_llm(dict(annotate_doc.pop("llm", {}))),
-        )
-        _no_leftovers("annotate", annotate_doc)
-        recipe = Recipe(
-            sources=sources,
-            seed=int(doc.pop("seed", 0)),
-            name=str(doc.pop("name", "eotext-dataset")),
-            grid=_build(GridSpec, "grid", doc.pop("grid", {})),
-            filters=_build(FilterSpec, "filters", doc.pop("filters", {})),
-            annotate=annotate,
-            output=_build(OutputSpec, "output", doc.pop("output", {})),
-            splits=_splits(doc.pop("splits", {})),
-            unknown_codes=str(doc.pop("unknown_codes", "error")),
-        )
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, RecipeError):
-            raise
-        raise RecipeError(f"invalid recipe: {exc}") from exc
-    _no_leftovers("recipe", doc)
-    return recipe
+def recipe_from_dict(
+    doc: dict[str, Any], base_dir: Path | None = None, origin: Origin | None = None
+) -> Recipe:
+    """Build a recipe from a parsed TOML document; relative paths resolve against ``base_dir``.
 
+    Every value is checked against the type of its field (see :mod:`.convert`).
 
-def resolve_path(value: str, base: Path) -> str:
-    """Expand ``~`` and environment variables, and anchor relative paths at ``base``."""
-    expanded = os.path.expanduser(os.path.expandvars(value))
-    if "://" in expanded or expanded.startswith("/vsi"):
-        return expanded
-    p = Path(expanded)
-    return str(p if p.is_absolute() else (base / p).resolve())
-
-
-def _osm_spec(d: dict[str, Any], base: Path) -> OsmSpec:
-    if d.get("file"):
-        d["file"] = resolve_path(str(d["file"]), base)
-    if "styles" in d:
-        d["styles"] = tuple(str(x) for x in d["styles"])
-    if "rules" in d and not isinstance(d["rules"], dict):
-        raise RecipeError("[annotate.osm.rules] must be a table of rule overrides")
-    return _build(OsmSpec, "annotate.osm", d)
-
-
-def _source(d: dict[str, Any], base: Path) -> SourceSpec:
-    for key in ("image", "labels", "s1", "osm"):
-        if d.get(key) and d[key] != "scl":
-            d[key] = resolve_path(str(d[key]), base)
-    if "bands" in d:
-        d["bands"] = tuple(str(b) for b in d["bands"])
-    if "stac" in d:
-        d["stac"] = _stac_query(d["stac"], base)
-    layers = d.pop("layers", {})
-    if not isinstance(layers, dict):
-        raise RecipeError('sources.layers must be a table of name = "path"')
-    d["layers"] = tuple((str(k), resolve_path(str(v), base)) for k, v in layers.items())
-    return _build(SourceSpec, "sources", d)
-
-
-def _stac_query(d: Any, base: Path) -> StacQuery:
-    """``stac = { url = ..., collection = ..., bbox = [W, S, E, N], ... }`` of a source."""
-    if isinstance(d, str):
-        d = {"url": d}
-    if not isinstance(d, dict):
-        raise RecipeError('sources.stac must be a URL or a table such as { url = "..." }')
-    d = dict(d)
-    if "url" in d:
-        d["url"] = resolve_path(str(d["url"]), base)
-    if "bbox" in d:
-        d["bbox"] = tuple(float(x) for x in d["bbox"])
-    return _build(StacQuery, "sources.stac", d)
-
-
-def _llm(d: dict[str, Any]) -> LlmSpec:
-    if "endpoint" in d:
-        d["base_url"] = d.pop("endpoint")
-    d["prompts"] = _build(PromptSpec, "annotate.llm.prompts", dict(d.pop("prompts", {})))
-    return _build(LlmSpec, "annotate.llm", d)
-
-
-def _splits(d: dict[str, Any]) -> SplitSpec:
-    d = dict(d)
-    if "fractions" in d:
-        d["fractions"] = tuple(float(x) for x in d["fractions"])
-    return _build(SplitSpec, "splits", d)
-
-
-def _build(cls: type[_T], section: str, d: dict[str, Any]) -> _T:
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(d) - names)
-    if unknown:
-        raise RecipeError(
-            f"[{section}] has unknown setting(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(names))}"
-        )
-    return cls(**d)
-
-
-def _no_leftovers(section: str, d: dict[str, Any]) -> None:
-    if d:
-        raise RecipeError(f"[{section}] has unknown setting(s) {', '.join(sorted(d))}")
+    Raises:
+        RecipeError: an unknown key, a wrong type or an invalid setting, named by its path.
+    """
+    if origin is None:
+        origin = Origin(base_dir=base_dir or Path.cwd())
+    return convert(Recipe, doc, origin)
 
 
 __all__ = [
@@ -310,11 +245,13 @@ __all__ = [
     "LlmSpec",
     "OsmSpec",
     "OutputSpec",
+    "PromptSpec",
     "Recipe",
     "SourceSpec",
     "SplitSpec",
     "TemplateSpec",
     "load_recipe",
+    "read_toml",
     "recipe_from_dict",
     "resolve_path",
 ]

@@ -28,9 +28,17 @@ SCHEMA = pa.schema(
 )
 
 
-def export_bigearthnet_txt(dataset: Path, out: Path, box_format: str = "qwen") -> int:
+def export_bigearthnet_txt(
+    dataset: Path,
+    out: Path,
+    box_format: str = "qwen",
+    split: str | None = None,
+    include_flagged: bool = False,
+) -> int:
     """Write ``out`` (parquet) with columns ``ID, patch_id, input, output, type, category,
-    split, latitude, longitude, country, season, climate_zone``; returns the row count."""
+    split, latitude, longitude, country, season, climate_zone``; returns the row count.
+
+    Flagged and rejected texts are left out unless ``include_flagged``."""
     rows = [
         {
             "ID": item.id,
@@ -46,7 +54,7 @@ def export_bigearthnet_txt(dataset: Path, out: Path, box_format: str = "qwen") -
             "season": item.patch.get("season"),
             "climate_zone": item.patch.get("climate_zone"),
         }
-        for item in read_items(dataset, box_format)
+        for item in read_items(dataset, box_format, split, include_flagged)
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:

@@ -1,4 +1,4 @@
-"""Describing a dataset folder in text."""
+"""Describing a dataset folder in text (``eotext info``) and its card (``DATACARD.md``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from eotext.errors import OutputError
+from eotext.report.stats import compute_counts
+from eotext.report.tables import load_dataset
 
 
 def summarise(folder: str | Path) -> str:
@@ -28,8 +28,15 @@ def summarise(folder: str | Path) -> str:
         f"texts: {counts['texts']}",
         f"  dropped: {counts['dropped'] or 'none'}",
     ]
-    patches = pq.read_table(root / "patches.parquet", columns=["dominant_class", "scene_id"])
-    dominant = Counter(v for v in patches.column("dominant_class").to_pylist() if v)
+    data = load_dataset(root)
+    counts = compute_counts(data.patches, data.texts)
+    lines += [
+        f"  splits: {_pairs(counts.by_split) or 'none'}",
+        f"  text types: {_pairs(counts.by_style) or 'none'}",
+        f"  status: {_pairs(counts.by_status) or 'none'}",
+        f"  findings: {_pairs(counts.by_finding) or 'none'}",
+    ]
+    dominant = Counter(p["dominant_class"] for p in data.patches if p.get("dominant_class"))
     if dominant:
         top = ", ".join(f"{k} {n}" for k, n in dominant.most_common(6))
         lines.append(f"  dominant classes: {top}")
@@ -47,39 +54,18 @@ def summarise(folder: str | Path) -> str:
 
 
 def data_card(folder: str | Path) -> str:
-    """The dataset's card (Markdown): what it holds, where it comes from, whom to credit.
+    """The dataset's card: a Hugging Face dataset card (see :mod:`eotext.report.card`).
 
     Raises:
         OutputError: the folder has no manifest.
     """
-    root = Path(folder)
-    manifest = _manifest(root)
-    counts = manifest["counts"]
-    texts = pq.read_table(root / "texts.parquet", columns=["type", "style"]).to_pylist()
-    kinds = Counter(f"{t['type']} ({t['style']})" if t["style"] else t["type"] for t in texts)
-    lines = [
-        f"# {manifest['name']}",
-        "",
-        f"Built with eotext {manifest['eotext_version']} "
-        f"(recipe fingerprint `{manifest['recipe_fingerprint']}`).",
-        "",
-        "## Contents",
-        "",
-        f"- patches: {counts['patches']} of {counts['patches_planned']} planned",
-        f"- texts: {counts['texts']}",
-        *(f"  - {k}: {n}" for k, n in sorted(kinds.items())),
-        f"- dropped patches: {counts['dropped'] or 'none'}",
-        "",
-        "## Sources and licences",
-        "",
-    ]
-    for s in manifest["sources"]:
-        for lic in s["licences"]:
-            lines.append(f"- {s['scene_id']}: {lic['what']}: {lic['licence']}")
-    lines += ["", "## Attribution", ""]
-    notes = manifest.get("attribution") or []
-    lines += [f"- {n}" for n in notes] or ["- none required by the sources"]
-    return "\n".join(lines) + "\n"
+    from eotext.report.card import dataset_card
+
+    return dataset_card(folder)
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n}" for k, n in counts.items())
 
 
 def _manifest(root: Path) -> dict[str, Any]:

@@ -1,31 +1,53 @@
-"""Annotators: turn one analysed patch into text annotations.
+"""Annotators: turn analysed patches into text annotations.
 
 Each annotator is registered by name in :data:`ANNOTATORS` (grep here to see what exists) and
-built once per unit of work from the recipe. The pipeline hands every kept patch to each
-annotator the recipe asks for (``[annotate] kinds``, ``--annotate``) as a :class:`PatchContext`.
+built once per unit of work from the recipe. The pipeline hands the kept patches of a unit, as
+:class:`PatchContext` objects, to :meth:`Annotator.annotate_unit` of each annotator the recipe
+asks for (``[annotate] kinds``, ``--annotate``); by default that calls :meth:`Annotator.annotate`
+per patch, and an annotator that gains from seeing the whole unit (LLM requests sent
+concurrently) overrides it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from eotext.model import Text
 from eotext.semantics.patch import PatchContext
 from eotext.verify.leakage import guard_leakage
 
 if TYPE_CHECKING:
+    from eotext.clients.usage import Usage
     from eotext.config.recipe import Recipe
 
 
-class Annotator(Protocol):
-    """Writes texts for a patch; must be deterministic given (seed, patch id)."""
+class Annotator(ABC):
+    """Writes texts for patches; must be deterministic given (seed, patch id)."""
 
-    def annotate(self, ctx: PatchContext) -> list[Text]: ...
+    @abstractmethod
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        """The texts of one patch."""
+
+    def annotate_unit(
+        self, contexts: Sequence[PatchContext], cache_path: Path | None
+    ) -> list[Text]:
+        """The texts of all the kept patches of a unit (by default, patch by patch).
+
+        Args:
+            contexts: the unit's kept patches.
+            cache_path: where an annotator that calls a model caches its answers.
+        """
+        return [t for ctx in contexts for t in self.annotate(ctx)]
+
+    def usage(self) -> Usage | None:
+        """Model usage (tokens, cost, requests) so far; None for annotators that call none."""
+        return None
 
 
-class TemplateCaptions:
+class TemplateCaptions(Annotator):
     """Template captions: a detailed description and a short one per labelled patch, or a
     caption from scene-level labels (BigEarthNet) when there is no label map."""
 
@@ -33,7 +55,6 @@ class TemplateCaptions:
         self.spec = recipe.annotate.template
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.schemes.corine import bigearthnet_label_codes
         from eotext.text.templates import CaptionWriter, multilabel_caption
 
         scheme, pid = ctx.scene.scheme, ctx.patch_id
@@ -45,9 +66,9 @@ class TemplateCaptions:
             if self.spec.detailed_captions:
                 texts.append(("detailed", writer.detailed(pid, ctx.stats, ctx.layout)))
             if self.spec.short_captions:
-                texts.append(("short", writer.short(pid, ctx.stats)))
-        elif ctx.scene.multilabels:
-            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+                texts.append(("short", writer.short(pid, ctx.stats, ctx.layout)))
+        elif ctx.scene.scene_labels is not None:
+            codes = list(ctx.scene.scene_labels.codes)
             caption = multilabel_caption(
                 scheme, codes, ctx.scene.acquired, ctx.where.season, ctx.seed, pid
             )
@@ -59,7 +80,7 @@ class TemplateCaptions:
         ]
 
 
-class VqaItems:
+class VqaItems(Annotator):
     """Question-answer items computed from the statistics (presence, dominant, comparison,
     coverage, counting, location, adjacency, area, multiple choice)."""
 
@@ -80,16 +101,14 @@ class VqaItems:
         assert ctx.scene.scheme is not None
         writer = VqaWriter(ctx.scene.scheme, ctx.seed)
         if ctx.stats is None or ctx.layout is None:
-            if not ctx.scene.multilabels:
+            if ctx.scene.scene_labels is None:
                 return []
-            from eotext.schemes.corine import bigearthnet_label_codes
-
-            codes = list(bigearthnet_label_codes(ctx.scene.multilabels))
+            codes = list(ctx.scene.scene_labels.codes)
             return writer.multilabel_items(ctx.patch_id, codes, ctx.where)
         return writer.items(ctx.patch_id, ctx.stats, ctx.layout, ctx.scene.grid.gsd_m, ctx.where)
 
 
-class ReferringExpressions:
+class ReferringExpressions(Annotator):
     """Referring expressions that identify exactly one connected component, with its box."""
 
     def __init__(self, recipe: Recipe) -> None:
@@ -102,10 +121,42 @@ class ReferringExpressions:
         if ctx.stats is None or labels is None or ctx.scene.scheme is None:
             return []
         writer = ReferringWriter(ctx.scene.scheme, ctx.seed)
-        return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats)
+        return writer.items(ctx.patch_id, labels, ctx.usable, ctx.stats, ctx.components)
 
 
-class OsmCaptions:
+class AnchoredTexts(Annotator):
+    """BigEarthNet.txt-style texts: captions anchored in place and time (country, season,
+    climate, elevation, and spatial relations from a label map) in several styles, and
+    presence questions / multiple choice with negatives plausible in the patch's climate."""
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.recipe = recipe
+
+    def annotate(self, ctx: PatchContext) -> list[Text]:
+        from eotext.text.bigearthnet import AnchoredWriter
+
+        scheme, pid = ctx.scene.scheme, ctx.patch_id
+        if scheme is None:
+            return []
+        if ctx.stats is not None:
+            codes = [c for c, _ in ctx.stats.ranked()]
+        elif ctx.scene.scene_labels is not None:
+            codes = list(ctx.scene.scene_labels.codes)
+        else:
+            return []
+        writer = AnchoredWriter(scheme, ctx.seed)
+        captions = writer.captions(pid, codes, ctx.where, ctx.scene.acquired, ctx.layout)
+        texts = [
+            Text(f"{pid}:caption:{style}", pid, "caption", "template", text, style=style)
+            for style, text in captions
+        ]
+        questions = writer.questions(pid, set(codes), ctx.where)
+        for item in questions:
+            guard_leakage(item)
+        return texts + questions
+
+
+class OsmCaptions(Annotator):
     """SkyScript-style captions from the OpenStreetMap objects visible in the patch: ``title``
     (the focus object) and ``title_multi_objects`` (the focus and its surroundings).
 
@@ -118,7 +169,7 @@ class OsmCaptions:
         self.rules = self.spec.resolved_rules()
 
     def annotate(self, ctx: PatchContext) -> list[Text]:
-        from eotext.semantics.osm.join import join_patch, window_box
+        from eotext.semantics.osm.join import join_patch
         from eotext.semantics.osm.layer import load_layer
         from eotext.text.osm import OsmCaptionWriter
 
@@ -127,13 +178,13 @@ class OsmCaptions:
             return []
         grid = ctx.scene.grid
         layer = load_layer(path, grid, self.rules, self.spec.location_index)
-        found = join_patch(layer, window_box(grid, ctx.spec.window))
+        found = join_patch(layer, grid.window_bounds(ctx.spec.window))
         writer = OsmCaptionWriter(self.rules, ctx.seed, self.spec.styles)
         box = ctx.footprint_wgs84.bounds
         return writer.texts(ctx.patch_id, found, box, ctx.scene.acquired, Path(path).name)
 
 
-class LlmCaptions:
+class LlmCaptions(Annotator):
     """LLM captions over an OpenAI-compatible endpoint (ChatEarthNet's prompts), validated.
 
     The pipeline calls :meth:`annotate_unit` once per unit, so all of a unit's patches go out
@@ -154,17 +205,19 @@ class LlmCaptions:
     def annotate(self, ctx: PatchContext) -> list[Text]:
         return self.annotate_unit([ctx], None)
 
-    def annotate_unit(self, contexts: list[PatchContext], cache_path: Path | None) -> list[Text]:
+    def annotate_unit(
+        self, contexts: Sequence[PatchContext], cache_path: Path | None
+    ) -> list[Text]:
         """Captions for every patch of a unit; answers are cached in ``cache_path``."""
         from eotext.text.llm.captions import caption_patches
         from eotext.verify.answers import ANSWER_CHECKS
 
-        texts, usage = caption_patches(self.spec, contexts, cache_path, ANSWER_CHECKS)
+        texts, usage = caption_patches(self.spec, list(contexts), cache_path, ANSWER_CHECKS)
         self._usage += usage
         return texts
 
-    def usage(self) -> dict[str, Any]:
-        return self._usage.to_dict()
+    def usage(self) -> Usage:
+        return self._usage
 
 
 #: Built-in annotators by name. Grep here to see what exists.
@@ -172,6 +225,7 @@ ANNOTATORS: dict[str, Callable[[Recipe], Annotator]] = {
     "caption": TemplateCaptions,
     "vqa": VqaItems,
     "referring": ReferringExpressions,
+    "anchored": AnchoredTexts,
     "osm": OsmCaptions,
     "llm": LlmCaptions,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import time
@@ -15,14 +16,15 @@ from eotext import __version__
 from eotext.config.recipe import Recipe
 from eotext.errors import OutputError, RecipeError
 from eotext.files import write_json_atomic, write_text_atomic
-from eotext.model import PatchSpec
 from eotext.run.engine import RequestLimit, Runner, make_runner, run_units
 from eotext.run.splits import assign_splits
 from eotext.run.unit import UnitTask, process_unit
-from eotext.scene.scene import Scene, resolve_scenes
-from eotext.scene.tiling import Unit, plan_units
+from eotext.scene.resolve import resolve_scenes
+from eotext.scene.scene import Scene
+from eotext.scene.tiling import Unit, plan_scene
 from eotext.semantics.context import context_sources
 from eotext.store.folder import DatasetFolder
+from eotext.store.records import UnitSummary
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +47,16 @@ class BuildResult:
     patches_per_s: float = 0.0
 
 
-def plan_scene(index: int, scene: Scene, unit_patches: int) -> list[Unit]:
-    """The units of one scene (a whole-scene source such as BigEarthNet is one patch)."""
-    if scene.whole_scene:
-        window = scene.grid.full_window()
-        return [Unit(index, scene.scene_id, window, (PatchSpec(scene.scene_id, window),))]
-    g = scene.grid_spec
-    return plan_units(
-        index,
-        scene.scene_id,
-        scene.grid.width,
-        scene.grid.height,
-        g.patch_size,
-        g.step,
-        g.edge,
-        unit_patches,
-    )
+def plan_build(recipe: Recipe) -> tuple[list[Scene], list[Unit]]:
+    """The scenes of a recipe's sources and their units of work; reads headers, writes nothing.
+
+    Raises:
+        RecipeError: two sources give the same scene id.
+    """
+    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec)]
+    _check_unique_ids(scenes)
+    units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]
+    return scenes, units
 
 
 def build_dataset(
@@ -68,6 +64,7 @@ def build_dataset(
     out_dir: str | Path,
     runner: Runner | None = None,
     progress: bool = False,
+    verify: bool = True,
 ) -> BuildResult:
     """Build (or resume building) the dataset a recipe describes.
 
@@ -76,18 +73,34 @@ def build_dataset(
         out_dir: the dataset folder; created if missing, resumed if it holds this recipe.
         runner: how units run; default in-process, or ``recipe.output.workers`` processes.
         progress: show a progress bar with patches/s on stderr.
+        verify: check every text against its label patch after the build (findings, status,
+            audit log; see ``eotext.verify``) and add the counts to the manifest.
 
     Raises:
         OutputError: ``out_dir`` holds something else.
         SourceError, AlignmentError, TilingError, UnknownClassCodeError: bad input; units
             finished before the error stay written.
     """
+    if "llm" in recipe.annotate.kinds and recipe.annotate.llm.dry_run:
+        raise RecipeError(
+            "the recipe asks for an LLM dry run ([annotate.llm] dry_run = true), which writes "
+            "no dataset: see its prompts with `eotext build --dry-run` (eotext.run.dry_run), "
+            "or set dry_run = false to build"
+        )
     started = time.perf_counter()
     folder = DatasetFolder(Path(out_dir))
-    scenes = [s for spec in recipe.sources for s in resolve_scenes(spec, recipe.grid)]
-    _check_unique_ids(scenes)
+    recorded = folder.recorded_unit_patches()
+    if recorded is not None and recorded != recipe.output.unit_patches:
+        log.info(
+            "resuming with the folder's unit size %d (asked: %d)",
+            recorded,
+            recipe.output.unit_patches,
+        )
+        recipe = dataclasses.replace(
+            recipe, output=dataclasses.replace(recipe.output, unit_patches=recorded)
+        )
+    scenes, units = plan_build(recipe)
     scenes, osm_counts = _attach_osm(scenes, recipe)
-    units = [u for i, s in enumerate(scenes) for u in plan_scene(i, s, recipe.output.unit_patches)]
     folder.prepare(recipe.fingerprint(), recipe.to_dict())
     todo = [u for u in units if not folder.is_done(u.unit_id)]
     log.info(
@@ -107,16 +120,16 @@ def build_dataset(
     run_started = time.perf_counter()
     kept_now = 0
 
-    def on_result(summary: dict[str, Any]) -> None:
+    def on_result(summary: UnitSummary) -> None:
         nonlocal kept_now
-        if not folder.is_done(summary["unit_id"]):
+        if not folder.is_done(summary.unit_id):
             raise OutputError(
-                f"unit {summary['unit_id']} finished but its files are not in {folder.root}: "
+                f"unit {summary.unit_id} finished but its files are not in {folder.root}: "
                 "with --scheduler the output folder must be storage every worker shares"
             )
-        kept_now += summary["patches_kept"]
+        kept_now += summary.patches_kept
         if bar is not None:
-            bar.update(summary["patches_planned"])
+            bar.update(summary.patches_planned)
             elapsed = max(time.perf_counter() - run_started, 1e-9)
             bar.set_postfix_str(f"{kept_now / elapsed:.1f} kept patches/s")
 
@@ -136,8 +149,9 @@ def build_dataset(
             folder, recipe, scenes, units, n_patches, n_texts, dropped, unknown_px, seconds,
             osm_counts,
         )  # fmt: skip
-        if "llm" in recipe.annotate.kinds:
-            _add_llm_usage(folder, summaries)
+        _add_llm_usage(folder, summaries)
+    if verify:
+        _verify_texts(folder)
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,
@@ -150,6 +164,22 @@ def build_dataset(
         seconds=seconds,
         patches_per_s=kept_now / run_seconds,
     )
+
+
+def _verify_texts(folder: DatasetFolder) -> None:
+    """Check every text against the data and record the counts in the manifest."""
+    from eotext.verify.folder import verify_folder
+
+    summary = verify_folder(folder.root, who="eotext build")
+    manifest = json.loads(folder.manifest.read_text())
+    manifest["verify"] = {
+        "texts": summary.texts,
+        "claims": summary.claims,
+        "flagged": summary.flagged,
+        "auto_fixed": summary.auto_fixed,
+        "findings": summary.by_kind,
+    }
+    write_json_atomic(folder.manifest, manifest)
 
 
 def _attach_osm(
@@ -195,24 +225,26 @@ def _check_unique_ids(scenes: list[Scene]) -> None:
         )
 
 
-def _totals(summaries: list[dict[str, Any]]) -> tuple[dict[str, int], int]:
+def _totals(summaries: list[UnitSummary]) -> tuple[dict[str, int], int]:
     dropped: Counter[str] = Counter()
     unknown = 0
     for s in summaries:
-        dropped.update(s["dropped"])
-        unknown += s["unknown_px"]
+        dropped.update(s.dropped)
+        unknown += s.unknown_px
     return dict(sorted(dropped.items())), unknown
 
 
-def _add_llm_usage(folder: DatasetFolder, summaries: list[dict[str, Any]]) -> None:
-    """Sum the units' LLM usage (tokens, cost, requests, cache hits) into the manifest."""
+def _add_llm_usage(folder: DatasetFolder, summaries: list[UnitSummary]) -> None:
+    """Sum the units' LLM usage (tokens, cost, requests, cache hits) into the manifest, when
+    any unit called a model."""
     import json
 
     from eotext.clients.usage import Usage
 
-    total = Usage()
-    for s in summaries:
-        total += Usage.from_dict(s.get("llm", {}))
+    usages = [s.llm for s in summaries if s.llm is not None]
+    if not usages:
+        return
+    total = sum(usages, Usage())
     manifest = json.loads(folder.manifest.read_text())
     manifest["llm"] = total.to_dict()
     write_json_atomic(folder.manifest, manifest)
@@ -230,7 +262,8 @@ def _write_manifest(
     seconds: float,
     osm_counts: dict[str, dict[str, Any]] | None = None,
 ) -> None:
-    done = {s["unit_id"] for s in folder.unit_summaries()}
+    summaries = folder.unit_summaries()
+    done = {s.unit_id for s in summaries}
     sources = [_describe_scene(s, (osm_counts or {}).get(s.scene_id)) for s in scenes]
     attribution = sorted(
         {x["attribution"] for s in sources for x in s["licences"] if x["attribution"]}
@@ -253,6 +286,8 @@ def _write_manifest(
             "texts": n_texts,
             "dropped": dropped,
             "unknown_code_pixels": unknown_px,
+            # patches whose source names another country than the context's borders
+            "country_mismatches": sum(s.country_mismatches for s in summaries),
         },
         "timings": {"last_run_seconds": round(seconds, 3)},
     }

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from dataclasses import dataclass
 
 from eotext.clients.usage import Prices
 from eotext.config.recipe import Recipe
+from eotext.model import Text
 
 
 @dataclass(frozen=True)
@@ -34,35 +34,34 @@ class DryRun:
 
 
 def dry_run(recipe: Recipe) -> DryRun:
-    """Plan a build's LLM requests without sending any or writing the dataset folder.
+    """Plan a build's LLM requests without sending any or writing anything.
 
-    The patches are cut and analysed as in a real build (in a temporary folder, without image
-    files), so the prompts are exactly those a real build would send.
+    The scenes are resolved and the units planned, and each unit's patches are read, filtered
+    and analysed as in a real build, all in memory, so the prompts are exactly those a real
+    build would send; no file is written and the dataset folder is neither created nor touched.
     """
-    import json
-
-    import pyarrow.parquet as pq
-
-    from eotext.run.build import build_dataset
+    from eotext.run.annotators import LlmCaptions
+    from eotext.run.build import plan_build
+    from eotext.run.unit import analyse_unit
 
     spec = dataclasses.replace(recipe.annotate.llm, dry_run=True)
     planned = dataclasses.replace(
-        recipe,
-        annotate=dataclasses.replace(recipe.annotate, kinds=("llm",), llm=spec),
-        output=dataclasses.replace(recipe.output, write_images=False, write_previews=False),
+        recipe, annotate=dataclasses.replace(recipe.annotate, kinds=("llm",), llm=spec)
     )
-    with tempfile.TemporaryDirectory(prefix="eotext-dry-run-") as tmp:
-        build_dataset(planned, tmp)
-        rows = pq.read_table(f"{tmp}/texts.parquet").to_pylist()
+    scenes, units = plan_build(planned)
+    texts: list[Text] = []
+    for unit in units:
+        analysed = analyse_unit(scenes[unit.scene_index], unit, planned)
+        contexts = [p.ctx for p in analysed.patches]
+        texts.extend(LlmCaptions(planned).annotate_unit(contexts, None))
     prompts = []
-    for row in rows:
-        meta = json.loads(row["meta"])
+    for text in sorted(texts, key=lambda t: t.text_id):
         prompts.append(
             PlannedPrompt(
-                row["patch_id"],
-                row["prompt"],
-                meta["est_prompt_tokens"],
-                meta["est_completion_tokens"],
+                text.patch_id,
+                text.prompt or "",
+                int(text.meta["est_prompt_tokens"]),
+                int(text.meta["est_completion_tokens"]),
             )
         )
     p_tokens = sum(p.est_prompt_tokens for p in prompts)

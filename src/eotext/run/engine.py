@@ -10,9 +10,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing.managers import SyncManager
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -60,12 +66,20 @@ class ProcessRunner:
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         # "spawn" avoids forking a process that holds GDAL handles or threads.
         ctx = multiprocessing.get_context("spawn")
+        parent = os.getpid()
         with contextlib.ExitStack() as stack:
             semaphore = None
             if self.llm_limit is not None:
-                manager = stack.enter_context(ctx.Manager())
+                # The manager holding the shared semaphore dies with this process too.
+                manager = SyncManager(ctx=ctx)
+                manager.start(die_with_parent, (parent,))
+                stack.enter_context(manager)
                 semaphore = manager.BoundedSemaphore(self.llm_limit.leases)
-            pool = stack.enter_context(ProcessPoolExecutor(self.workers, mp_context=ctx))
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    self.workers, mp_context=ctx, initializer=die_with_parent, initargs=(parent,)
+                )
+            )
             pending: set[Future[R]] = set()
             it = iter(tasks)
 
@@ -95,6 +109,32 @@ def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
         return fn(task)
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Make this worker process end when ``parent_pid`` ends, even by ``kill -9``.
+
+    Linux delivers SIGKILL to the worker when its parent thread dies (``PR_SET_PDEATHSIG``);
+    elsewhere, and as a second line, a daemon thread polls the parent's pid every second.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the call above
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="eotext-parent-watch", daemon=True).start()
+
+
 def make_runner(
     workers: int, scheduler: str | None = None, llm_limit: RequestLimit | None = None
 ) -> Runner:
@@ -111,13 +151,13 @@ def make_runner(
 
 
 def run_units(
-    fn: Callable[[Any], dict[str, Any]],
-    tasks: list[Any],
+    fn: Callable[[T], R],
+    tasks: list[T],
     runner: Runner,
-    on_result: Callable[[dict[str, Any]], None] | None = None,
-) -> list[dict[str, Any]]:
+    on_result: Callable[[R], None] | None = None,
+) -> list[R]:
     """Run ``fn`` over ``tasks`` and collect each unit's summary."""
-    summaries = []
+    summaries: list[R] = []
     for summary in runner.map_unordered(fn, tasks):
         summaries.append(summary)
         if on_result is not None:

@@ -4,8 +4,11 @@ Patches are grouped into geographic blocks (cells of about ``block_km`` on a sid
 patch's centre), and whole blocks go to one split, drawn with the recipe seed; neighbouring
 patches in one block can never straddle two splits. Patches that still overlap a patch of
 another split (overlapping strides or overlapping scenes across a block edge) go to ``gap``,
-which no split uses. ``bench`` takes up to ``bench_per_class`` test patches per dominant class,
-for manual verification.
+which no split uses. ``bench`` takes up to ``bench_per_class`` test patches per dominant class
+(or first multi-label) and country, for manual verification.
+
+Patches whose source assigns a split (``source_split``: BigEarthNet v2's train/validation/test)
+keep it unless ``[splits] keep_source = false``; they are never moved to ``gap``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,14 @@ _KM_PER_DEG_LAT = 111.32
 def assign_splits(patches: Sequence[dict[str, Any]], spec: SplitSpec, seed: int) -> list[str]:
     """The split of each patch row (``patch_id``, ``geometry`` WKB, ``dominant_class``)."""
     geoms = [shapely.from_wkb(p["geometry"]) for p in patches]
-    splits = [_block_split(_block_of(g, spec.block_km), spec, seed) for g in geoms]
-    _mark_gaps(patches, geoms, splits)
+    splits = [
+        p.get("source_split") or _block_split(_block_of(g, spec.block_km), spec, seed)
+        if spec.keep_source
+        else _block_split(_block_of(g, spec.block_km), spec, seed)
+        for p, g in zip(patches, geoms, strict=True)
+    ]
+    fixed = {i for i, p in enumerate(patches) if spec.keep_source and p.get("source_split")}
+    _mark_gaps(patches, geoms, splits, fixed)
     _draw_bench(patches, splits, spec, seed)
     return splits
 
@@ -49,11 +58,15 @@ def _block_split(block: tuple[int, int], spec: SplitSpec, seed: int) -> str:
     return "train" if u < train else "val" if u < train + val else "test"
 
 
-def _mark_gaps(patches: Sequence[dict[str, Any]], geoms: list[Any], splits: list[str]) -> None:
+def _mark_gaps(
+    patches: Sequence[dict[str, Any]], geoms: list[Any], splits: list[str], fixed: set[int]
+) -> None:
+    if len(fixed) == len(patches):
+        return
     tree = STRtree(geoms)
     order = sorted(range(len(patches)), key=lambda i: patches[i]["patch_id"])
     for i in order:
-        if splits[i] == "gap":
+        if splits[i] == "gap" or i in fixed:
             continue
         for j in tree.query(geoms[i], predicate="intersects"):
             j = int(j)
@@ -62,7 +75,7 @@ def _mark_gaps(patches: Sequence[dict[str, Any]], geoms: list[Any], splits: list
             # Sharing an edge is not overlapping; allow for floating-point slivers.
             tolerance = 1e-6 * min(geoms[i].area, geoms[j].area)
             if geoms[i].intersection(geoms[j]).area > tolerance:
-                later = max(i, j, key=lambda k: patches[k]["patch_id"])
+                later = i if j in fixed else max(i, j, key=lambda k: patches[k]["patch_id"])
                 splits[later] = "gap"
                 if later == i:
                     break
@@ -71,10 +84,12 @@ def _mark_gaps(patches: Sequence[dict[str, Any]], geoms: list[Any], splits: list
 def _draw_bench(
     patches: Sequence[dict[str, Any]], splits: list[str], spec: SplitSpec, seed: int
 ) -> None:
-    by_class: dict[str, list[int]] = {}
+    by_class: dict[tuple[str, str], list[int]] = {}
     for i, p in enumerate(patches):
         if splits[i] == "test":
-            by_class.setdefault(p.get("dominant_class") or "unlabelled", []).append(i)
+            labels = p.get("multilabels") or []
+            cls = p.get("dominant_class") or (labels[0] if len(labels) else "unlabelled")
+            by_class.setdefault((cls, p.get("source_country") or ""), []).append(i)
     rng = random.Random(seed)
     for key in sorted(by_class):
         members = sorted(by_class[key], key=lambda i: patches[i]["patch_id"])

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eotext.errors import TilingError
 from eotext.model import PatchSpec, PixelWindow
+from eotext.sources.item import Tiling
+
+if TYPE_CHECKING:
+    from eotext.scene.scene import Scene
 
 
 def patch_offsets(length: int, size: int, step: int, edge: str = "shift") -> list[int]:
@@ -80,3 +85,21 @@ def plan_units(
             )
             units.append(Unit(scene_index, scene_id, window, patches))
     return units
+
+
+def plan_scene(index: int, scene: Scene, unit_patches: int) -> list[Unit]:
+    """The units of one scene, cut as its tiling says (a whole-scene source is one patch)."""
+    if scene.tiling is Tiling.WHOLE:
+        window = scene.grid.full_window()
+        return [Unit(index, scene.scene_id, window, (PatchSpec(scene.scene_id, window),))]
+    g = scene.grid_spec
+    return plan_units(
+        index,
+        scene.scene_id,
+        scene.grid.width,
+        scene.grid.height,
+        g.patch_size,
+        g.step,
+        g.edge,
+        unit_patches,
+    )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from eotext.errors import SchemeError
 
@@ -95,6 +98,31 @@ class Scheme:
     def has_code(self, code: int) -> bool:
         """Whether ``code`` is one of the scheme's classes."""
         return int(code) in self._by_code
+
+    def fill_code(self, dtype: Any) -> int:
+        """The value that marks unlabelled pixels in a label raster of ``dtype``.
+
+        The scheme's own nodata code when it has one; else the largest value of the type that
+        is not a class code (255 for a byte raster whose classes leave it free).
+
+        Raises:
+            SchemeError: every value of the type is a class code, so none is left free.
+        """
+        if self.nodata:
+            return min(self.nodata)
+        kind = np.dtype(dtype)
+        if not np.issubdtype(kind, np.integer):
+            kind = np.dtype(np.uint8)  # label maps are integer; a byte's range for anything else
+        info = np.iinfo(kind)
+        top = int(info.max)
+        for value in range(top, max(int(info.min), top - len(self.classes)) - 1, -1):
+            if not self.has_code(value):
+                return value
+        raise SchemeError(
+            f"scheme {self.name}: its classes use every value of a {kind} label raster, so "
+            "none is left to mark unlabelled pixels; declare a nodata code in the scheme or "
+            "store the labels in a wider integer type"
+        )
 
     def by_code(self, code: int) -> LandCoverClass:
         """The class with this raster code.

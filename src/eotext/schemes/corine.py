@@ -467,3 +467,47 @@ def bigearthnet_label_codes(names: Iterable[str]) -> tuple[int, ...]:
             )
         codes.add(code)
     return tuple(sorted(codes))
+
+
+#: CLC level-3 code → BigEarthNet-19 code, for reading v2 reference maps (CORINE pixel codes)
+#: in the 19-class nomenclature: the same ``label_conversion`` as :data:`BEN43_TO_BEN19`, and
+#: every other CORINE code (the 11 classes the 19-class nomenclature drops, 335, and CLC's
+#: no-data codes 990/995/999) → 0, "no label".
+CLC_TO_BEN19: dict[int, int] = {
+    **{c.code: 0 for c in CORINE},
+    **{code: 0 for code in CORINE.nodata},
+    **BEN43_TO_BEN19,
+}
+
+#: CLC level-3 code → BigEarthNet-43 code: identical codes, except 335 "Glaciers and perpetual
+#: snow", which BigEarthNet-43 does not have → 0.
+CLC_TO_BEN43: dict[int, int] = {335: 0}
+
+_BEN19_BY_LABEL: dict[str, int] = {normalise_name(c.name): c.code for c in BIGEARTHNET_19}
+
+
+def ben19_label_codes(names: Iterable[str]) -> tuple[int, ...]:
+    """The sorted, unique BigEarthNet-19 codes of 19-class label strings (as in BigEarthNet
+    v2's ``metadata.parquet``: "Arable land", "Urban fabric", "Inland waters", ...).
+
+    Raises:
+        UnknownClassCodeError: a string is not a 19-class label (a 43-class label is named so).
+    """
+    codes: set[int] = set()
+    for name in names:
+        code = _BEN19_BY_LABEL.get(normalise_name(name))
+        if code is None:
+            if normalise_name(name) in _BEN43_BY_LABEL:
+                raise UnknownClassCodeError(
+                    f"'{name}' is a BigEarthNet-43 label, not one of the 19 classes; name the "
+                    "source's labels in bigearthnet-43, or list the 19 with "
+                    "`eotext schemes bigearthnet-19`"
+                )
+            close = difflib.get_close_matches(name, [c.name for c in BIGEARTHNET_19], n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise UnknownClassCodeError(
+                f"'{name}' is not a BigEarthNet-19 label.{hint} "
+                "List the labels with `eotext schemes bigearthnet-19`"
+            )
+        codes.add(code)
+    return tuple(sorted(codes))

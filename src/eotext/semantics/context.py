@@ -127,6 +127,15 @@ def country_at(lon: float, lat: float) -> tuple[str, str] | None:
     return names[int(hits[0])]
 
 
+def country_code_of(name: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country's English name (case-insensitive), if known."""
+    index = _countries()
+    if index is None:
+        return None
+    key = name.strip().lower()
+    return next((code or None for n, code in index[1] if n.lower() == key), None)
+
+
 def climate_zone_at(lon: float, lat: float) -> str | None:
     """The Köppen-Geiger zone code at a point (``"Cfb"``), None at sea or offline."""
     data = _koppen()

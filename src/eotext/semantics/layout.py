@@ -6,14 +6,12 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from eotext.model import GRID3_NAMES, ClassShape, Component, Layout, RegionStats, Relation
+from eotext.semantics.components import MIN_PX, ClassComponents, PatchComponents
 from eotext.semantics.stats import grid3_slices, region_slices
 
-#: Components and borders of 20 pixels or fewer are ignored, like ChatEarthNet's region lists.
-MIN_PX = 20
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+__all__ = ["MIN_PX", "analyse_layout"]
 #: A class lies "north of" another when their centroids differ by this share of the patch side.
 _DIRECTION_MIN_OFFSET = 0.2
 
@@ -24,17 +22,20 @@ def analyse_layout(
     codes: list[int],
     max_components: int = 3,
     shape_classes: int = 3,
+    components: PatchComponents | None = None,
 ) -> Layout:
     """Analyse where each class lies in a patch.
 
     Args:
         labels: (rows, cols) class codes.
         valid: (rows, cols) True where the pixel counts.
-        codes: the classes to analyse (typically those present with more than MIN_PX pixels);
+        codes: the classes to analyse (typically those present with at least MIN_PX pixels);
             other valid pixels still count towards each region's valid pixels.
         max_components: how many of each class's largest components to keep.
         shape_classes: connected components are analysed for this many of the largest classes
             (the ones a description talks about; components are the costliest step).
+        components: the patch's components, shared with other users of the same patch
+            (referring expressions); labelled here when not given.
     """
     height, width = labels.shape
     k = len(codes)
@@ -46,7 +47,8 @@ def analyse_layout(
     grid3 = _grid3_counts(idx, codes, height, width)
     class_px = np.bincount(idx.ravel(), minlength=k + 2)[:k]
     largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
-    shapes = {c: _class_shape(labels, valid, c, max_components) for c in largest}
+    components = components or PatchComponents(labels, valid)
+    shapes = {c: _class_shape(components.of(c), max_components) for c in largest}
     borders, apart = _borders(idx, codes)
     relations = borders + _directions(_centroids(idx, codes), height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations), apart)
@@ -100,7 +102,7 @@ def _pixel_coords(height: int, width: int) -> tuple[np.ndarray[Any, Any], np.nda
 
 
 def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[float, float]]:
-    """Centroid (x, y) of every class with more than MIN_PX pixels."""
+    """Centroid (x, y) of every class with at least MIN_PX pixels."""
     n = len(codes) + 2
     flat = idx.ravel()
     xs, ys = _pixel_coords(*idx.shape)
@@ -110,29 +112,25 @@ def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[f
     return {
         c: (float(sx[j] / area[j]), float(sy[j] / area[j]))
         for j, c in enumerate(codes)
-        if area[j] > MIN_PX
+        if area[j] >= MIN_PX
     }
 
 
-def _class_shape(
-    labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any], code: int, keep: int
-) -> ClassShape:
+def _class_shape(found: ClassComponents, keep: int) -> ClassShape:
     """The class's connected components (8-connected), largest first."""
-    mask = (labels == code) & valid
-    lab, n = ndimage.label(mask, structure=_EIGHT_CONNECTED)
-    if n == 0:
+    code = found.code
+    if found.count == 0:
         return ClassShape(code, 0, ())
-    area = np.bincount(lab.ravel(), minlength=n + 1)[1:]
-    big = np.flatnonzero(area > MIN_PX)
+    area = found.area_px
+    big = np.flatnonzero(area >= MIN_PX)
     if big.size == 0:
         return ClassShape(code, 0, ())
     order = big[np.argsort(-area[big], kind="stable")][:keep]
-    objects = ndimage.find_objects(lab)
     comps = []
     for i in order:
-        rows, cols = objects[i]
+        rows, cols = found.boxes[i]
         # Moments only over the component's own box: the costly part scales with its size.
-        ys, xs = np.nonzero(lab[rows, cols] == i + 1)
+        ys, xs = found.pixels(int(i))
         cx, cy = float(xs.mean()), float(ys.mean())
         dx, dy = xs - cx, ys - cy
         cov = np.array([[np.mean(dx * dx), np.mean(dx * dy)], [np.mean(dx * dy), np.mean(dy * dy)]])

@@ -10,6 +10,7 @@ from shapely.geometry.base import BaseGeometry
 
 from eotext.model import LandCoverStats, Layout, PatchSpec
 from eotext.scene.scene import Scene, WindowData
+from eotext.semantics.components import PatchComponents
 from eotext.semantics.context import Context
 
 
@@ -25,6 +26,8 @@ class PatchContext:
         footprint_wgs84: the patch outline in longitude/latitude.
         where: centre, country, season, climate zone, elevation.
         seed: the recipe seed.
+        components: the connected components of the patch's classes, labelled once and
+            shared by the layout and the referring expressions (None without a label map).
     """
 
     scene: Scene
@@ -36,6 +39,7 @@ class PatchContext:
     footprint_wgs84: BaseGeometry
     where: Context
     seed: int
+    components: PatchComponents | None = None
 
     @property
     def patch_id(self) -> str:

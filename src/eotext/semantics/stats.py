@@ -18,10 +18,19 @@ SIZE_WORDS: tuple[tuple[float, str], ...] = (
 )
 
 
+def size_percent(share: float) -> int:
+    """The whole percent ChatEarthNet bins: ``int(round(share, 2) * 100)`` on a float64.
+
+    Exactly its released script's arithmetic, float quirks included: a share of 0.7996 rounds
+    to 0.8 and is 80 (extra large); 0.29 times 100 is 28.999… and is 28 (medium).
+    """
+    return int(np.round(np.float64(share), 2) * 100)
+
+
 def size_word(share: float) -> str:
     """ChatEarthNet's size word for a share in [0, 1]: 0–9 % extra small, 10–19 small,
-    20–49 medium, 50–79 large, 80–100 extra large (shares are floored to whole percent)."""
-    percent = np.floor(share * 100 + 1e-9)
+    20–49 medium, 50–79 large, 80–100 extra large, of :func:`size_percent`."""
+    percent = size_percent(share)
     for lower, word in SIZE_WORDS:
         if percent >= lower:
             return word

@@ -1,3 +1,2 @@
-"""Sources: one reader per input format, each with a sniff and a reader, in :data:`FORMATS`."""
-
-IMAGE_FORMATS = ("auto", "safe", "bands", "geotiff", "bigearthnet", "s1")
+"""Sources: one reader per input format, each with a sniff and a reader, registered by name in
+:data:`eotext.sources.registry.FORMATS`."""

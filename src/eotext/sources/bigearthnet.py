@@ -9,6 +9,7 @@ from pathlib import Path
 
 from eotext.errors import SourceError
 from eotext.sources.imagery import BandFile, Imagery
+from eotext.sources.item import SourceFormat, SourceItem, Tiling
 from eotext.sources.sentinel2 import S2_BANDS, S2_NATIVE_GSD_M
 
 _BAND_FILE = re.compile(r"_(B\d[\dA])\.tif$", re.IGNORECASE)
@@ -88,3 +89,40 @@ def read_bigearthnet_patch(
     )
     labels = tuple(str(label) for label in meta.get("labels", []))
     return BigEarthNetPatch(name, imagery, labels, meta.get("tile_source"))
+
+
+class BigEarthNetFormat(SourceFormat):
+    """BigEarthNet v1 Sentinel-2 patch folders: one scene per patch, labelled as a whole.
+
+    Sentinel-1 partners are the patches of the S1 root whose ``corresponding_s2_patch`` names
+    the S2 patch.
+    """
+
+    name = "bigearthnet"
+    summary = "BigEarthNet v1 S2 patch folder, or a folder of them (*_labels_metadata.json)"
+
+    def sniff(self, path: Path) -> bool:
+        if not path.is_dir():
+            return False
+        return is_bigearthnet_patch(path) or any(is_bigearthnet_patch(q) for q in path.iterdir())
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        items = []
+        for folder in find_bigearthnet_patches(path):
+            patch = read_bigearthnet_patch(folder, bands)
+            items.append(
+                SourceItem(
+                    patch.imagery,
+                    name=patch.patch_name,
+                    tiling=Tiling.WHOLE,
+                    labels=patch.labels,
+                    labels_scheme="bigearthnet-43",
+                )
+            )
+        return items
+
+    def s1_partners(self, s1: str, items: list[SourceItem]) -> list[Imagery | None] | None:
+        from eotext.sources.sentinel1 import bigearthnet_s1_pairs, read_s1
+
+        pairs = bigearthnet_s1_pairs(s1)
+        return [read_s1(pairs[i.name]) if i.name in pairs else None for i in items]

@@ -38,9 +38,7 @@ class Grid:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in the grid's CRS."""
-        x0, y0 = self.transform @ (0, 0)
-        x1, y1 = self.transform @ (self.width, self.height)
-        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        return self.window_bounds(self.full_window())
 
     @property
     def gsd_m(self) -> float:
@@ -57,16 +55,21 @@ class Grid:
     def window_transform(self, window: PixelWindow) -> Affine:
         return self.transform @ Affine.translation(window.col_off, window.row_off)
 
-    def window_footprint(self, window: PixelWindow) -> BaseGeometry:
-        """The window's outline in WGS84 longitude/latitude."""
+    def window_bounds(self, window: PixelWindow) -> tuple[float, float, float, float]:
+        """A window's (left, bottom, right, top) in the grid's CRS."""
         t = self.window_transform(window)
         x0, y0 = t @ (0, 0)
         x1, y1 = t @ (window.width, window.height)
-        geom = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    def window_footprint(self, window: PixelWindow) -> BaseGeometry:
+        """The window's outline in WGS84 longitude/latitude."""
+        left, bottom, right, top = self.window_bounds(window)
+        geom = box(left, bottom, right, top)
         if self.crs.is_geographic and self.crs.to_epsg() == 4326:
             return geom
         # Densify the edges so the outline stays faithful after projection.
-        dense = shapely.segmentize(geom, max_segment_length=max(abs(x1 - x0), abs(y1 - y0)) / 8)
+        dense = shapely.segmentize(geom, max_segment_length=max(right - left, top - bottom) / 8)
         to_wgs84 = _transformer_to_wgs84(self.crs.to_wkt())
         return shapely.transform(
             dense, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1]))

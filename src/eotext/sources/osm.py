@@ -26,13 +26,24 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from eotext.errors import MissingDependencyError, RecipeError, SourceError
+from eotext.sources.item import SourceFormat, SourceItem
+from eotext.sources.osm_file import (
+    LIBOSMIUM_MAX_TAG_BYTES,
+    check_pbf_end,
+    is_pbf,
+    is_xml,
+    xml_without_long_tags,
+)
+
+if TYPE_CHECKING:
+    from eotext.sources.imagery import Imagery
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +119,7 @@ class ReadCounts:
     tags_dropped: Counter[str] = field(default_factory=Counter)  # tags not kept, by reason
     outside_aoi: int = 0
     cut_ways: int = 0  # ways with nodes outside the extract, kept as the part inside
+    truncated: str | None = None  # why the file looks cut short, when it does
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +128,7 @@ class ReadCounts:
             "tags_dropped": dict(sorted(self.tags_dropped.items())),
             "outside_aoi": self.outside_aoi,
             "cut_ways": self.cut_ways,
+            **({"truncated": self.truncated} if self.truncated else {}),
         }
 
 
@@ -150,9 +163,31 @@ def read_osm(
         MissingDependencyError: pyosmium is not installed.
         SourceError: the file is missing, truncated or corrupt.
     """
+    import_osmium()
+    p = _check_file(path)
     counts = ReadCounts()
-    objects = tuple(iter_osm(path, keys, keep, aoi, location_index, counts))
+    if is_pbf(p):
+        counts.truncated = check_pbf_end(p)
+        if counts.truncated:
+            log.warning("%s: probably truncated: %s; download it again", p, counts.truncated)
+    try:
+        objects = tuple(iter_osm(p, keys, keep, aoi, location_index, counts))
+    except _OverLongTagError:
+        if not is_xml(p):
+            raise
+        # libosmium refuses the whole file; read a copy without the over-long tags instead.
+        with tempfile.TemporaryDirectory(prefix="eotext-osm-") as tmp:
+            copy = Path(tmp) / "extract.osm"
+            dropped = xml_without_long_tags(p, copy)
+            counts = ReadCounts()
+            objects = tuple(iter_osm(copy, keys, keep, aoi, location_index, counts))
+        counts.tags_dropped["too_long"] += dropped
+        log.warning("%s: %d tag(s) over %d bytes left out", p, dropped, LIBOSMIUM_MAX_TAG_BYTES)
     return OsmData(objects, counts.as_dict(), str(path))
+
+
+class _OverLongTagError(SourceError):
+    """libosmium refused the file because a tag is over its 1,024-byte limit."""
 
 
 def iter_osm(
@@ -211,6 +246,8 @@ def iter_osm(
                 f"{p}: cannot be read as OpenStreetMap data ({exc}); the file is truncated or "
                 "corrupt — download the extract again, or check it with `osmium fileinfo -e`"
             ) from exc
+        except ValueError as exc:
+            raise _over_long(p, exc) from exc
     broken = len(multipolygons - assembled)
     if broken:
         counts.skipped["multipolygon_not_assembled"] += broken
@@ -248,9 +285,25 @@ def extract_bounds(path: str | Path) -> Bounds:
             f"{p}: cannot be read as OpenStreetMap data ({exc}); the file is truncated or "
             "corrupt — download the extract again, or check it with `osmium fileinfo -e`"
         ) from exc
+    except ValueError as exc:
+        if is_xml(p):  # the header has no box: take the nodes of a copy without long tags
+            with tempfile.TemporaryDirectory(prefix="eotext-osm-") as tmp:
+                copy = Path(tmp) / "extract.osm"
+                xml_without_long_tags(p, copy)
+                return extract_bounds(copy)
+        raise _over_long(p, exc) from exc
     if west > east:
         raise SourceError(f"{p}: holds no nodes, so it covers no area; is it the right file?")
     return (west, south, east, north)
+
+
+def _over_long(path: Path, exc: ValueError) -> SourceError:
+    if "too long" not in str(exc):
+        return SourceError(f"{path}: cannot be read as OpenStreetMap data ({exc})")
+    return _OverLongTagError(
+        f"{path}: holds a tag over {LIBOSMIUM_MAX_TAG_BYTES} bytes, which libosmium cannot read "
+        f"({exc}); convert it to .osm XML (eotext then leaves such tags out) or remove the tag"
+    )
 
 
 def _check_file(path: str | Path) -> Path:
@@ -385,3 +438,28 @@ def _way_geometry(way: Any, wkb: Any) -> tuple[str | BaseGeometry | None, bool]:
     if len(lines) > 1:
         return shapely.MultiLineString(lines), complete
     return shapely.LineString(lines[0]), complete
+
+
+#: File name endings of the OpenStreetMap formats libosmium reads.
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m", ".opl")
+
+
+class OsmFormat(SourceFormat):
+    """An OpenStreetMap extract: no imagery, a grid over the extract's area at ``grid.gsd_m``."""
+
+    name = "osm"
+    summary = "OpenStreetMap extract (.osm.pbf, .osm): a map-only grid over its area"
+
+    def sniff(self, path: Path) -> bool:
+        return path.is_file() and path.name.lower().endswith(OSM_SUFFIXES)
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        west, south, east, north = extract_bounds(path)
+        if not (west < east and south < north):
+            raise SourceError(
+                f"{path}: the extract covers no area ({west}, {south}, {east}, {north})"
+            )
+        return [SourceItem(area=(west, south, east, north), osm_path=path)]
+
+    def s1_partners(self, s1: str, items: list[SourceItem]) -> list[Imagery | None] | None:
+        return None  # a map has no pixels to stack radar bands onto

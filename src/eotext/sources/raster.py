@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,17 +121,25 @@ class AlignedReader:
         self._resampling = resampling
         self._gcps = self.src.gcps if self.src.crs is None else None
         self._offset = None if self._gcps is not None else _integer_offset(self.src_grid, grid)
-        if self._offset is None and self._gcps is None:
-            self._vrt = WarpedVRT(
-                self.src,
-                crs=grid.crs,
-                transform=grid.transform,
-                width=grid.width,
-                height=grid.height,
-                resampling=resampling,
-                src_nodata=self.src.nodata,
-                nodata=self.src.nodata if self.src.nodata is not None else 0,
-            )
+        # A coarser band covering exactly the grid (a BigEarthNet 20 m band under its 10 m
+        # grid) is read whole at the grid's size: no warper, same bilinear / average kernel.
+        self._whole = (
+            self._offset is None and self._gcps is None and _same_extent(self.src_grid, grid)
+        )
+        if self._offset is None and self._gcps is None and not self._whole:
+            self._vrt = self._warped()
+
+    def _warped(self) -> WarpedVRT:
+        return WarpedVRT(
+            self.src,
+            crs=self.grid.crs,
+            transform=self.grid.transform,
+            width=self.grid.width,
+            height=self.grid.height,
+            resampling=self._resampling,
+            src_nodata=self.src.nodata,
+            nodata=self.src.nodata if self.src.nodata is not None else 0,
+        )
 
     @property
     def nodata(self) -> float | None:
@@ -150,6 +159,14 @@ class AlignedReader:
         try:
             if self._gcps is not None:
                 return self._read_by_gcps(window, fill_value)
+            if self._whole and window == self.grid.full_window():
+                shape = (len(self.bands), window.height, window.width)
+                return self.src.read(  # type: ignore[no-any-return]
+                    self.bands, out_shape=shape, resampling=self._resampling
+                )
+            if self._whole:  # a part of the grid: warp after all, once
+                self._vrt = self._warped()
+                self._whole = False
             if self._vrt is not None:
                 win = Window(window.col_off, window.row_off, window.width, window.height)
                 return self._vrt.read(self.bands, window=win)  # type: ignore[no-any-return]
@@ -206,12 +223,22 @@ class AlignedReader:
         self.close()
 
 
+def _same_extent(src: Grid, dst: Grid) -> bool:
+    """Whether two north-up grids in one CRS cover the same rectangle (to 1e-6 of a pixel)."""
+    if src.crs != dst.crs or any(
+        v != 0 for v in (src.transform.b, src.transform.d, dst.transform.b, dst.transform.d)
+    ):
+        return False
+    tol = 1e-6 * abs(dst.transform.a)
+    return all(abs(a - b) <= tol for a, b in zip(src.bounds, dst.bounds, strict=True))
+
+
 def _integer_offset(src: Grid, dst: Grid) -> tuple[int, int] | None:
     """(dcol, drow) such that dst pixel (c, r) is src pixel (c+dcol, r+drow), if one exists."""
     if src.crs != dst.crs:
         return None
     a, b = src.transform, dst.transform
-    if not (np.isclose(a.a, b.a, rtol=1e-9) and np.isclose(a.e, b.e, rtol=1e-9)):
+    if not (math.isclose(a.a, b.a, rel_tol=1e-9) and math.isclose(a.e, b.e, rel_tol=1e-9)):
         return None
     if a.b != 0 or a.d != 0 or b.b != 0 or b.d != 0:
         return None
@@ -225,6 +252,9 @@ def _integer_offset(src: Grid, dst: Grid) -> tuple[int, int] | None:
 def overlaps(src: Grid, dst: Grid) -> bool:
     from rasterio.warp import transform_bounds
 
+    if src.crs == dst.crs:  # no reprojection needed (and much cheaper per small file)
+        s, d = src.bounds, dst.bounds
+        return bool(s[0] < d[2] and s[2] > d[0] and s[1] < d[3] and s[3] > d[1])
     try:
         left, bottom, right, top = transform_bounds(src.crs, dst.crs, *src.bounds, densify_pts=21)
     except Exception:

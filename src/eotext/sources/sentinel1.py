@@ -11,6 +11,7 @@ import numpy as np
 
 from eotext.errors import SourceError
 from eotext.sources.imagery import COPERNICUS_LICENCE, BandFile, Imagery
+from eotext.sources.item import SourceFormat, SourceItem
 from eotext.sources.raster import grid_of, open_raster
 
 #: Polarisation in a file name: ``..._VV.tif``, ``iw-vh.tiff``, ``s1-vh.tiff``.
@@ -97,3 +98,19 @@ def bigearthnet_s1_pairs(s1_root: str | Path) -> dict[str, Path]:
             if s2:
                 pairs[str(s2)] = folder
     return pairs
+
+
+class Sentinel1Format(SourceFormat):
+    """Sentinel-1 GRD: a folder of VV/VH rasters (or its ``measurement/``), or a GeoTIFF."""
+
+    name = "s1"
+    summary = "Sentinel-1 GRD: a folder of VV/VH rasters (also measurement/*.tiff)"
+
+    def sniff(self, path: Path) -> bool:
+        return path.is_dir() and bool(find_polarisations(path))
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        return [SourceItem(read_s1(path))]
+
+    def s1_partners(self, s1: str, items: list[SourceItem]) -> list[Imagery | None] | None:
+        return None  # the source is Sentinel-1 already

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from eotext.errors import SourceError
 from eotext.sources.imagery import COPERNICUS_LICENCE, BandFile, Imagery
+from eotext.sources.item import SourceFormat, SourceItem
 from eotext.sources.raster import open_raster
 
 log = logging.getLogger(__name__)
@@ -262,3 +263,42 @@ def _read_stac_properties(folder: Path) -> dict[str, object]:
 def _gsd_of(path: Path) -> float:
     with open_raster(path) as src:
         return float(abs(src.transform.a))
+
+
+class SafeFormat(SourceFormat):
+    """A Sentinel-2 L1C/L2A SAFE product folder."""
+
+    name = "safe"
+    summary = "Sentinel-2 SAFE product folder (MTD_MSI*.xml and JP2 bands)"
+
+    def sniff(self, path: Path) -> bool:
+        return is_safe(path)
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        return [SourceItem(read_safe(path, bands))]
+
+
+class BandFolderFormat(SourceFormat):
+    """A folder of one GeoTIFF/COG per band; the catch-all for folders, so sniffed last."""
+
+    name = "bands"
+    summary = "folder of one GeoTIFF/COG per band (B04.tif, ..._B04.tif)"
+
+    def sniff(self, path: Path) -> bool:
+        return path.is_dir()
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        return [SourceItem(read_band_folder(path, bands))]
+
+
+class GeoTiffFormat(SourceFormat):
+    """One multi-band GeoTIFF whose band descriptions name the bands."""
+
+    name = "geotiff"
+    summary = "one multi-band GeoTIFF (band names from its band descriptions)"
+
+    def sniff(self, path: Path) -> bool:
+        return path.is_file()
+
+    def read(self, path: str, bands: tuple[str, ...] | None) -> list[SourceItem]:
+        return [SourceItem(read_multiband(path, bands))]

@@ -2,22 +2,27 @@
 STAC API (``--stac URL``, ``[[sources]] stac = { url = ... }``).
 
 :func:`find_items` yields :class:`pystac.Item` objects; reading one item's assets into bands is
-:func:`eotext.sources.stac.read_stac_item`'s job. The same filters (collection, bbox, datetime,
-cloud cover, maximum count) apply to every kind of input: an API is asked to filter, and every
-item is checked again here, so a server that ignores a parameter cannot let a wrong item in.
+:func:`eotext.sources.stac.read_stac_item`'s job, and :func:`read_stac_query` hands the scene
+layer one :class:`~eotext.sources.item.SourceItem` per item found. The same filters
+(collection, bbox, datetime, cloud cover, maximum count) apply to every kind of input: an API is
+asked to filter, and every item is checked again here, so a server that ignores a parameter
+cannot let a wrong item in.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eotext.errors import MissingDependencyError, RecipeError, SourceError
+from eotext.sources.item import SourceItem
+from eotext.sources.stac import read_stac_item
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +45,8 @@ class StacQuery:
         max_cloud_cover: drop items whose ``eo:cloud_cover`` is above this percentage.
     """
 
-    url: str
+    # Hashed by its last part only, like a source's file paths (see eotext.config.fingerprint).
+    url: str = field(metadata={"fingerprint": "path"})
     collection: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     datetime: str | None = None
@@ -49,20 +55,18 @@ class StacQuery:
 
     def __post_init__(self) -> None:
         if not self.url:
-            raise RecipeError("stac: `url` is empty; give an item, catalog or STAC API URL")
+            raise RecipeError("`url` is empty; give an item, catalog or STAC API URL")
         if self.bbox is not None:
             if len(self.bbox) != 4:
-                raise RecipeError(f"stac: bbox must be W,S,E,N (4 numbers), got {self.bbox}")
+                raise RecipeError(f"bbox must be W,S,E,N (4 numbers), got {self.bbox}")
             w, s, e, n = self.bbox
             if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s < n <= 90):
-                raise RecipeError(
-                    f"stac: bbox {self.bbox} is not W,S,E,N in degrees (south below north)"
-                )
+                raise RecipeError(f"bbox {self.bbox} is not W,S,E,N in degrees (south below north)")
         if self.max_items is not None and self.max_items < 1:
-            raise RecipeError(f"stac: max_items must be ≥ 1, got {self.max_items}")
+            raise RecipeError(f"max_items must be ≥ 1, got {self.max_items}")
         if self.max_cloud_cover is not None and not 0 <= self.max_cloud_cover <= 100:
             raise RecipeError(
-                f"stac: max_cloud_cover is a percentage in [0, 100], got {self.max_cloud_cover}"
+                f"max_cloud_cover is a percentage in [0, 100], got {self.max_cloud_cover}"
             )
         if self.datetime is not None:
             parse_interval(self.datetime)
@@ -116,6 +120,33 @@ def _instant(text: str, whole: str) -> datetime | None:
             "2020-02-01T10:00:00Z"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def read_stac_query(query: StacQuery, bands: tuple[str, ...] | None) -> list[SourceItem]:
+    """One source item per STAC item ``query`` finds, named after the item's id.
+
+    Each item's assets are mapped to bands (``eo:bands`` names, common names, asset keys or
+    file names) and its SCL found by :func:`eotext.sources.stac.read_stac_item`.
+
+    Raises:
+        SourceError: no item matches, or an item's assets cannot be read.
+        RecipeError: an API root without ``collection``.
+    """
+    found = [
+        SourceItem(read_stac_item(item, bands), name=_item_name(item.id))
+        for item in find_items(query)
+    ]
+    if not found:
+        raise SourceError(
+            f"{query.url}: no STAC item matches the source's filters; widen --bbox, "
+            "--datetime or --max-cloud-cover, or check --stac-collection"
+        )
+    return found
+
+
+def _item_name(item_id: object) -> str:
+    """A STAC item id as a scene id (letters, digits, '_', '-' and '.')."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", str(item_id)).strip("-") or "item"
 
 
 def find_items(query: StacQuery) -> Iterator[Any]:

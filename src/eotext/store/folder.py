@@ -17,7 +17,7 @@ flight, and a rerun skips every unit that has its marker.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,65 +28,9 @@ import pyarrow.parquet as pq
 from eotext.clients.cache import CACHE_NAME
 from eotext.errors import OutputError
 from eotext.files import atomic_path, write_json_atomic
-from eotext.model import Text
+from eotext.store.records import PATCH_SCHEMA, TEXT_SCHEMA, PatchRecord, TextRecord, UnitSummary
 
-PATCH_SCHEMA = pa.schema(
-    [
-        ("patch_id", pa.string()),
-        ("scene_id", pa.string()),
-        ("unit_id", pa.string()),
-        ("sensor", pa.string()),
-        ("acquired", pa.string()),
-        ("crs", pa.string()),
-        ("transform", pa.list_(pa.float64())),
-        ("width", pa.int32()),
-        ("height", pa.int32()),
-        ("gsd_m", pa.float64()),
-        ("geometry", pa.binary()),
-        ("scheme", pa.string()),
-        ("class_fractions", pa.map_(pa.string(), pa.float64())),
-        ("class_pixels", pa.map_(pa.int32(), pa.int64())),
-        ("dominant_class", pa.string()),
-        ("multilabels", pa.list_(pa.string())),
-        ("multilabels_19", pa.list_(pa.string())),  # the BigEarthNet 19-class nomenclature
-        ("valid_fraction", pa.float64()),
-        ("cloud_fraction", pa.float64()),
-        ("unknown_px", pa.int64()),
-        ("bands", pa.list_(pa.string())),
-        ("layer_means", pa.map_(pa.string(), pa.float64())),
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("country", pa.string()),
-        ("country_code", pa.string()),
-        ("season", pa.string()),
-        ("climate_zone", pa.string()),
-        ("elevation_m", pa.float64()),
-        ("image_path", pa.string()),
-        ("label_path", pa.string()),
-        ("preview_path", pa.string()),
-        ("split", pa.string()),  # assigned when the tables are merged (see eotext.run.splits)
-    ]
-)
-
-TEXT_SCHEMA = pa.schema(
-    [
-        ("text_id", pa.string()),
-        ("patch_id", pa.string()),
-        ("type", pa.string()),
-        ("style", pa.string()),
-        ("generator", pa.string()),
-        ("prompt", pa.string()),
-        ("text", pa.string()),
-        ("question", pa.string()),
-        ("answer", pa.string()),
-        ("choices", pa.list_(pa.string())),
-        ("box", pa.list_(pa.int32())),
-        ("status", pa.string()),
-        ("findings", pa.list_(pa.string())),
-        ("category", pa.string()),
-        ("meta", pa.string()),  # JSON object: generator-specific metadata (e.g. OSM element ids)
-    ]
-)
+__all__ = ["PATCH_SCHEMA", "TEXT_SCHEMA", "DatasetFolder"]
 
 _STATE = ".eotext"
 
@@ -154,23 +98,40 @@ class DatasetFolder:
         if not state.exists():
             write_json_atomic(state, {"fingerprint": fingerprint, "recipe": recipe})
 
+    def recorded_unit_patches(self) -> int | None:
+        """The unit size (patches per side) this folder's build started with, if any.
+
+        Unit ids name windows of that size, so a resumed build must cut the same units:
+        with another size it would build patches twice or skip some.
+        """
+        state = self.root / _STATE / "recipe.json"
+        if not state.exists():
+            return None
+        output = json.loads(state.read_text()).get("recipe", {}).get("output", {})
+        value = output.get("unit_patches")
+        return int(value) if isinstance(value, int) else None
+
     def is_done(self, unit_id: str) -> bool:
         return (self.units / f"{unit_id}.done.json").exists()
 
     def save_unit(
         self,
         unit_id: str,
-        patches: list[dict[str, Any]],
-        texts: list[dict[str, Any]],
-        summary: dict[str, Any],
+        patches: Sequence[PatchRecord],
+        texts: Sequence[TextRecord],
+        summary: UnitSummary,
     ) -> None:
         """Store one unit's rows, then its completion marker (the marker is written last)."""
         _write_table(self.units / f"{unit_id}.patches.parquet", patches, PATCH_SCHEMA)
         _write_table(self.units / f"{unit_id}.texts.parquet", texts, TEXT_SCHEMA)
-        write_json_atomic(self.units / f"{unit_id}.done.json", summary)
+        write_json_atomic(self.units / f"{unit_id}.done.json", summary.to_dict())
 
-    def unit_summaries(self) -> list[dict[str, Any]]:
-        return [json.loads(p.read_text()) for p in sorted(self.units.glob("*.done.json"))]
+    def unit_summaries(self) -> list[UnitSummary]:
+        """The summaries of the finished units, in unit id order."""
+        return [
+            UnitSummary.from_dict(json.loads(p.read_text()))
+            for p in sorted(self.units.glob("*.done.json"))
+        ]
 
     def merge_tables(
         self, assign_splits: Callable[[list[dict[str, Any]]], list[str]] | None = None
@@ -190,14 +151,16 @@ class DatasetFolder:
             sort_key = "patch_id" if suffix == "patches" else "text_id"
             table = table.sort_by(sort_key)
             if suffix == "patches" and assign_splits is not None and table.num_rows:
+                wanted = ["patch_id", "geometry", "dominant_class", "multilabels"]
+                wanted += ["source_split", "source_country"]
                 splits = assign_splits(
-                    table.select(["patch_id", "geometry", "dominant_class"]).to_pylist()
+                    table.select([c for c in wanted if c in table.column_names]).to_pylist()
                 )
                 table = table.set_column(
                     table.schema.get_field_index("split"), "split", pa.array(splits, pa.string())
                 )
             if suffix == "patches":
-                table = table.replace_schema_metadata(
+                table = _loadable(_with_bbox(table)).replace_schema_metadata(
                     {b"geo": json.dumps(_geo_metadata()).encode()}
                 )
             with atomic_path(target) as tmp:
@@ -206,35 +169,97 @@ class DatasetFolder:
         return counts[0], counts[1]
 
 
-def text_row(text: Text) -> dict[str, Any]:
-    """A ``texts.parquet`` row for a text annotation."""
-    return {
-        "text_id": text.text_id,
-        "patch_id": text.patch_id,
-        "type": text.type,
-        "style": text.style,
-        "generator": text.generator,
-        "prompt": text.prompt,
-        "text": text.text,
-        "question": text.question,
-        "answer": text.answer,
-        "choices": list(text.choices) if text.choices is not None else None,
-        "box": list(text.box) if text.box is not None else None,
-        "status": text.status,
-        "findings": list(text.findings),
-        "category": text.category,
-        "meta": json.dumps(text.meta, sort_keys=True) if text.meta else None,
-    }
-
-
-def _write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
-    table = pa.Table.from_pylist(rows, schema=schema)
+def _write_table(
+    path: Path, records: Sequence[PatchRecord | TextRecord], schema: pa.Schema
+) -> None:
+    table = pa.Table.from_pylist([r.to_row() for r in records], schema=schema)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
 
 
+#: The ``bbox`` covering column of ``patches.parquet`` (GeoParquet 1.1).
+BBOX_TYPE = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
+
+#: OGC:CRS84 (WGS 84, longitude first) in PROJJSON, stated in the GeoParquet metadata.
+CRS84_PROJJSON: dict[str, Any] = {
+    "$schema": "https://proj.org/schemas/v0.7/projjson.schema.json",
+    "type": "GeographicCRS",
+    "name": "WGS 84 (CRS84)",
+    "datum_ensemble": {
+        "name": "World Geodetic System 1984 ensemble",
+        "members": [
+            {"name": "World Geodetic System 1984 (Transit)"},
+            {"name": "World Geodetic System 1984 (G730)"},
+            {"name": "World Geodetic System 1984 (G873)"},
+            {"name": "World Geodetic System 1984 (G1150)"},
+            {"name": "World Geodetic System 1984 (G1674)"},
+            {"name": "World Geodetic System 1984 (G1762)"},
+            {"name": "World Geodetic System 1984 (G2139)"},
+        ],
+        "ellipsoid": {
+            "name": "WGS 84",
+            "semi_major_axis": 6378137,
+            "inverse_flattening": 298.257223563,
+        },
+        "accuracy": "2.0",
+        "id": {"authority": "EPSG", "code": 6326},
+    },
+    "coordinate_system": {
+        "subtype": "ellipsoidal",
+        "axis": [
+            {
+                "name": "Geodetic longitude",
+                "abbreviation": "Lon",
+                "direction": "east",
+                "unit": "degree",
+            },
+            {
+                "name": "Geodetic latitude",
+                "abbreviation": "Lat",
+                "direction": "north",
+                "unit": "degree",
+            },
+        ],
+    },
+    "scope": "Not known.",
+    "area": "World.",
+    "bbox": {
+        "south_latitude": -90,
+        "west_longitude": -180,
+        "north_latitude": 90,
+        "east_longitude": 180,
+    },
+    "id": {"authority": "OGC", "code": "CRS84"},
+}
+
+
+def _with_bbox(table: pa.Table) -> pa.Table:
+    """Append the ``bbox`` covering column (each footprint's bounds) after ``geometry``."""
+    import shapely
+
+    geoms = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    bounds = shapely.bounds(geoms)
+    names = ("xmin", "ymin", "xmax", "ymax")
+    column = pa.StructArray.from_arrays([pa.array(bounds[:, i]) for i in range(4)], names=names)
+    return table.add_column(table.schema.get_field_index("geometry") + 1, "bbox", column)
+
+
+def _loadable(table: pa.Table) -> pa.Table:
+    """Map columns as lists of ``{key, value}`` structs: the same data (Arrow stores a map as
+    exactly that), in a type Hugging Face ``datasets`` and other readers without map support
+    load."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_map(field.type):
+            entries = pa.list_(
+                pa.struct([("key", field.type.key_type), ("value", field.type.item_type)])
+            )
+            table = table.set_column(i, field.name, table.column(i).cast(entries))
+    return table
+
+
 def _geo_metadata() -> dict[str, Any]:
-    """GeoParquet 1.1 metadata: WKB polygons; no ``crs`` key means OGC:CRS84 (lon/lat WGS84)."""
+    """GeoParquet 1.1 metadata: WKB polygons in OGC:CRS84 (lon/lat WGS84), stated explicitly,
+    with the ``bbox`` covering column."""
     return {
         "version": "1.1.0",
         "primary_column": "geometry",
@@ -243,6 +268,8 @@ def _geo_metadata() -> dict[str, Any]:
                 "encoding": "WKB",
                 "geometry_types": ["Polygon"],
                 "orientation": "counterclockwise",
+                "crs": CRS84_PROJJSON,
+                "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}},
             }
         },
     }

@@ -21,6 +21,7 @@ from typing import Any
 from eotext.model import Text
 from eotext.semantics.osm.join import PatchObjects, Sighting
 from eotext.semantics.osm.rules import Feature, OsmRules
+from eotext.text.grammar import article, join_words
 from eotext.text.templates import text_rng
 
 TITLE_TEMPLATES: tuple[str, ...] = (
@@ -37,8 +38,6 @@ MULTI_TEMPLATES: tuple[str, ...] = (
     "{title} near {others}",
 )
 _A_WORD = re.compile(r"(^|\s)a (\w[\w-]*)")
-_CONSONANT_SOUND = ("uni", "use", "usu", "uti", "eu", "one ", "one-", "once")  # "a university"
-_SILENT_H = ("hour", "honest", "honour")  # "an hour"
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 STYLES = ("title", "title_multi_objects")
 
@@ -99,18 +98,6 @@ def _words(pre: Sequence[str], noun: str, post: Sequence[str]) -> str:
         head, rest = noun.rsplit(" of ", 1)
         return " ".join([f"{head} of", *pre, rest, *post])
     return " ".join([*pre, noun, *post])
-
-
-def article(phrase: str) -> str:
-    """``phrase`` with "a" or "an" by its sound: "an apartment", "a university", "an hour"."""
-    return ("an " if _vowel_sound(phrase) else "a ") + phrase
-
-
-def _vowel_sound(phrase: str) -> bool:
-    word = phrase.lower()
-    if word.startswith(_CONSONANT_SOUND):
-        return False
-    return word[:1] in "aeiou" or word.startswith(_SILENT_H)
 
 
 def _articles(text: str) -> str:
@@ -200,7 +187,7 @@ class OsmCaptionWriter:
                 phrase.render(len(members), countable, other=bare == focus_phrase.short().bare)
             )
             named.extend(members)
-        return _join(words), named
+        return join_words(words, serial_comma=False), named
 
     def _text(self, patch_id: str, style: str, text: str, meta: dict[str, Any]) -> Text:
         return Text(
@@ -224,12 +211,6 @@ def _noun(feature: Feature, rules: OsmRules) -> str:
     if feature.key != "building" and "building" in feature.tags and "building" not in pattern:
         pattern += " building"
     return pattern
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _ref(s: Sighting) -> dict[str, Any]:

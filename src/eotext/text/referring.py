@@ -1,7 +1,7 @@
 """Referring expressions grounded in connected components, with pixel boxes.
 
 An expression is written only when it picks out exactly one component among the class's
-components of more than MIN_PX pixels (smaller specks are not visible and never referred to).
+components of at least MIN_PX pixels (smaller specks are not visible and never referred to).
 Boxes are pixel edges ``[x_min, y_min, x_max, y_max]`` with exclusive maxima: the component
 spans ``x_min <= x < x_max`` and ``y_min <= y < y_max``, and the box is its tight bound.
 Each expression gives two items: expression → box, and box → region caption.
@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from eotext.model import LandCoverStats, Text
 from eotext.schemes import Scheme
-from eotext.semantics.layout import MIN_PX
+from eotext.semantics.components import MIN_PX, PatchComponents
 from eotext.semantics.stats import size_word
+from eotext.text.grammar import article, capitalise
 from eotext.text.templates import place_of, text_rng
 
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 #: "The largest X" needs the largest component to be this much bigger than the second.
 LARGEST_RATIO = 1.2
 
@@ -48,26 +47,21 @@ class Expression:
     anchor: Region | None = None
 
 
-def find_regions(
-    labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any], codes: list[int]
-) -> dict[int, list[Region]]:
-    """Visible (> MIN_PX px, 8-connected) components of each class, largest first."""
-    height, width = labels.shape
+def find_regions(components: PatchComponents, codes: list[int]) -> dict[int, list[Region]]:
+    """Visible (>= MIN_PX px, 8-connected) components of each class, largest first."""
+    height, width = components.shape
     out: dict[int, list[Region]] = {}
     for code in codes:
-        lab, n = ndimage.label((labels == code) & usable, structure=_EIGHT_CONNECTED)
-        if n == 0:
-            continue
-        area = np.bincount(lab.ravel(), minlength=n + 1)
+        found = components.of(code)
         regions = []
-        for i, sl in enumerate(ndimage.find_objects(lab), start=1):
-            if sl is None or area[i] <= MIN_PX:
+        for i, sl in enumerate(found.boxes):
+            if sl is None or found.area_px[i] < MIN_PX:
                 continue
-            ys, xs = np.nonzero(lab[sl] == i)
+            ys, xs = found.pixels(i)
             cx, cy = float(xs.mean() + sl[1].start), float(ys.mean() + sl[0].start)
             box = (int(sl[1].start), int(sl[0].start), int(sl[1].stop), int(sl[0].stop))
             regions.append(
-                Region(code, int(area[i]), box, (cx, cy), place_of(cx, cy, width, height))
+                Region(code, int(found.area_px[i]), box, (cx, cy), place_of(cx, cy, width, height))
             )
         if regions:
             out[code] = sorted(regions, key=lambda r: (-r.area_px, r.box_px))
@@ -138,11 +132,22 @@ class ReferringWriter:
         labels: np.ndarray[Any, Any],
         usable: np.ndarray[Any, Any],
         stats: LandCoverStats,
+        components: PatchComponents | None = None,
     ) -> list[Text]:
-        """Up to ``per_patch`` expressions, each as expression → box and box → caption."""
+        """Up to ``per_patch`` expressions, each as expression → box and box → caption.
+
+        ``components`` are the patch's connected components when already labelled (the
+        layout labels the largest classes); otherwise they are labelled here.
+        """
         rng = text_rng(self.seed, patch_id, "referring")
-        visible = sorted(c for c, n in stats.counts.items() if n > MIN_PX)
-        candidates = self.expressions(find_regions(labels, usable, visible))
+        visible = sorted(c for c, n in stats.counts.items() if n >= MIN_PX)
+        components = components or PatchComponents(labels, usable)
+        height, width = labels.shape
+        candidates = [
+            e
+            for e in self.expressions(find_regions(components, visible))
+            if _referable(e.region.box_px, width, height)
+        ]
         chosen = _pick(rng, candidates, self.per_patch)
         total = labels.size
         out = []
@@ -167,7 +172,9 @@ class ReferringWriter:
                 )
             )
             size = size_word(r.area_px / total)
-            caption = f"{a_an_size(size)} {area_of(self.name(r.code))} {in_place(r.place)}"
+            caption = (
+                f"{capitalise(article(size))} {area_of(self.name(r.code))} {in_place(r.place)}"
+            )
             out.append(
                 Text(
                     f"{patch_id}:referring:{i:02d}:caption",
@@ -186,6 +193,16 @@ class ReferringWriter:
         return out
 
 
+def _referable(box: tuple[int, int, int, int], width: int, height: int) -> bool:
+    """Whether a box can be the answer of a referring item: not the whole patch (that locates
+    nothing: "the only water area" of an ocean patch), and at least 1/32 of the patch side
+    each way, so box formats on a 0–100 grid still carry it (IoU ≥ 0.5 after rounding)."""
+    x0, y0, x1, y1 = box
+    if box == (0, 0, width, height):
+        return False
+    return x1 - x0 >= max(2, width / 32) and y1 - y0 >= max(2, height / 32)
+
+
 def area_of(name: str) -> str:
     """ "water" → "water area"; a name that already ends in "area(s)" is kept."""
     return name if name.split()[-1] in ("area", "areas") else f"{name} area"
@@ -194,10 +211,6 @@ def area_of(name: str) -> str:
 def in_place(place: str) -> str:
     """ "top left" → "in the top left"; "left side" → "on the left side"."""
     return f"on the {place}" if place.endswith("side") else f"in the {place}"
-
-
-def a_an_size(size: str) -> str:
-    return ("An " if size[0] in "aeiou" else "A ") + size
 
 
 def _pick(rng: random.Random, candidates: list[Expression], k: int) -> list[Expression]:

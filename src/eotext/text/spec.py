@@ -1,4 +1,9 @@
-"""Settings of the annotators: ``[annotate]`` and its tables, owned by the text layer."""
+"""Settings of the annotators: ``[annotate]`` and its tables, owned by the text layer.
+
+Field metadata tells the recipe layer how to fingerprint a setting (see
+:mod:`eotext.config.fingerprint`): fields marked ``"run"`` decide how requests are sent, not what
+the dataset holds, so changing them lets a folder resume.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from eotext.text.llm.prompts import PromptSpec
 
 #: The annotators a recipe can ask for (``[annotate] kinds``); each has a step in
 #: :data:`eotext.run.annotators.ANNOTATORS`.
-ANNOTATOR_KINDS = ("caption", "vqa", "referring", "osm", "llm")
+ANNOTATOR_KINDS = ("caption", "vqa", "referring", "anchored", "osm", "llm")
 _RESOLVED_RULES: dict[str, Any] = {}
 
 
@@ -25,17 +30,7 @@ class TemplateSpec:
 
 LLM_MODES = ("text", "paraphrase", "vision")
 LLM_ERROR_POLICIES = ("skip", "stop")
-#: [annotate.llm] settings that decide how requests are sent, not what the dataset holds.
-LLM_RUN_SETTINGS = (
-    "concurrency",
-    "timeout_s",
-    "retries",
-    "backoff_s",
-    "max_backoff_s",
-    "api_key_env",
-    "on_error",
-    "dry_run",
-)
+_RUN: dict[str, Any] = {"fingerprint": "run"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +43,7 @@ class LlmSpec:
         mode: ``text`` (ChatEarthNet's prompt from the statistics) or ``paraphrase`` (rewrite
             the template caption, which stays as the fallback) or ``vision`` (ChatEarthNet's
             GPT-4V path: four label-map images per request; needs a multimodal model).
-        concurrency: requests in flight per worker process.
+        concurrency: requests in flight for the whole build, across all its workers.
         max_tokens / temperature: generation parameters (ChatEarthNet used 300 tokens).
         retries: further attempts after 429, 5xx, timeouts, connection errors, bad shapes.
         validation_retries: further attempts when an answer fails validation.
@@ -61,22 +56,24 @@ class LlmSpec:
         prompts: the prompt templates (ChatEarthNet's by default).
     """
 
-    base_url: str = "http://127.0.0.1:8080/v1"
+    base_url: str = field(
+        default="http://127.0.0.1:8080/v1", metadata={**_RUN, "aliases": ("endpoint",)}
+    )
     model: str = ""
     mode: str = "text"
-    concurrency: int = 8
+    concurrency: int = field(default=8, metadata=_RUN)
     max_tokens: int = 300
     temperature: float = 1.0
-    retries: int = 5
+    retries: int = field(default=5, metadata=_RUN)
     validation_retries: int = 1
-    timeout_s: float = 60.0
-    backoff_s: float = 1.0
-    max_backoff_s: float = 60.0
-    price_per_1k_prompt: float = 0.0
-    price_per_1k_completion: float = 0.0
-    api_key_env: str = "OPENAI_API_KEY"
-    on_error: str = "skip"
-    dry_run: bool = False
+    timeout_s: float = field(default=60.0, metadata=_RUN)
+    backoff_s: float = field(default=1.0, metadata=_RUN)
+    max_backoff_s: float = field(default=60.0, metadata=_RUN)
+    price_per_1k_prompt: float = field(default=0.0, metadata=_RUN)
+    price_per_1k_completion: float = field(default=0.0, metadata=_RUN)
+    api_key_env: str = field(default="OPENAI_API_KEY", metadata=_RUN)
+    on_error: str = field(default="skip", metadata=_RUN)
+    dry_run: bool = field(default=False, metadata=_RUN)
     prompts: PromptSpec = field(default_factory=PromptSpec)
 
     def __post_init__(self) -> None:
@@ -115,9 +112,9 @@ class OsmSpec:
             tables merge entry by entry, lists and numbers replace.
     """
 
-    file: str | None = None
+    file: str | None = field(default=None, metadata={"fingerprint": "path"})
     styles: tuple[str, ...] = ("title", "title_multi_objects")
-    location_index: str = "auto"
+    location_index: str = field(default="auto", metadata=_RUN)
     rules: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -148,18 +145,21 @@ class OsmSpec:
 
 @dataclass(frozen=True)
 class AnnotateSpec:
-    """Which annotators run (``[annotate] kinds``), and their settings."""
+    """Which annotators run (``[annotate] kinds``), and their settings.
+
+    The ``osm`` and ``llm`` tables count for the fingerprint only when ``kinds`` names them.
+    """
 
     kinds: tuple[str, ...] = ("caption",)
     template: TemplateSpec = field(default_factory=TemplateSpec)
-    osm: OsmSpec = field(default_factory=OsmSpec)
-    llm: LlmSpec = field(default_factory=LlmSpec)
+    osm: OsmSpec = field(default_factory=OsmSpec, metadata={"fingerprint": "annotator"})
+    llm: LlmSpec = field(default_factory=LlmSpec, metadata={"fingerprint": "annotator"})
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.kinds if k not in ANNOTATOR_KINDS]
         if unknown:
             raise RecipeError(
-                f"unknown annotator(s) {', '.join(unknown)}; "
+                f"annotate.kinds has unknown annotator(s) {', '.join(unknown)}; "
                 f"choose from {', '.join(ANNOTATOR_KINDS)}"
             )
         if "llm" in self.kinds and not self.llm.model:

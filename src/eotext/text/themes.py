@@ -26,15 +26,23 @@ GROUP_KEYWORDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _THEMES: dict[str, tuple[str, ...]] = {
-    "built": ("a densely built-up settlement", "a largely urbanised area"),
-    "crop": ("an agricultural landscape", "a farmed, agricultural landscape"),
-    "forest": ("a densely wooded landscape", "a landscape under dense canopy"),
-    "water": ("a landscape shaped by open water", "a scene largely taken up by open water"),
-    "green": ("an open, green landscape", "a natural landscape of low plant cover"),
-    "bare": ("an arid, sparsely covered landscape", "a barren landscape"),
-    "wet": ("a waterlogged, marshy landscape", "a landscape of saturated ground"),
-    "snow": ("a frozen landscape", "a landscape under snow and ice"),
-}
+    "built": ("a densely built-up settlement", "a largely urbanised area",
+              "a place shaped by human construction", "a townscape seen from above"),
+    "crop": ("an agricultural landscape", "a farmed, agricultural landscape",
+             "a countryside given over to farming", "a rural, cultivated landscape"),
+    "forest": ("a densely wooded landscape", "a landscape under dense canopy",
+               "a thickly wooded terrain", "a green, wooded terrain"),
+    "water": ("a landscape shaped by open water", "a scene largely taken up by open water",
+              "an expanse of open water", "an aquatic setting"),
+    "green": ("an open, green landscape", "a natural landscape of low plant cover",
+              "an open, herbaceous terrain", "a green, unwooded landscape"),
+    "bare": ("an arid, sparsely covered landscape", "a barren landscape",
+             "an exposed, sparsely covered terrain", "a dry and open terrain"),
+    "wet": ("a waterlogged, marshy landscape", "a landscape of saturated ground",
+            "a soggy, marshy terrain", "a wet lowland landscape"),
+    "snow": ("a frozen landscape", "a landscape under snow and ice",
+             "a cold, frozen terrain", "a glaciated setting"),
+}  # fmt: skip
 
 
 def class_group(short_name: str) -> str:
@@ -69,8 +77,14 @@ def theme_phrase(scheme: Scheme, shares: dict[int, float], pick: int) -> str:
     if top == "water" or second == "water":
         land = second if top == "water" else top
         if land in _THEMES and land != "water":
-            return f"{_THEMES[land][0]} beside open water"
-    return f"a mixed landscape, mainly {_adjective(top)} with {_adjective(second)} parts"
+            shore = ("beside open water", "by the water's edge", "bordering open water")
+            return f"{_THEMES[land][pick % 2]} {shore[pick % 3]}"
+    a, b = _adjective(top), _adjective(second)
+    return (
+        f"a mixed landscape, mainly {a} with {b} parts",
+        f"a patchwork of {a} and {b} ground",
+        f"a {a} setting interspersed with {b} patches",
+    )[pick % 3]
 
 
 def _adjective(group: str) -> str:

@@ -4,7 +4,8 @@ Every answer is read off :class:`LandCoverStats` and :class:`Layout`; questions 
 would sit on a threshold (a share within a point of a tier boundary, two classes of nearly equal
 size) are not asked, so each answer stays right under small labelling noise. Each item has a
 ``style`` (binary, open, mcq) and a ``category`` (presence, dominant, comparison, coverage,
-counting, location, adjacency, area).
+counting, location, adjacency, area). Coverage questions are multiple choice: their tiers are
+the choices, so an exported item says what the answer may be.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 
 from eotext.model import GRID3_NAMES, LandCoverStats, Layout, Text
 from eotext.schemes import Scheme
+from eotext.schemes.forms import class_forms
 from eotext.semantics.context import Context
 from eotext.semantics.layout import MIN_PX
-from eotext.text.templates import is_plural, text_rng
-from eotext.text.themes import class_group
+from eotext.text.plausible import plausible_absent
+from eotext.text.templates import text_rng
 
 #: 3×3 cell → the place word used in questions and answers.
 CELL_PLACES: dict[str, str] = dict(
@@ -76,9 +78,9 @@ class VqaWriter:
         """All answerable items for one patch, in a fixed order of categories."""
         rng = text_rng(self.seed, patch_id, "vqa")
         shares = stats.shares()
-        # Classes big enough to talk about; specks of MIN_PX pixels or fewer are never asked.
-        visible = [c for c, s in stats.ranked() if stats.counts[c] > MIN_PX]
-        out: list[Text] = self._presence(rng, stats, visible)
+        # Classes big enough to talk about; specks of fewer than MIN_PX pixels are never asked.
+        visible = [c for c, s in stats.ranked() if stats.counts[c] >= MIN_PX]
+        out: list[Text] = self._presence(rng, stats, visible, where)
         if dominant := self._dominant(stats):
             out.append(dominant)
         out.extend(self._comparisons(rng, shares, visible))
@@ -87,7 +89,7 @@ class VqaWriter:
         out.extend(self._location(rng, layout, visible))
         out.extend(self._adjacency(rng, layout, visible))
         out.extend(self._area(rng, stats, visible, gsd_m))
-        if self.settings.mcq and (mcq := self._mcq(rng, stats, visible)):
+        if self.settings.mcq and (mcq := self._mcq(rng, stats, visible, where)):
             out.append(mcq)
         if where is not None:
             out.extend(self._context(where))
@@ -108,20 +110,29 @@ class VqaWriter:
             style=style, category=category, meta=dict(meta),
         )  # fmt: skip
 
-    def _presence(
-        self, rng: random.Random, stats: LandCoverStats, visible: list[int]
-    ) -> list[Text]:
+    def _absent(
+        self, rng: random.Random, stats: LandCoverStats, visible: list[int], where: Context | None
+    ) -> list[int]:
+        """Absent classes that could occur at the place, closest first: those of the same
+        broad group as a present one (asking about "mangroves" in a patch of trees is harder
+        than asking about "bare land"), then the rest; never one impossible there (snow on an
+        equatorial lowland, moss in the tropics)."""
         absent = [c for c in self.scheme.codes if stats.counts.get(c, 0) == 0]
-        if not visible or not absent:
+        near, other = plausible_absent(self.scheme, absent, visible, where)
+        rng.shuffle(near)
+        rng.shuffle(other)
+        return near + other
+
+    def _presence(
+        self,
+        rng: random.Random,
+        stats: LandCoverStats,
+        visible: list[int],
+        where: Context | None = None,
+    ) -> list[Text]:
+        negatives = self._absent(rng, stats, visible, where)
+        if not visible or not negatives:
             return []
-        # Deliberate negatives: prefer absent classes of the same broad group as a present one
-        # (asking about "mangroves" in a patch of trees is harder than asking about "snow").
-        groups = {class_group(self.name(c)) for c in visible}
-        plausible = [c for c in absent if class_group(self.name(c)) in groups]
-        others = [c for c in absent if c not in plausible]
-        rng.shuffle(plausible)
-        rng.shuffle(others)
-        negatives = plausible + others
         positives = list(visible)
         rng.shuffle(positives)
         n = min(self.settings.presence_pairs, len(positives), len(negatives))
@@ -129,16 +140,9 @@ class VqaWriter:
         for code, answer in [(c, "yes") for c in positives[:n]] + [
             (c, "no") for c in negatives[:n]
         ]:
-            out.append(
-                self._item(
-                    "presence",
-                    "binary",
-                    f"{'Are' if is_plural(self.name(code)) else 'Is'} there any "
-                    f"{self.name(code)} in the image?",
-                    answer,
-                    code=code,
-                )
-            )
+            form = class_forms(self.scheme, code)[0]
+            q = f"{'Are' if form.plural else 'Is'} there any {form.text} in the image?"
+            out.append(self._item("presence", "binary", q, answer, code=code))
         rng.shuffle(out)
         return out
 
@@ -180,9 +184,12 @@ class VqaWriter:
         for code in candidates[: self.settings.coverage]:
             tier = _tier(shares[code])
             assert tier is not None
+            # The tiers are the item's lettered choices, so an exported item states them.
+            tiers = [t for _, _, t in reversed(COVERAGE_TIERS)]
+            choices = tuple(f"{LETTERS[i]}) {t}" for i, t in enumerate(tiers))
             q = f"How much of the image is covered by {self.name(code)}?"
-            choices = tuple(t for _, _, t in COVERAGE_TIERS)
-            out.append(self._item("coverage", "open", q, tier, choices, code=code))
+            answer = choices[tiers.index(tier)]
+            out.append(self._item("coverage", "mcq", q, answer, choices, code=code, tier=tier))
         return out
 
     def _counting(self, rng: random.Random, layout: Layout, visible: list[int]) -> list[Text]:
@@ -209,7 +216,7 @@ class VqaWriter:
             )
             (n1, cell), (n2, _) = counts[0], counts[1]
             # Ask only when one cell clearly holds the most of the class.
-            if n1 <= MIN_PX or n1 < 1.25 * n2:
+            if n1 < MIN_PX or n1 < 1.25 * n2:
                 continue
             q = f"In which part of the image is most of the {self.name(code)}?"
             choices = tuple(CELL_PLACES.values())
@@ -270,11 +277,11 @@ class VqaWriter:
         present = set(codes)
         counts = {c: (1000 if c in present else 0) for c in self.scheme.codes}
         stats = LandCoverStats(1000 * len(present), 1000 * len(present), {c: 1000 for c in present})
-        out = self._presence(rng, stats, sorted(present))
-        absent = [c for c in self.scheme.codes if counts[c] == 0]
+        out = self._presence(rng, stats, sorted(present), where)
+        absent = [c for c in self._absent(rng, stats, sorted(present), where) if counts[c] == 0]
         if present and len(absent) >= 3:
             correct = rng.choice(sorted(present))
-            options = [correct, *rng.sample(absent, 3)]
+            options = [correct, *absent[:3]]
             rng.shuffle(options)
             choices = tuple(f"{LETTERS[i]}) {self.name(c)}" for i, c in enumerate(options))
             q = "Which of these land cover types is present in the image?"
@@ -317,17 +324,22 @@ class VqaWriter:
             out.append(self._item("context", "open", q, answer, field="climate_zone"))
         return out
 
-    def _mcq(self, rng: random.Random, stats: LandCoverStats, visible: list[int]) -> Text | None:
+    def _mcq(
+        self,
+        rng: random.Random,
+        stats: LandCoverStats,
+        visible: list[int],
+        where: Context | None = None,
+    ) -> Text | None:
         ranked = stats.ranked()
         if not ranked or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < COMPARE_MARGIN):
             return None
         correct = ranked[0][0]
-        # Distractors: other present classes first (hard), then absent ones of the scheme.
+        # Distractors: other present classes first (hard), then absent ones that could occur
+        # at the place, the same broad group first.
         present_others = [c for c in visible if c != correct]
-        absent = [c for c in self.scheme.codes if stats.counts.get(c, 0) == 0]
         rng.shuffle(present_others)
-        rng.shuffle(absent)
-        distractors = (present_others + absent)[:3]
+        distractors = (present_others + self._absent(rng, stats, visible, where))[:3]
         if len(distractors) < 3:
             return None
         options = [correct, *distractors]

@@ -14,6 +14,12 @@ _REFUSAL = re.compile(
     r"as an ai(?: language)? model)\b",
     re.IGNORECASE,
 )
+#: HTML tags, character references, and Markdown emphasis, headings, links and code fences.
+_MARKUP = re.compile(
+    r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);|\*\*|__|^#{1,6}\s|"
+    r"\]\(|```",
+    re.MULTILINE,
+)
 _ENGLISH = frozenset(
     [
         "the",
@@ -76,7 +82,8 @@ def check_answer(
 
     Returns:
         Findings such as ``empty``, ``truncated``, ``refusal``, ``not_english``,
-        ``banned_word:likely`` or ``class_not_in_patch:snow``.
+        ``banned_word:likely``, ``markup`` (HTML or Markdown that a caption must not carry) or
+        ``class_not_in_patch:snow``.
     """
     text = content.strip()
     if not text:
@@ -89,6 +96,8 @@ def check_answer(
     if not is_english(text):
         findings.append("not_english")
     findings.extend(f"banned_word:{w}" for w in banned_words_in(text))
+    if _MARKUP.search(text):
+        findings.append("markup")
     if scheme is not None:
         absent = scheme.find_mentions(text) - set(present)
         findings.extend(

@@ -20,9 +20,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from eotext.model import PixelWindow
 from eotext.semantics.osm.layer import OsmLayer, Placed
-from eotext.sources.grid import Grid
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in the grid's CRS
 
@@ -54,14 +52,6 @@ class PatchObjects:
     @property
     def all(self) -> tuple[Sighting, ...]:
         return ((self.focus,) if self.focus else ()) + self.surrounding
-
-
-def window_box(grid: Grid, window: PixelWindow) -> Box:
-    """A window's footprint on the grid, in the grid's CRS (grids are north-up)."""
-    t = grid.window_transform(window)
-    x0, y0 = t @ (0, 0)
-    x1, y1 = t @ (window.width, window.height)
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 
 def join_patch(layer: OsmLayer, box: Box) -> PatchObjects:

@@ -3,10 +3,15 @@
 The text path reproduces ``generate_description_chatgpt3_5_text.py`` of ChatEarthNet
 (Yuan et al. 2024): its system prompt with six constraints and the banned words, and a user
 prompt that lists the overall land-cover distribution and, for each of the five regions, the top
-three classes (more than 20 pixels) with a size word and a noun ("large part"). Two deliberate
-differences: whitespace in the system prompt is normalised (the original's line continuations
-glue the constraints together with runs of spaces), and random choices are seeded from
-(recipe seed, patch id) so a rebuild sends the same prompts.
+three classes (20 pixels or more) with a size word and a noun ("large part"). The statistics are
+the script's: ``counts >= 20``, size words from ``int(round(share, 2) * 100)``, regions sliced as
+its ``divide_into_patches``, the overall list as its ``overall_distribution``; the user prompt is
+the same text but for the random nouns (tests/chatearthnet_reference.py re-implements the script
+and compares). Three deliberate differences: whitespace in the system prompt is normalised (the
+original's line continuations glue the constraints together with runs of spaces), random
+choices are seeded from (recipe seed, patch id) so a rebuild sends the same prompts, and a
+region without any visible class is left out (the script writes a sentence without an end).
+Ties in pixel counts are broken by class code (the script's order there is numpy's sort order).
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from eotext.model import LandCoverStats, Layout
 from eotext.schemes import Scheme
 from eotext.semantics.layout import MIN_PX
 from eotext.semantics.stats import size_word
+from eotext.text.grammar import join_words
 from eotext.text.templates import BANNED_WORDS, PART_NOUNS, text_rng
 
 #: Version of the built-in templates; stored with every text in ``meta.prompt_version``.
-PROMPT_VERSION = "chatearthnet-text-1"
+PROMPT_VERSION = "chatearthnet-text-2"
 
 CHATEARTHNET_SYSTEM = (
     "You are an AI visual assistant who can help describe images based on the given contexts. "
@@ -86,12 +92,6 @@ class PromptSpec:
         return f"{PROMPT_VERSION}+custom-{hashlib.sha256(blob.encode()).hexdigest()[:8]}"
 
 
-def _join(items: list[str]) -> str:
-    if len(items) == 3:
-        return f"{items[0]}, {items[1]}, and {items[2]}"
-    return " and ".join(items)
-
-
 def land_cover_context(
     spec: PromptSpec,
     scheme: Scheme,
@@ -100,17 +100,18 @@ def land_cover_context(
     seed: int,
     patch_id: str,
 ) -> tuple[str, str]:
-    """ChatEarthNet's two context parts: the overall distribution and the region sentences.
+    """ChatEarthNet's two context parts: the overall distribution and the region lines.
 
     Returns:
-        ``(overall, regions)``: ``"tree; water; "`` (classes of more than 20 pixels, most to
-        least) and one sentence per region with its top three classes, e.g.
+        ``(overall, regions)``: ``"tree; water; "`` (classes of 20 pixels or more, most to
+        least) and one line per region (each ending in a newline) with its top three
+        classes, e.g.
         ``"... content: tree (large part), water (small fraction), and grass (extra small
         portion)."``
     """
     rng = text_rng(seed, patch_id, "llm-prompt")
     overall = "".join(
-        f"{scheme.by_code(c).short_name}; " for c, _ in stats.ranked() if stats.counts[c] > MIN_PX
+        f"{scheme.by_code(c).short_name}; " for c, _ in stats.ranked() if stats.counts[c] >= MIN_PX
     )
     sentences = []
     for region in layout.regions:
@@ -122,8 +123,8 @@ def land_cover_context(
             for c, s in top
         ]
         where = _REGION_WORDS.get(region.name, region.name)
-        sentences.append(spec.region.format(region=where, classes=_join(classes)))
-    return overall, "\n".join(sentences)
+        sentences.append(spec.region.format(region=where, classes=join_words(classes)))
+    return overall, "".join(f"{s}\n" for s in sentences)
 
 
 def text_messages(

@@ -9,13 +9,12 @@ drops such sentences and records them, and the text is stored ``auto_fixed``.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from eotext.clients.chat import image_data_url
+from eotext.schemes.colours import colour_labels
 from eotext.text.templates import BANNED_WORDS
 
 if TYPE_CHECKING:
@@ -90,12 +89,10 @@ def label_map_png(ctx: PatchContext) -> str:
     scheme = ctx.scene.scheme
     labels = ctx.data.labels
     assert scheme is not None and labels is not None
-    rgb = np.zeros((*labels.shape, 3), dtype=np.uint8)
-    for cls in scheme:
-        rgb[(labels == cls.code) & ctx.usable] = cls.color
+    rgb = colour_labels(labels, ctx.usable, scheme.colormap())
     buffer = io.BytesIO()
     Image.fromarray(rgb[::2, ::2]).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return image_data_url(buffer.getvalue())
 
 
 def vision_messages(contexts: list[PatchContext]) -> list[dict[str, Any]]:

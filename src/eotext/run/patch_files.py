@@ -1,0 +1,105 @@
+"""The files of one kept patch: image and label GeoTIFFs and a preview PNG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from eotext.config.recipe import Recipe
+from eotext.model import PatchSpec
+from eotext.scene.scene import Scene, WindowData
+from eotext.store.folder import DatasetFolder
+from eotext.store.rasters import (
+    sar_false_colour,
+    true_colour,
+    write_geotiff,
+    write_label_png,
+    write_png,
+)
+
+
+@dataclass(frozen=True)
+class PatchPaths:
+    """Where a patch's files went, relative to the dataset folder (None: not written)."""
+
+    image_path: str | None = None
+    label_path: str | None = None
+    preview_path: str | None = None
+
+
+def write_patch_files(
+    scene: Scene,
+    spec: PatchSpec,
+    patch: WindowData,
+    usable: np.ndarray[Any, Any],
+    transform: Any,
+    recipe: Recipe,
+    folder: DatasetFolder,
+) -> PatchPaths:
+    """Write a patch's image (GeoTIFF), label map (GeoTIFF) and preview (PNG), as the recipe's
+    ``[output]`` asks; returns their paths relative to the dataset folder."""
+    crs = scene.grid.crs
+    pid = spec.patch_id
+    paths: dict[str, str | None] = {"image_path": None, "label_path": None, "preview_path": None}
+    preview = None
+    if patch.image is not None and recipe.output.write_images:
+        bands = scene.all_bands
+        nodata = scene.imagery.nodata if scene.imagery else None
+        write_geotiff(
+            folder.images / f"{pid}.tif",
+            patch.image,
+            crs,
+            transform,
+            nodata=nodata,
+            band_names=[b.name for b in bands],
+            scales=[b.scale for b in bands],
+            offsets=[b.offset for b in bands],
+        )
+        paths["image_path"] = f"images/{pid}.tif"
+    if patch.image is not None and scene.imagery is not None:
+        rgb = scene.imagery.rgb_indices()
+        names = list(scene.band_names)
+        if rgb is None and "VV" in names and "VH" in names:
+            vv, vh = patch.image[names.index("VV")], patch.image[names.index("VH")]
+            db = np.issubdtype(vv.dtype, np.floating)
+            preview = sar_false_colour(vv, vh, patch.data, db)
+        if rgb is not None:
+            bands = scene.imagery.bands
+            refl = np.stack(
+                [patch.image[i].astype(np.float32) * bands[i].scale + bands[i].offset for i in rgb]
+            )
+            preview = true_colour(refl, patch.data)
+    if patch.labels is not None and scene.scheme is not None:
+        nodata = _label_nodata(scene, patch.labels.dtype)
+        # Pixels the statistics did not use (no data, cloud, unknown code) are written as
+        # nodata, so the label file holds exactly what the captions describe.
+        labels = np.where(usable, patch.labels, nodata).astype(patch.labels.dtype)
+        write_geotiff(
+            folder.labels / f"{pid}.tif",
+            labels,
+            crs,
+            transform,
+            nodata=nodata,
+            colormap=scene.scheme.colormap(),
+            tags={"EOTEXT_SCHEME": scene.scheme.name},
+        )
+        paths["label_path"] = f"labels/{pid}.tif"
+        if preview is None and recipe.output.write_previews:
+            write_label_png(folder.previews / f"{pid}.png", labels, usable, scene.scheme.colormap())
+            paths["preview_path"] = f"previews/{pid}.png"
+    map_only = patch.image is None and patch.labels is None
+    if preview is None and map_only and scene.osm_path and recipe.output.write_previews:
+        from eotext.store.osm_preview import osm_preview
+
+        preview = osm_preview(scene, spec.window, recipe.annotate.osm)
+    if preview is not None and recipe.output.write_previews:
+        write_png(folder.previews / f"{pid}.png", preview)
+        paths["preview_path"] = f"previews/{pid}.png"
+    return PatchPaths(**paths)
+
+
+def _label_nodata(scene: Scene, dtype: np.dtype[Any]) -> int:
+    assert scene.scheme is not None
+    return scene.scheme.fill_code(dtype)

@@ -1,0 +1,218 @@
+"""What a label patch says, with ChatEarthNet's definitions, for checking claims against it.
+
+Every number a check needs is re-derived from the label array (the written label patch has
+nodata wherever the build's statistics did not use the pixel):
+
+- a class is *visible* in a scope when it holds at least ``VISIBLE_PX`` (20) pixels there
+  (ChatEarthNet's released script keeps ``counts >= 20``);
+- size words come from ``int(round(share, 2) * 100)`` (see :func:`cen_size_word`);
+- the regions are sliced as ChatEarthNet slices them: quadrants ``[:rows//2, :cols//2]`` …,
+  the centre ``[rows//4:3*rows//4, cols//4:3*cols//4]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from eotext.schemes import Scheme
+
+#: ChatEarthNet's visibility threshold: a class with at least this many pixels is visible.
+VISIBLE_PX = 20
+_EIGHT = np.ones((3, 3), dtype=bool)
+#: ChatEarthNet's size-word bins on whole percent (inclusive lower bounds).
+CEN_BINS: tuple[tuple[int, str], ...] = (
+    (80, "extra large"),
+    (50, "large"),
+    (20, "medium"),
+    (10, "small"),
+    (0, "extra small"),
+)
+SIZE_WORDS: tuple[str, ...] = tuple(w for _, w in CEN_BINS)
+
+
+def percent_word(percent: int) -> str:
+    """The size word of a whole percentage."""
+    for lower, word in CEN_BINS:
+        if percent >= lower:
+            return word
+    return CEN_BINS[-1][1]
+
+
+def cen_size_word(share: float) -> str:
+    """ChatEarthNet's size word: ``int(round(share, 2) * 100)`` binned 0/10/20/50/80."""
+    return percent_word(int(round(share, 2) * 100))
+
+
+def accepted_size_words(share: float, tolerance_pp: float = 1.0) -> frozenset[str]:
+    """Size words accepted for a share: ChatEarthNet's word, the floor-based word, and the
+    words of shares within ``tolerance_pp`` percentage points (the documented bin-edge
+    tolerance)."""
+    pct = share * 100
+    words = {cen_size_word(share), percent_word(int(np.floor(pct + 1e-9)))}
+    for p in (pct - tolerance_pp, pct + tolerance_pp):
+        words.add(percent_word(int(np.floor(max(p, 0.0) + 1e-9))))
+    return frozenset(words)
+
+
+#: A place as a rectangle in fractions of the patch: (row0, row1, col0, col1).
+Rect = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class PatchFacts:
+    """A label patch (``-1`` where no pixel is valid) and its scheme."""
+
+    labels: np.ndarray[Any, Any]
+    scheme: Scheme
+    gsd_m: float | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    #: Answers already computed (counts per scope, components, edges), shared by all claims.
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def height(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.labels.shape[1])
+
+    @cached_property
+    def counts(self) -> dict[int, int]:
+        return self.counts_in(None)
+
+    @cached_property
+    def valid_px(self) -> int:
+        return int(sum(self.counts.values()))
+
+    def mask(self, rect: Rect | None) -> tuple[slice, slice]:
+        """ChatEarthNet-style slices of a rectangle given in fractions of the patch."""
+        if rect is None:
+            return slice(None), slice(None)
+        r0, r1, c0, c1 = rect
+        h, w = self.height, self.width
+        return slice(_edge(h, r0), _edge(h, r1)), slice(_edge(w, c0), _edge(w, c1))
+
+    def counts_in(self, rect: Rect | None) -> dict[int, int]:
+        """Valid pixel count per class inside a rectangle (the whole patch when None)."""
+        key = ("counts", rect)
+        if key not in self._cache:
+            self._cache[key] = self._counts_in(rect)
+        out: dict[int, int] = self._cache[key]
+        return out
+
+    def _counts_in(self, rect: Rect | None) -> dict[int, int]:
+        values = self.labels[self.mask(rect)]
+        values = values[values >= 0]
+        if values.size == 0:
+            return {}
+        bc = np.bincount(values.ravel())
+        return {int(c): int(bc[c]) for c in np.flatnonzero(bc)}
+
+    def counts_in_many(self, rects: tuple[Rect, ...] | None) -> dict[int, int]:
+        """Counts over the union of rectangles (the whole patch when None or empty)."""
+        if not rects:
+            return self.counts
+        if len(rects) == 1:
+            return self.counts_in(rects[0])
+        key = ("many", rects)
+        if key in self._cache:
+            cached: dict[int, int] = self._cache[key]
+            return cached
+        sel = np.zeros(self.labels.shape, dtype=bool)
+        for rect in rects:
+            sel[self.mask(rect)] = True
+        values = self.labels[sel & (self.labels >= 0)]
+        bc = np.bincount(values.ravel()) if values.size else np.zeros(0, dtype=np.int64)
+        self._cache[key] = {int(c): int(bc[c]) for c in np.flatnonzero(bc)}
+        return dict(self._cache[key])
+
+    def components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
+        """8-connected components of ``codes`` with at least ``min_px`` pixels, largest first,
+        as (area, centroid row fraction, centroid col fraction)."""
+        key = ("components", codes, min_px)
+        if key not in self._cache:
+            self._cache[key] = self._components(codes, min_px)
+        out: list[tuple[int, float, float]] = self._cache[key]
+        return out
+
+    def _components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
+        lab, n = ndimage.label(np.isin(self.labels, list(codes)), structure=_EIGHT)
+        if n == 0:
+            return []
+        area = np.bincount(lab.ravel(), minlength=n + 1)[1:]
+        keep = np.flatnonzero(area >= min_px)
+        if keep.size == 0:
+            return []
+        rows, cols = np.indices(self.labels.shape)
+        flat = lab.ravel()
+        sy = np.bincount(flat, rows.ravel(), minlength=n + 1)[1:]
+        sx = np.bincount(flat, cols.ravel(), minlength=n + 1)[1:]
+        out = [
+            (
+                int(area[i]),
+                (sy[i] / area[i] + 0.5) / self.height,
+                (sx[i] / area[i] + 0.5) / self.width,
+            )
+            for i in keep
+        ]
+        return sorted(out, key=lambda t: -t[0])
+
+    def shared_edges(self, a: frozenset[int], b: frozenset[int]) -> int:
+        """Pixel edges (4-neighbourhood) between a pixel of ``a`` and one of ``b``."""
+        key = ("edges", a, b)
+        if key in self._cache:
+            cached: int = self._cache[key]
+            return cached
+        in_a, in_b = np.isin(self.labels, list(a)), np.isin(self.labels, list(b))
+        n = 0
+        n += int((in_a[:, 1:] & in_b[:, :-1]).sum() + (in_b[:, 1:] & in_a[:, :-1]).sum())
+        n += int((in_a[1:, :] & in_b[:-1, :]).sum() + (in_b[1:, :] & in_a[:-1, :]).sum())
+        self._cache[key] = n
+        return n
+
+    def centroid(self, codes: frozenset[int]) -> tuple[float, float] | None:
+        """Centroid (row, col) of a class as fractions of the patch, None when absent."""
+        rows, cols = np.nonzero(np.isin(self.labels, list(codes)))
+        if rows.size == 0:
+            return None
+        return (rows.mean() + 0.5) / self.height, (cols.mean() + 0.5) / self.width
+
+
+def _edge(n: int, frac: float) -> int:
+    # Quarter and half edges exactly as the script slices them (n//4, n//2, 3*n//4).
+    if frac in (0.25, 0.5, 0.75):
+        return {0.25: n // 4, 0.5: n // 2, 0.75: 3 * n // 4}[frac]
+    return round(frac * n)
+
+
+def facts_from_array(
+    labels: np.ndarray[Any, Any],
+    scheme: Scheme,
+    nodata: float | None = None,
+    gsd_m: float | None = None,
+    context: dict[str, Any] | None = None,
+) -> PatchFacts:
+    """Facts of a label array: nodata, scheme nodata and unknown codes become ``-1``."""
+    arr = np.asarray(labels).astype(np.int64)
+    bad = np.isin(arr, list(scheme.nodata)) | ~np.isin(arr, list(scheme.codes))
+    if nodata is not None:
+        bad |= arr == int(nodata)
+    arr = np.where(bad, -1, arr)
+    return PatchFacts(arr, scheme, gsd_m, dict(context or {}))
+
+
+def load_facts(
+    path: Path, scheme: Scheme, gsd_m: float | None = None, context: dict[str, Any] | None = None
+) -> PatchFacts:
+    """Facts of a label GeoTIFF (band 1)."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return facts_from_array(src.read(1), scheme, src.nodata, gsd_m, context)

@@ -1,0 +1,62 @@
+"""Automatic fixes, made only where the fix is certain (ChatEarthNet's manual edits).
+
+Each rule rewrites one kind of cross-image reference that a caption written for one of several
+images in a request may carry; the original text is always kept by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_ORDINAL_IMAGE = re.compile(
+    r"\b(?:the|in the) (?:first|second|third|fourth|last) (?:image|picture)\b", re.IGNORECASE
+)
+_SIMILARLY = re.compile(
+    r"(?:(?<=^)|(?<=[.!?]\s))(?:Similarly|Likewise|As in the other images),\s+"
+    r"(\w)"
+)
+_COMPARATIVE = re.compile(
+    r",?\s*(?:with |showing |having )?(?:a |an )?(?:much |slightly |even )?"
+    r"(?:larger|smaller|greater|higher|lower|more|less|denser|sparser|wider|narrower|bigger)\b"
+    r"[^,.;]*?\bthan (?:in |that of |those of )?(?:the |all )?"
+    r"(?:other|previous|preceding|first|second|third|fourth|remaining) "
+    r"(?:images?|pictures?|ones?|scenes?)\b",
+    re.IGNORECASE,
+)
+
+
+def _ordinal(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(0)
+        out = "in this image" if word.lower().startswith("in ") else "this image"
+        return out[:1].upper() + out[1:] if word[:1].isupper() else out
+
+    return _ORDINAL_IMAGE.sub(repl, text)
+
+
+def _similarly(text: str) -> str:
+    return _SIMILARLY.sub(lambda m: m.group(1).upper(), text)
+
+
+def _comparative(text: str) -> str:
+    return _COMPARATIVE.sub("", text)
+
+
+#: Rule name → rewrite. Applied in this order.
+FIX_RULES: dict[str, Callable[[str], str]] = {
+    "ordinal_image_to_this_image": _ordinal,
+    "drop_similarly": _similarly,
+    "drop_comparative_clause": _comparative,
+}
+
+
+def auto_fix(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text with every certain fix applied, and the names of the rules that changed it."""
+    applied = []
+    for name, rule in FIX_RULES.items():
+        fixed = rule(text)
+        if fixed != text:
+            applied.append(name)
+            text = fixed
+    return re.sub(r"\s{2,}", " ", text).strip(), tuple(applied)

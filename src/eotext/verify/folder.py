@@ -1,0 +1,242 @@
+"""Verify the texts of a dataset folder, or texts written elsewhere against its patches.
+
+``verify_folder`` re-checks every text of ``texts.parquet``: findings and status are updated
+in one atomic rewrite of the table, certain fixes replace the text while the original stays in
+``meta.original_text``, and every change is an audit row (before, after, rule). A person's
+decision (approved / rejected) is never overridden.
+
+The tables are read and written with pyarrow directly, keeping whatever schema the folder has.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from eotext.errors import OutputError, SchemeError, VerifyError
+from eotext.files import atomic_path, write_text_atomic
+from eotext.schemes import get_scheme
+from eotext.verify import audit
+from eotext.verify.facts import PatchFacts, load_facts
+from eotext.verify.texts import Verdict, verify_text
+
+#: One writer of ``texts.parquet`` at a time within a process.
+TABLE_LOCK = threading.RLock()
+_CONTEXT_FIELDS = ("country", "season", "climate_zone")
+
+
+@dataclass(frozen=True)
+class VerifySummary:
+    """Counts of one verification run."""
+
+    texts: int
+    claims: int
+    flagged: int
+    auto_fixed: int
+    changed: int
+    by_kind: dict[str, int]
+
+
+class FactsCache:
+    """Facts of a folder's patches, loaded on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        table = self.root / "patches.parquet"
+        if not table.exists():
+            raise OutputError(
+                f"{self.root} has no patches.parquet; give a dataset folder written by eotext build"
+            )
+        cols = ["patch_id", "scheme", "label_path", "gsd_m", *_CONTEXT_FIELDS]
+        have = pq.read_schema(table).names
+        rows = pq.read_table(table, columns=[c for c in cols if c in have]).to_pylist()
+        self.patches = {r["patch_id"]: r for r in rows}
+        self._facts: dict[str, PatchFacts | None] = {}
+
+    def get(self, patch_id: str) -> PatchFacts | None:
+        if patch_id not in self._facts:
+            row = self.patches.get(patch_id)
+            if row is None:
+                raise VerifyError(
+                    f"patch {patch_id!r} is not in {self.root / 'patches.parquet'}; "
+                    "give the patch_id of a patch of this dataset"
+                )
+            self._facts[patch_id] = self._load(row)
+        return self._facts[patch_id]
+
+    def _load(self, row: dict[str, Any]) -> PatchFacts | None:
+        label = row.get("label_path")
+        if not label or not row.get("scheme") or not (self.root / label).exists():
+            return None
+        try:
+            scheme = get_scheme(row["scheme"])
+        except SchemeError:
+            return None
+        context = {k: row.get(k) for k in _CONTEXT_FIELDS if row.get(k)}
+        return load_facts(self.root / label, scheme, row.get("gsd_m"), context)
+
+
+def _meta(row: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(row.get("meta") or "{}")
+    except ValueError:
+        meta = {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _foreign(findings: list[str] | None) -> list[str]:
+    """Findings not written by verification (the generator's own checks), kept as they are."""
+    return [f for f in findings or [] if not f.startswith("{")]
+
+
+def _state(row: dict[str, Any]) -> dict[str, Any]:
+    return {"status": row.get("status"), "text": row.get("text"), "findings": row.get("findings")}
+
+
+def read_texts(root: Path) -> pa.Table:
+    path = Path(root) / "texts.parquet"
+    if not path.exists():
+        raise OutputError(f"{root} has no texts.parquet; give a dataset folder built by eotext")
+    return pq.read_table(path)
+
+
+def write_texts(root: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
+    """Rewrite ``texts.parquet`` atomically with the same schema."""
+    table = pa.Table.from_pylist(rows, schema=schema)
+    with atomic_path(Path(root) / "texts.parquet") as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def verify_folder(root: Path, fix: bool = True, who: str = "eotext verify") -> VerifySummary:
+    """Re-check every text of a dataset folder; update findings, status and the audit log."""
+    root = Path(root)
+    facts = FactsCache(root)
+    with TABLE_LOCK:
+        table = read_texts(root)
+        rows = table.to_pylist()
+        _restore_decisions(root, rows)
+        changes = []
+        n_claims = flagged = fixed = 0
+        by_kind: dict[str, int] = {}
+        for row in rows:
+            meta = _meta(row)
+            source = dict(row)
+            if "original_text" in meta and not meta.get("edited"):
+                source["text"] = meta["original_text"]  # re-fix from the original, not a fix
+            verdict = verify_text(source, facts.get(row["patch_id"]), fix=fix)
+            before = _state(row)
+            new = _apply(row, meta, verdict)
+            n_claims += verdict.claims
+            flagged += new["status"] == "flagged"
+            fixed += new["status"] == "auto_fixed"
+            for f in verdict.findings:
+                by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
+            after = _state(new)
+            if after != before:
+                action = "auto_fix" if verdict.fixes and row["text"] != new["text"] else "verify"
+                rule = ",".join(verdict.fixes) or None
+                changes.append((who, row["text_id"], action, rule, before, after))
+            row.clear()
+            row.update(new)
+        write_texts(root, rows, table.schema)
+        with closing(audit.connect(root)) as con:
+            audit.record(con, changes)
+    return VerifySummary(len(rows), n_claims, flagged, fixed, len(changes), by_kind)
+
+
+def _restore_decisions(root: Path, rows: list[dict[str, Any]]) -> None:
+    """Put back what reviewers decided, when a rebuild merged the texts from the units again."""
+    decided = audit.human_decisions(root)
+    for row in rows:
+        state = decided.get(row["text_id"])
+        if state is None or row.get("status") in ("approved", "rejected"):
+            continue
+        row["status"] = state.get("status", row.get("status"))
+        if state.get("text") is not None and state["text"] != row.get("text"):
+            meta = _meta(row)
+            meta.setdefault("original_text", row.get("text"))
+            meta["edited"] = True
+            row["text"] = state["text"]
+            row["meta"] = json.dumps(meta, sort_keys=True)
+
+
+def _apply(row: dict[str, Any], meta: dict[str, Any], verdict: Verdict) -> dict[str, Any]:
+    new = dict(row)
+    foreign = _foreign(row.get("findings"))
+    new["findings"] = foreign + [
+        json.dumps(f.to_dict(), ensure_ascii=False)
+        for f in verdict.findings
+        if not (f.kind == "banned_word" and f"banned_word:{f.found}" in foreign)
+    ]
+    new["status"] = verdict.status
+    if new["findings"] and verdict.status in ("generated", "auto_fixed"):
+        new["status"] = "flagged"
+    if verdict.fixes and not meta.get("edited"):
+        meta.setdefault("original_text", row["text"])
+        meta["fix_rules"] = list(verdict.fixes)
+        new["text"] = verdict.text
+        new["meta"] = json.dumps(meta, sort_keys=True)
+    return new
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with open(path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError as exc:
+                raise VerifyError(
+                    f"{path}:{i}: not a JSON object ({exc}); write one per line"
+                ) from None
+            if not isinstance(doc, dict) or not all(k in doc for k in ("id", "patch_id", "text")):
+                raise VerifyError(f"{path}:{i}: each line needs the keys id, patch_id and text")
+            yield i, doc
+
+
+def verify_jsonl(root: Path, texts: Path, out: Path) -> VerifySummary:
+    """Check texts written elsewhere against a folder's patches; one output line per input
+    line: ``{"id", "findings": [...], "status": "generated" | "flagged"}``."""
+    facts = FactsCache(root)
+    lines = []
+    n_claims = flagged = 0
+    by_kind: dict[str, int] = {}
+    for _, doc in _read_jsonl(Path(texts)):
+        kind = "vqa" if "question" in doc and "answer" in doc else "caption"
+        kind = "referring" if doc.get("box") is not None else kind
+        row = {
+            "type": doc.get("type", kind),
+            "text": str(doc["text"]),
+            "status": "generated",
+            "generator": doc.get("generator", "external"),
+        }
+        for key in ("question", "answer", "box", "style"):
+            if key in doc:
+                row[key] = doc[key]
+        verdict = verify_text(row, facts.get(str(doc["patch_id"])), fix=False)
+        n_claims += verdict.claims
+        status = "flagged" if verdict.findings else "generated"
+        flagged += status == "flagged"
+        for f in verdict.findings:
+            by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
+        lines.append(
+            json.dumps(
+                {
+                    "id": doc["id"],
+                    "findings": [f.to_dict() for f in verdict.findings],
+                    "status": status,
+                },
+                ensure_ascii=False,
+            )
+        )
+    write_text_atomic(out, "".join(line + "\n" for line in lines))
+    return VerifySummary(len(lines), n_claims, flagged, 0, 0, by_kind)
