@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eotext.model import finding_kind
+from eotext.store.records import key_values
 
 CAPTION_TYPES = ("caption", "osm_caption")
 WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
@@ -129,15 +130,6 @@ def group_of(text: dict[str, Any]) -> str:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens (letters and digits, inner hyphens and apostrophes kept)."""
     return WORD.findall(text.lower())
-
-
-def key_values(entries: Any) -> dict[Any, Any]:
-    """A key-value column of ``patches.parquet`` (a list of ``{key, value}``) as a dict."""
-    out: dict[Any, Any] = {}
-    for e in entries or []:
-        key, value = (e["key"], e["value"]) if isinstance(e, dict) else e
-        out[key] = value
-    return out
 
 
 def class_shares(patches: list[dict[str, Any]]) -> list[ClassShare]:

@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from eotext.review.decisions import ConflictError, Decision, DecisionError, Decisions
+from eotext.store.records import key_values
 from eotext.verify.folder import TABLE_LOCK, read_texts
 
 _CSP = (
@@ -130,7 +131,7 @@ def create_app(root: Path, token: str) -> FastAPI:
         return out
 
     def classes_of(patch: dict[str, Any] | None) -> list[str]:
-        return [k for k, v in (patch or {}).get("class_fractions") or [] if v > 0]
+        return [k for k, v in key_values((patch or {}).get("class_fractions")).items() if v > 0]
 
     @app.get("/api/facets")
     def facets() -> dict[str, list[str]]:
@@ -209,7 +210,7 @@ def create_app(root: Path, token: str) -> FastAPI:
                 "patch": {
                     "split": p.get("split"),
                     "scheme": p.get("scheme"),
-                    "classes": [[k, v] for k, v in p.get("class_fractions") or []],
+                    "classes": [[k, v] for k, v in key_values(p.get("class_fractions")).items()],
                     "has_preview": bool(p.get("preview_path")),
                     "has_labels": bool(p.get("label_path")),
                 },

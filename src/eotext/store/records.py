@@ -75,6 +75,15 @@ class _Record:
         return cls(**values)
 
 
+def key_values(entries: Any) -> dict[Any, Any]:
+    """A key-value column of ``patches.parquet`` (a list of ``{key, value}``) as a dict."""
+    out: dict[Any, Any] = {}
+    for e in entries or []:
+        key, value = (e["key"], e["value"]) if isinstance(e, dict) else e
+        out[key] = value
+    return out
+
+
 def _python_value(hint: Any, value: Any) -> Any:
     if value is None:
         return None
