@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
+from eotext.clients.limits import current_shared_limit
 from eotext.config.recipe import GridSpec, OutputSpec, Recipe, SourceSpec
 from eotext.run.build import build_dataset
-from eotext.run.engine import LocalRunner, ProcessRunner, make_runner
+from eotext.run.engine import LocalRunner, ProcessRunner, RequestLimit, make_runner
 from tests.conftest import WORLDCOVER_1024, need
 
 
 def _square(x: int) -> int:
     return x * x
+
+
+def _keep_a_lease(_: int) -> bool:
+    """In a worker: take one lease of the shared limit without waiting, and keep it."""
+    limit: Any = current_shared_limit()
+    assert limit is not None
+    return bool(limit.acquire(timeout=0.01))
+
+
+def test_workers_share_one_llm_limit() -> None:
+    """Every worker process takes leases of the same semaphore (a manager's), not its own."""
+    runner = ProcessRunner(2, RequestLimit("eotext-llm-test", 3))
+    got = list(runner.map_unordered(_keep_a_lease, range(5)))
+    assert sorted(got) == [False, False, True, True, True]
+    assert isinstance(make_runner(2, llm_limit=RequestLimit("x", 1)), ProcessRunner)
 
 
 def test_runners_map_every_task() -> None:

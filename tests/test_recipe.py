@@ -22,6 +22,7 @@ from eotext.config.recipe import (
     recipe_from_dict,
 )
 from eotext.errors import RecipeError
+from eotext.sources.stac_search import StacQuery
 from tests.conftest import RECIPES
 
 SOURCE = '[[sources]]\nlabels = "wc.tif"\nscheme = "worldcover"\n'
@@ -156,6 +157,18 @@ _BASE = Recipe(
             stride=64,
             osm="/data/x/src.osm.pbf",
         ),
+        SourceSpec(
+            id="b",
+            labels="scl",
+            stac=StacQuery(
+                url="/data/x/items.json",
+                collection="sentinel-2-l2a",
+                bbox=(-12.0, 24.0, -11.0, 25.0),
+                datetime="2020-02-01/2020-02-29",
+                max_items=2,
+                max_cloud_cover=10.0,
+            ),
+        ),
     ),
     grid=GridSpec(gsd_m=10.0, crs="EPSG:32629"),
     filters=FilterSpec(max_dominant_share=0.8, max_same_composition=3),
@@ -179,6 +192,9 @@ _CHOICES: dict[str, Any] = {
     "fractions": (0.7, 0.2, 0.1),
     "stride": 32,
     "drop_flags": ("seasonal_snow",),
+    "scheduler": "tcp://10.0.0.5:8786",
+    "bbox": (10.0, 40.0, 11.0, 41.0),
+    "datetime": "2021-01-01/..",
 }
 
 
@@ -188,6 +204,10 @@ def _walk(spec: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         value = getattr(spec, f.name)
         if f.name == "sources":
             found += _walk(value[0], (*path, "sources", 0))
+            # The first source has imagery; the second's STAC query stands for `stac`.
+            found += _walk(value[1].stac, (*path, "sources", 1, "stac"))
+        elif f.name == "stac":
+            continue
         elif dataclasses.is_dataclass(value) and role(f) != "derived":
             found += _walk(value, (*path, f.name))
         else:
@@ -321,3 +341,45 @@ def test_every_image_flag_is_a_source(tmp_path: Path) -> None:
 def test_flag_values_get_the_strict_checks() -> None:
     with pytest.raises(RecipeError, match=r"^--seed must be a whole number, got 1\.5"):
         recipe_from_flags(None, labels=Path("wc.tif"), scheme="worldcover", seed=1.5)  # type: ignore[arg-type]
+
+
+def test_stac_flags_make_a_stac_source_checked_like_the_recipe_key(tmp_path: Path) -> None:
+    recipe = recipe_from_flags(
+        None,
+        labels="scl",
+        stac="items.json",
+        stac_collection="sentinel-2-l2a",
+        bbox="-12,24,-11,25",
+        datetime="2020-02-01/..",
+        max_items=2,
+        max_cloud_cover=10.0,
+        scheduler="tcp://127.0.0.1:8786",
+    )
+    source = recipe.sources[0]
+    assert source.stac == StacQuery(
+        str(Path.cwd() / "items.json"), "sentinel-2-l2a", (-12.0, 24.0, -11.0, 25.0),
+        "2020-02-01/..", 2, 10.0,
+    )  # fmt: skip
+    assert source.image is None and recipe.annotate.kinds == ("caption",)
+    assert recipe.output.scheduler == "tcp://127.0.0.1:8786"
+    # The scheduler decides how the build runs, not what it makes.
+    plain = recipe_from_flags(None, labels="scl", stac="items.json")
+    assert dataclasses.replace(plain, output=recipe.output).fingerprint() == plain.fingerprint()
+    with pytest.raises(RecipeError, match=r"^--max-items: max_items must be ≥ 1"):
+        recipe_from_flags(None, labels="scl", stac="x.json", max_items=0)
+    with pytest.raises(RecipeError, match=r"^--datetime: .*ISO 8601"):
+        recipe_from_flags(None, labels="scl", stac="x.json", datetime="2020-13-45")
+    with pytest.raises(RecipeError, match=r"^--bbox must be W,S,E,N"):
+        recipe_from_flags(None, labels="scl", stac="x.json", bbox="1,2")
+    with pytest.raises(RecipeError, match=r"^--max-items filter the items of --stac"):
+        recipe_from_flags(None, labels="scl", max_items=3)
+    with pytest.raises(RecipeError, match=r"--image or --stac, not both"):
+        recipe_from_flags(None, images=(tmp_path,), stac="x.json")
+    with pytest.raises(RecipeError, match=r"^--scheduler: output.scheduler must be a Dask"):
+        recipe_from_flags(None, labels="scl", stac="x.json", scheduler="10.0.0.5")
+    toml = tmp_path / "r.toml"
+    toml.write_text(
+        '[[sources]]\nlabels = "scl"\nstac = { url = "x.json" }\n[output]\nscheduler = 5\n'
+    )
+    with pytest.raises(RecipeError, match=r"output\.scheduler must be a string"):
+        load_recipe(toml)

@@ -105,10 +105,20 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "metadata.parquet) or a STAC item JSON. Repeat for several scenes.",
 )
 @once(
+    "--stac",
+    metavar="URL",
+    help="Imagery from STAC: an item, an ItemCollection, a catalog or collection JSON (URL or "
+    "file), or a STAC API root (with --stac-collection). One scene per item.",
+)
+@once("--stac-collection", help="The collection to search in a STAC API.")
+@once("--bbox", metavar="W,S,E,N", help="Keep STAC items that intersect this box (°).")
+@once("--datetime", metavar="A/B", help="Keep STAC items acquired in A/B (ISO dates; '..' = open).")
+@once("--max-items", type=int, help="Use at most this many STAC items.")
+@once("--max-cloud-cover", type=float, help="Drop STAC items with eo:cloud_cover above this (%).")
+@once(
     "--labels",
-    type=click.Path(path_type=Path),
-    help="A label map (any CRS; aligned to the imagery by nearest neighbour), or "
-    "'scl' for the product's Scene Classification.",
+    help="A label map (any CRS; aligned to the imagery by nearest neighbour; a path or an "
+    "http(s) URL of a COG), or 'scl' for the product's Scene Classification.",
 )
 @once("--scheme", help="Land-cover scheme of --labels (see `eotext schemes`).")
 @once(
@@ -144,6 +154,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @once("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
 @once("--workers", type=int, help="Worker processes (default: one per CPU core).")
 @once(
+    "--scheduler",
+    help="Run the units on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+    "(the output folder must be storage all workers share).",
+)
+@once(
     "--llm-base-url",
     help="OpenAI-compatible endpoint for the llm annotator, e.g. http://127.0.0.1:8080/v1.",
 )
@@ -154,7 +169,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="text: ChatEarthNet's prompt from the statistics; paraphrase: rewrite template "
     "captions; vision: 4 label-map images per request (multimodal models).",
 )
-@once("--llm-concurrency", type=int, help="LLM requests in flight per worker.")
+@once(
+    "--llm-concurrency", type=int, help="LLM requests in flight, across all workers of the build."
+)
 @once("--llm-max-tokens", type=int, help="Maximum tokens per LLM answer.")
 @once("--llm-temperature", type=float, help="LLM sampling temperature.")
 @once(
@@ -189,6 +206,10 @@ def build(
       eotext build --labels WorldCover.tif --scheme worldcover -o out
       eotext build --image S2A_MSIL2A_...SAFE --labels scl -o out
       eotext build --osm Helsinki.osm.pbf --gsd 0.5 -o out
+      eotext build --stac https://earth-search.aws.element84.com/v1 \\
+        --stac-collection sentinel-2-l2a --bbox -12,24,-11,25 \\
+        --datetime 2020-02-01/2020-02-29 --max-cloud-cover 10 --labels scl -o out
+      eotext build recipe.toml --scheduler tcp://10.0.0.5:8786 -o /shared/out
       eotext build recipe.toml --llm-model gpt-4o-mini --llm-base-url URL -o out --dry-run
     """
     from eotext.config.flags import recipe_from_flags

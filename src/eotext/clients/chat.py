@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from eotext.clients.cache import ResponseCache, request_key
+from eotext.clients.limits import current_shared_limit
 from eotext.errors import LlmError, LlmRefusedError
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,7 @@ class ChatClient:
                 async with semaphore:
                     if refused.is_set():
                         raise LlmError("not sent: the endpoint refused an earlier request")
-                    self.stats.requests_sent += 1
-                    answer = await self._post(http, body)
+                    answer = await self._post_within_shared_limit(http, body)
             except _Retryable as exc:
                 last = str(exc)
                 if attempt == s.retries:
@@ -185,6 +185,21 @@ class ChatClient:
             f"{self._url} gave no usable answer after {s.retries + 1} attempts (last: {last}); "
             "check that the endpoint is up and not rate-limiting, or raise `retries`/`timeout_s`"
         )
+
+    async def _post_within_shared_limit(
+        self, http: httpx.AsyncClient, body: dict[str, Any]
+    ) -> ChatAnswer:
+        """Send one request, holding a lease of the shared limit (if any) while it is in flight."""
+        shared = current_shared_limit()
+        if shared is None:
+            self.stats.requests_sent += 1
+            return await self._post(http, body)
+        await asyncio.to_thread(shared.acquire)
+        try:
+            self.stats.requests_sent += 1
+            return await self._post(http, body)
+        finally:
+            await asyncio.to_thread(shared.release)
 
     def _wait(self, attempt: int, retry_after: float | None) -> float:
         s = self.settings

@@ -13,6 +13,7 @@ from typing import Any
 from eotext.config.convert import Origin, resolve_path
 from eotext.config.recipe import Recipe, read_toml, recipe_from_dict
 from eotext.errors import RecipeError
+from eotext.sources.stac_search import parse_bbox
 
 #: Flag → the recipe key it sets (``sources`` keys apply to every source the flags make).
 FLAG_KEYS = {
@@ -27,6 +28,7 @@ FLAG_KEYS = {
     "--max-same-composition": "filters.max_same_composition",
     "--unknown-codes": "unknown_codes",
     "--workers": "output.workers",
+    "--scheduler": "output.scheduler",
     "--annotate": "annotate.kinds",
     "--osm": "annotate.osm.file",
     "--llm-base-url": "annotate.llm.base_url",
@@ -42,7 +44,7 @@ FLAG_KEYS = {
 def recipe_from_flags(
     recipe_path: Path | None,
     images: tuple[Path, ...] = (),
-    labels: Path | None = None,
+    labels: str | Path | None = None,
     scheme: str | None = None,
     patch_size: int | None = None,
     stride: int | None = None,
@@ -55,6 +57,7 @@ def recipe_from_flags(
     max_same_composition: int | None = None,
     unknown_codes: str | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
     annotate: str | None = None,
     osm: Path | None = None,
     llm_base_url: str | None = None,
@@ -64,11 +67,19 @@ def recipe_from_flags(
     llm_max_tokens: int | None = None,
     llm_temperature: float | None = None,
     llm_api_key_env: str | None = None,
+    stac: str | None = None,
+    stac_collection: str | None = None,
+    bbox: str | None = None,
+    datetime: str | None = None,
+    max_items: int | None = None,
+    max_cloud_cover: float | None = None,
 ) -> Recipe:
     """A recipe from a file and/or flags; flags override the file's settings.
 
     ``--osm FILE`` alone builds a grid over the extract (captions ``osm``); with ``--image`` or
-    ``--labels`` (or a recipe) it adds OSM captions to their patches.
+    ``--labels`` (or a recipe) it adds OSM captions to their patches. ``--stac URL`` (with its
+    filters ``--stac-collection``, ``--bbox``, ``--datetime``, ``--max-items`` and
+    ``--max-cloud-cover``) is a source's ``stac`` table: one scene per STAC item found.
 
     Raises:
         RecipeError: the flags contradict each other or the recipe, or a value is invalid;
@@ -88,6 +99,7 @@ def recipe_from_flags(
         "--max-same-composition": max_same_composition,
         "--unknown-codes": unknown_codes,
         "--workers": workers,
+        "--scheduler": scheduler,
         "--osm": osm_path,
         "--llm-base-url": llm_base_url,
         "--llm-model": llm_model,
@@ -98,9 +110,10 @@ def recipe_from_flags(
         "--llm-api-key-env": llm_api_key_env,
     }
     given = {flag: v for flag, v in values.items() if v is not None}
+    stac_query = _stac_table(stac, stac_collection, bbox, datetime, max_items, max_cloud_cover)
     if recipe_path is not None:
-        if images or labels:
-            raise RecipeError("give either a RECIPE or --image/--labels, not both")
+        if images or labels or stac_query:
+            raise RecipeError("give either a RECIPE or --image/--stac/--labels, not both")
         doc = read_toml(recipe_path)
         origin = Origin(file=str(recipe_path), base_dir=recipe_path.resolve().parent)
         annotate_doc = doc.get("annotate", {})
@@ -108,10 +121,10 @@ def recipe_from_flags(
             annotate_doc.get("kinds", ["caption"]) if isinstance(annotate_doc, dict) else None
         )
     else:
-        doc = {"sources": _sources(images, labels, scheme, osm_path, cwd)}
+        doc = {"sources": _sources(images, labels, scheme, osm_path, stac_query, cwd)}
         origin = Origin(base_dir=cwd)
-        base_kinds = ["caption"] if images or labels else []
-        if not (images or labels):
+        base_kinds = ["caption"] if images or labels or stac_query else []
+        if not (images or labels or stac_query):
             given.pop("--osm", None)  # the extract is the source itself, not an [annotate.osm] file
     flags: dict[str, str] = {}
     for flag, value in given.items():
@@ -132,15 +145,27 @@ def recipe_from_flags(
                     flags[f"sources[{i}].{key}"] = flag
             if "scheme" in source:
                 flags[f"sources[{i}].scheme"] = "--scheme"
+            for key in source.get("stac", {}):
+                flags[f"sources[{i}].stac.{key}"] = STAC_FLAGS[key]
     return recipe_from_dict(doc, origin=Origin(origin.file, flags, origin.base_dir))
 
 
 def _sources(
-    images: tuple[Path, ...], labels: Path | None, scheme: str | None, osm: str | None, cwd: Path
+    images: tuple[Path, ...],
+    labels: str | Path | None,
+    scheme: str | None,
+    osm: str | None,
+    stac: dict[str, Any] | None,
+    cwd: Path,
 ) -> list[dict[str, Any]]:
-    """The ``[[sources]]`` the flags describe: one per ``--image``, else the label map or OSM."""
-    if not images and labels is None and osm is None:
-        raise RecipeError("nothing to build: give a RECIPE file, or --labels, --image and/or --osm")
+    """The ``[[sources]]`` the flags describe: one per ``--image``, else the STAC query, the
+    label map or OSM."""
+    if not images and labels is None and osm is None and stac is None:
+        raise RecipeError(
+            "nothing to build: give a RECIPE file, or --labels, --image, --stac and/or --osm"
+        )
+    if images and stac is not None:
+        raise RecipeError("give --image or --stac, not both (a recipe may hold both sources)")
     label = None if labels is None else str(labels)
     if label is not None and label != "scl":
         label = resolve_path(label, cwd)
@@ -149,9 +174,54 @@ def _sources(
     common = {k: v for k, v in (("labels", label), ("scheme", scheme)) if v is not None}
     if images:
         return [{"image": resolve_path(str(img), cwd), **common} for img in images]
+    if stac is not None:
+        return [{"stac": stac, **common}]
     if label is not None:
         return [common]
     return [{"osm": osm}]
+
+
+#: The ``stac`` table's keys, by the flag that sets each.
+STAC_FLAGS = {
+    "url": "--stac",
+    "collection": "--stac-collection",
+    "bbox": "--bbox",
+    "datetime": "--datetime",
+    "max_items": "--max-items",
+    "max_cloud_cover": "--max-cloud-cover",
+}
+
+
+def _stac_table(
+    url: str | None,
+    collection: str | None,
+    bbox: str | None,
+    when: str | None,
+    max_items: int | None,
+    max_cloud_cover: float | None,
+) -> dict[str, Any] | None:
+    """The ``stac`` table of the source ``--stac`` makes, or None without ``--stac``.
+
+    Its values go through the same strict parse as a recipe's ``stac = { ... }``; only
+    ``--bbox``'s text is split into numbers here.
+
+    Raises:
+        RecipeError: a filter flag without ``--stac``, or a ``--bbox`` that is not W,S,E,N.
+    """
+    filters = {
+        "collection": collection,
+        "bbox": None if bbox is None else list(parse_bbox(bbox)),
+        "datetime": when,
+        "max_items": max_items,
+        "max_cloud_cover": max_cloud_cover,
+    }
+    given = {k: v for k, v in filters.items() if v is not None}
+    if url is None:
+        if given:
+            named = ", ".join(STAC_FLAGS[k] for k in given)
+            raise RecipeError(f"{named} filter the items of --stac: give --stac URL as well")
+        return None
+    return {"url": url, **given}
 
 
 def _kinds(annotate: str | None) -> list[str] | None:

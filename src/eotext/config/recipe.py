@@ -115,12 +115,19 @@ class OutputSpec:
     write_images: bool = field(default=True, metadata={"omit_default": True})
     write_previews: bool = field(default=True, metadata={"omit_default": True})
     workers: int = field(default=0, metadata={"fingerprint": "run"})  # 0 = one per CPU core
+    # A Dask scheduler (tcp://HOST:PORT) to run the units on; None = this machine.
+    scheduler: str | None = field(default=None, metadata={"fingerprint": "run"})
 
     def __post_init__(self) -> None:
         if self.unit_patches < 1:
             raise RecipeError(f"output.unit_patches must be ≥ 1, got {self.unit_patches}")
         if self.workers < 0:
             raise RecipeError(f"output.workers must be ≥ 0 (0 = one per core), got {self.workers}")
+        if self.scheduler is not None and "://" not in self.scheduler:
+            raise RecipeError(
+                "output.scheduler must be a Dask scheduler address such as "
+                f"tcp://10.0.0.5:8786, got {self.scheduler!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ class Recipe:
                 "or `osm` in a source (on the command line: --osm FILE)"
             )
         for s in self.sources:
-            if s.osm is None or s.image is not None or s.labels is not None:
+            if s.osm is None or s.image is not None or s.labels is not None or s.stac is not None:
                 continue
             name = s.id or Path(s.osm).name
             if not wants_osm:

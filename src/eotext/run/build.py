@@ -17,7 +17,7 @@ from eotext import __version__
 from eotext.config.recipe import Recipe
 from eotext.errors import EotextError, OutputError, RecipeError, os_error_message
 from eotext.files import write_json_atomic, write_text_atomic
-from eotext.run.engine import Runner, make_runner, run_units
+from eotext.run.engine import RequestLimit, Runner, make_runner, run_units
 from eotext.run.splits import assign_splits
 from eotext.run.unit import UnitTask, process_unit
 from eotext.scene.resolve import resolve_scenes
@@ -155,13 +155,18 @@ def _run(
         workers = recipe.output.workers or os.cpu_count() or 1
         if not recipe.output.workers and len(todo) < _UNITS_PER_WORKER * workers:
             workers = 1  # a worker costs seconds to start; small builds run faster in-process
-        runner = make_runner(min(workers, len(todo)))
+        runner = make_runner(min(workers, len(todo)), recipe.output.scheduler, _llm_limit(recipe))
     bar = _progress_bar(sum(len(u.patches) for u in todo)) if progress else None
     run_started = time.perf_counter()
     kept_now = 0
 
     def on_result(summary: UnitSummary) -> None:
         nonlocal kept_now
+        if not folder.is_stored(summary.unit_id):
+            raise OutputError(
+                f"unit {summary.unit_id} finished but its files are not in {folder.root}: "
+                "with --scheduler the output folder must be storage every worker shares"
+            )
         kept_now += summary.patches_kept
         if bar is not None:
             bar.update(summary.patches_planned)
@@ -245,6 +250,13 @@ def _attach_osm(
             counts[scene.scene_id] = layer.counts
         out.append(scene)
     return out, counts
+
+
+def _llm_limit(recipe: Recipe) -> RequestLimit | None:
+    """The build's LLM budget, shared by every worker (named after the recipe)."""
+    if "llm" not in recipe.annotate.kinds:
+        return None
+    return RequestLimit(f"eotext-llm-{recipe.fingerprint()}", recipe.annotate.llm.concurrency)
 
 
 def _check_unique_ids(scenes: list[Scene]) -> None:

@@ -1,12 +1,13 @@
-"""Runs units of work: in-process, or in a pool of worker processes.
+"""Runs units of work: in-process, in a pool of worker processes, or on a Dask cluster.
 
 A runner maps a function over tasks and yields results as they finish. The engine skips units
-whose results are already stored, so a rerun resumes a killed build. A cluster runner (Dask)
-only needs to implement :class:`Runner`.
+whose results are already stored, so a rerun resumes a killed build. The Dask runner lives in
+:mod:`eotext.run.dask_runner` (imported only when a scheduler is given).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -16,12 +17,25 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Protocol, TypeVar
+from dataclasses import dataclass
+from multiprocessing.managers import SyncManager
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RequestLimit:
+    """One build's LLM budget: at most ``leases`` requests in flight across all its workers.
+
+    ``name`` identifies the budget where workers share it by name (a Dask semaphore).
+    """
+
+    name: str
+    leases: int
 
 
 class Runner(Protocol):
@@ -39,21 +53,41 @@ class LocalRunner:
 
 
 class ProcessRunner:
-    """Runs tasks in ``workers`` processes, keeping at most ``2 × workers`` in flight."""
+    """Runs tasks in ``workers`` processes, keeping at most ``2 × workers`` in flight.
 
-    def __init__(self, workers: int) -> None:
+    With ``llm_limit``, the workers' LLM requests share one semaphore held by a manager
+    process, so the budget holds for the whole build rather than per worker.
+    """
+
+    def __init__(self, workers: int, llm_limit: RequestLimit | None = None) -> None:
         self.workers = workers
+        self.llm_limit = llm_limit
 
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         # "spawn" avoids forking a process that holds GDAL handles or threads.
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            self.workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),)
-        ) as pool:
+        parent = os.getpid()
+        with contextlib.ExitStack() as stack:
+            semaphore = None
+            if self.llm_limit is not None:
+                # The manager holding the shared semaphore dies with this process too.
+                manager = SyncManager(ctx=ctx)
+                manager.start(die_with_parent, (parent,))
+                stack.enter_context(manager)
+                semaphore = manager.BoundedSemaphore(self.llm_limit.leases)
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    self.workers, mp_context=ctx, initializer=die_with_parent, initargs=(parent,)
+                )
+            )
             pending: set[Future[R]] = set()
             it = iter(tasks)
+
+            def submit(task: T) -> None:
+                pending.add(pool.submit(_with_limit, fn, task, semaphore))
+
             for task in it:
-                pending.add(pool.submit(fn, task))
+                submit(task)
                 if len(pending) >= 2 * self.workers:
                     break
             while pending:
@@ -62,7 +96,17 @@ class ProcessRunner:
                     yield fut.result()
                     nxt = next(it, None)
                     if nxt is not None:
-                        pending.add(pool.submit(fn, nxt))
+                        submit(nxt)
+
+
+def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
+    """In a worker process: run ``fn``, its LLM requests within the shared semaphore."""
+    if semaphore is None:
+        return fn(task)
+    from eotext.clients.limits import shared_limit
+
+    with shared_limit(semaphore):
+        return fn(task)
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -91,9 +135,19 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="eotext-parent-watch", daemon=True).start()
 
 
-def make_runner(workers: int) -> Runner:
-    """A runner for ``workers`` processes (1 = in-process)."""
-    return LocalRunner() if workers <= 1 else ProcessRunner(workers)
+def make_runner(
+    workers: int, scheduler: str | None = None, llm_limit: RequestLimit | None = None
+) -> Runner:
+    """A runner for ``workers`` processes (1 = in-process), or for the Dask ``scheduler``.
+
+    ``llm_limit`` is shared by all workers; in one process the client's own limit already
+    holds for the whole build.
+    """
+    if scheduler:
+        from eotext.run.dask_runner import DaskRunner
+
+        return DaskRunner(scheduler, llm_limit)
+    return LocalRunner() if workers <= 1 else ProcessRunner(workers, llm_limit)
 
 
 def run_units(

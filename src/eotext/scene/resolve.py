@@ -27,6 +27,7 @@ from eotext.sources.imagery import BandFile, Imagery
 from eotext.sources.item import SourceFormat, SourceItem
 from eotext.sources.raster import grid_of, open_raster, overlaps
 from eotext.sources.registry import get_format
+from eotext.sources.stac_search import read_stac_query
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,15 @@ def resolve_scenes(spec: SourceSpec) -> list[Scene]:
         RecipeError: the source's settings contradict its files.
     """
     gspec = spec.grid
-    if spec.image is None and spec.labels is not None:
+    if spec.stac is not None:
+        # STAC items found by a search: one scene each, the default S1 pairing.
+        fmt = SourceFormat()
+        items = read_stac_query(spec.stac, spec.bands)
+        if spec.id is not None:
+            items = [replace(item, name=f"{spec.id}_{item.name}") for item in items]
+        if spec.osm is not None:
+            items = [replace(item, osm_path=spec.osm) for item in items]
+    elif spec.image is None and spec.labels is not None:
         fmt = SourceFormat()  # a label map alone: no format to read, the default S1 pairing
         items = [SourceItem(osm_path=spec.osm)]
     else:
@@ -96,7 +105,8 @@ def _scene(item: SourceItem, spec: SourceSpec, gspec: GridSpec) -> Scene:
         scl = imagery.scl_for(grid.gsd_m)
         if spec.labels == "scl":
             if scl is None:
-                raise SourceError(f'{spec.image}: labels = "scl" but the product has no SCL layer')
+                where = spec.image or imagery.product_id
+                raise SourceError(f'{where}: labels = "scl" but the product has no SCL layer')
             label_path = scl
         if spec.cloud_mask:
             cloud_path = scl

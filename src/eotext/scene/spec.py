@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from eotext.errors import RecipeError
 from eotext.sources.registry import IMAGE_FORMATS
+from eotext.sources.stac_search import StacQuery
 
 EDGE_POLICIES = ("shift", "drop")
 MIN_PATCH_PX = 8
@@ -78,6 +79,10 @@ class SourceSpec:
             its objects caption this source's patches (``[annotate] kinds`` with ``"osm"``);
             alone, the source is a grid at ``grid.gsd_m`` over the extract's area, without
             imagery, whose previews are drawn from the map.
+        stac: STAC items to use as imagery instead of ``image``, one scene each: a table
+            ``{ url = ..., collection = ..., bbox = [W, S, E, N], datetime = "A/B",
+            max_items = ..., max_cloud_cover = ... }`` (see
+            :class:`eotext.sources.stac_search.StacQuery`).
     """
 
     id: str | None = None
@@ -98,6 +103,8 @@ class SourceSpec:
     grid: GridSpec = field(
         default_factory=GridSpec, metadata={"fingerprint": "derived", "toml": False}
     )
+    # Added after datasets were built, like osm: hashed only when set.
+    stac: StacQuery | None = field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         self._check()
@@ -120,15 +127,24 @@ class SourceSpec:
         object.__setattr__(self, "grid", merged)
 
     def _check(self) -> None:
-        if self.image is None and self.labels is None and self.osm is None:
-            raise RecipeError("a source needs `image`, `labels` or `osm` (or several of them)")
+        if self.image is None and self.labels is None and self.osm is None and self.stac is None:
+            raise RecipeError(
+                "a source needs `image`, `stac`, `labels` or `osm` (or several of them)"
+            )
+        if self.image is not None and self.stac is not None:
+            raise RecipeError(
+                f"source {self.id or self.image}: give `image` or `stac`, not both; "
+                "make them two sources"
+            )
         if self.labels is not None and self.scheme is None and self.labels != "scl":
             raise RecipeError(
                 f"source {self.id or self.labels}: `labels` needs a `scheme` "
                 '(for example scheme = "worldcover"; list them with `eotext schemes`)'
             )
-        if self.labels == "scl" and self.image is None:
-            raise RecipeError('labels = "scl" needs an `image` product that carries an SCL')
+        if self.labels == "scl" and self.image is None and self.stac is None:
+            raise RecipeError(
+                'labels = "scl" needs an `image` product (or `stac` items) that carries an SCL'
+            )
         if self.image_format not in IMAGE_FORMATS:
             raise RecipeError(
                 f"image_format must be one of {IMAGE_FORMATS}, got {self.image_format!r}"

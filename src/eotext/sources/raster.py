@@ -19,13 +19,16 @@ from rasterio.windows import Window
 from eotext.errors import AlignmentError, SourceError
 from eotext.model import PixelWindow
 from eotext.sources.grid import Grid
+from eotext.sources.http import apply_gdal_http_defaults, is_remote
 
 
 @contextmanager
 def open_raster(path: str | Path) -> Iterator[DatasetReader]:
     """Open a raster for reading, turning GDAL's failures into a :class:`SourceError`."""
     p = Path(path)
-    if not str(path).startswith(("/vsi", "http://", "https://", "s3://")) and not p.exists():
+    if is_remote(str(path)):
+        apply_gdal_http_defaults()
+    elif not str(path).startswith("/vsi") and not p.exists():
         raise SourceError(f"{path}: no such file; check the path in the recipe or command line")
     try:
         src = rasterio.open(path)

@@ -195,6 +195,10 @@ class DatasetFolder:
         value = output.get("unit_patches")
         return int(value) if isinstance(value, int) else None
 
+    def is_stored(self, unit_id: str) -> bool:
+        """Whether the unit's completion marker is in the folder (complete or not)."""
+        return (self.units / f"{unit_id}.done.json").exists()
+
     def is_done(self, unit_id: str) -> bool:
         """Whether the unit is stored and complete (an incomplete one is built again)."""
         marker = self.units / f"{unit_id}.done.json"

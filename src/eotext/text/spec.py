@@ -43,7 +43,7 @@ class LlmSpec:
         mode: ``text`` (ChatEarthNet's prompt from the statistics) or ``paraphrase`` (rewrite
             the template caption, which stays as the fallback) or ``vision`` (ChatEarthNet's
             GPT-4V path: four label-map images per request; needs a multimodal model).
-        concurrency: requests in flight per worker process.
+        concurrency: requests in flight for the whole build, across all its workers.
         max_tokens / temperature: generation parameters (ChatEarthNet used 300 tokens).
         retries: further attempts after 429, 5xx, timeouts, connection errors, bad shapes.
         validation_retries: further attempts when an answer fails validation.
