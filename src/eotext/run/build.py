@@ -111,6 +111,7 @@ def build_dataset(
         )
     scenes, units = plan_build(recipe)
     scenes, osm_counts = _attach_osm(scenes, recipe)
+    _warn_textless(scenes)
     try:
         with folder.writing(recipe.fingerprint(), recipe.to_dict()):
             return _run(
@@ -120,6 +121,30 @@ def build_dataset(
         if isinstance(exc, EotextError) or not _is_storage_error(exc):
             raise
         raise OutputError(os_error_message(exc, folder.root)) from exc
+
+
+def textless_scenes(scenes: list[Scene]) -> list[str]:
+    """Ids of scenes no annotator can write text for: imagery without a label map, scene-level
+    labels or an OpenStreetMap extract (their patches are kept, without texts)."""
+    return [
+        s.scene_id
+        for s in scenes
+        if s.label_path is None and s.scene_labels is None and s.osm_path is None
+    ]
+
+
+def _warn_textless(scenes: list[Scene]) -> None:
+    textless = textless_scenes(scenes)
+    if textless:
+        shown = ", ".join(textless[:3]) + (
+            f" and {len(textless) - 3} more" if len(textless) > 3 else ""
+        )
+        log.warning(
+            "%s: imagery only, so no annotator can write text for it; add a label map "
+            "(labels + scheme, --labels/--scheme), scene-level labels, or an OpenStreetMap "
+            "extract (osm, --osm); its patches are kept without texts",
+            shown,
+        )
 
 
 def _is_storage_error(exc: BaseException) -> bool:

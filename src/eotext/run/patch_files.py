@@ -65,7 +65,11 @@ def write_patch_files(
             vv, vh = patch.image[names.index("VV")], patch.image[names.index("VH")]
             db = np.issubdtype(vv.dtype, np.floating)
             preview = sar_false_colour(vv, vh, patch.data, db)
-        if rgb is not None:
+        if rgb is not None and patch.image.dtype == np.uint8:
+            # 8-bit RGB imagery (aerial photos, RSVQA's chips) is already display values.
+            preview = np.moveaxis(patch.image[list(rgb)], 0, -1).copy()
+            preview[~patch.data] = 0
+        elif rgb is not None:
             bands = scene.imagery.bands
             refl = np.stack(
                 [patch.image[i].astype(np.float32) * bands[i].scale + bands[i].offset for i in rgb]

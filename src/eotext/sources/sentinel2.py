@@ -165,17 +165,30 @@ def _wanted_bands(
     return wanted
 
 
+_RGB_NAMES = ("red", "green", "blue")
+
+
 def read_multiband(path: str | Path, bands: tuple[str, ...] | None = None) -> Imagery:
-    """Describe one multi-band GeoTIFF; band names come from the band descriptions."""
+    """Describe one multi-band GeoTIFF; band names come from the band descriptions, else from
+    the colour interpretation (``red``, ``green``, ``blue`` of an RGB file), else ``band<i>``
+    (always accepted as an alias in ``bands``)."""
     with open_raster(path) as src:
-        names = [d or f"band{i + 1}" for i, d in enumerate(src.descriptions)]
+        colours = [c.name for c in src.colorinterp]
+        names = [
+            d or (colours[i] if colours[i] in _RGB_NAMES and colours.count(colours[i]) == 1
+                  else f"band{i + 1}")
+            for i, d in enumerate(src.descriptions)
+        ]  # fmt: skip
         gsd = float(abs(src.transform.a))
         scales, offsets = list(src.scales), list(src.offsets)
         nodata = src.nodata
     upper = [n.upper() for n in names]
     wanted = bands or tuple(names)
     band_files = []
+    aliases = {f"BAND{i + 1}": i for i in range(len(names))}
     for name in wanted:
+        if name.upper() not in upper and name.upper() in aliases:
+            name = names[aliases[name.upper()]]
         if name.upper() not in upper:
             raise SourceError(
                 f"{path}: has no band named {name} (bands: {', '.join(names)}); set band "
