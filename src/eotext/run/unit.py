@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 import shapely
 
 from eotext.clients.usage import Usage
@@ -103,6 +104,13 @@ def annotate_patches(
 
 def process_unit(task: UnitTask) -> UnitSummary:
     """Process one unit and store its rows, files and summary; returns the summary."""
+    # One GDAL environment for the unit's reads and writes: without it, every file opened
+    # sets up and tears down its own.
+    with rasterio.Env():
+        return _process_unit(task)
+
+
+def _process_unit(task: UnitTask) -> UnitSummary:
     scene, unit, recipe = task.scene, task.unit, task.recipe
     folder = DatasetFolder(Path(task.out_dir))
     analysed = analyse_unit(scene, unit, recipe)
