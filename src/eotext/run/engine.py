@@ -15,7 +15,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -36,6 +42,37 @@ class LocalRunner:
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         for task in tasks:
             yield fn(task)
+
+
+class ThreadRunner:
+    """Runs up to ``in_flight`` tasks at once in threads of this process.
+
+    For units that mostly wait (LLM requests): while one unit waits for its last answers, the
+    next is read, analysed and sends its requests, and a finished unit is stored at once.
+    """
+
+    def __init__(self, in_flight: int) -> None:
+        self.in_flight = max(1, in_flight)
+
+    def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="eotext-unit") as pool:
+            pending: set[Future[R]] = set()
+            it = iter(tasks)
+            try:
+                for task in it:
+                    pending.add(pool.submit(fn, task))
+                    if len(pending) >= self.in_flight:
+                        break
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        nxt = next(it, None)
+                        if nxt is not None:
+                            pending.add(pool.submit(fn, nxt))
+                        yield fut.result()
+            finally:
+                for fut in pending:
+                    fut.cancel()
 
 
 class ProcessRunner:
@@ -91,9 +128,19 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="eotext-parent-watch", daemon=True).start()
 
 
-def make_runner(workers: int) -> Runner:
-    """A runner for ``workers`` processes (1 = in-process)."""
-    return LocalRunner() if workers <= 1 else ProcessRunner(workers)
+def make_runner(workers: int, units_in_flight: int = 1) -> Runner:
+    """A runner for ``workers`` processes (1 = in-process: one unit after another, or with
+    ``units_in_flight`` > 1 that many units at once in threads)."""
+    if workers > 1:
+        return ProcessRunner(workers)
+    return ThreadRunner(units_in_flight) if units_in_flight > 1 else LocalRunner()
+
+
+def units_in_flight(concurrency: int, patches_per_unit: int) -> int:
+    """Units to keep in flight so that ``concurrency`` requests stay busy across unit
+    boundaries: enough units to fill the slots four times over (the next units are read and
+    analysed while requests wait), at least 2, at most 16."""
+    return min(16, max(2, -(-4 * concurrency // max(patches_per_unit, 1))))
 
 
 def run_units(
