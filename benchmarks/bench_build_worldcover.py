@@ -151,7 +151,8 @@ def main() -> None:
             f"CPU {r['cpu_s']:6.1f} s"
         )
     print(f"  texts written: {b['texts']:.0f}")
-    ratios = [x["seconds"] / y["seconds"] for x, y in zip(runs["build"], runs["baseline"], strict=True)]
+    pairs = zip(runs["build"], runs["baseline"], strict=True)
+    ratios = [x["seconds"] / y["seconds"] for x, y in pairs]
     print(f"  ratio build/baseline (wall time, median of pairs): {statistics.median(ratios):.2f}")
     print(f"  ratio build/baseline (CPU time): {b['cpu_s'] / base['cpu_s']:.2f}")
     projected = CHATEARTHNET_PATCHES / (b["patches"] / b["seconds"])
