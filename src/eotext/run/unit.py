@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import rasterio
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from eotext.clients.usage import Usage
 from eotext.config.recipe import Recipe
-from eotext.model import Text
+from eotext.model import Layout, Text
 from eotext.run.annotators import Annotator, build_annotators
 from eotext.run.filters import (
     AnnotatedPatch,
@@ -36,7 +37,7 @@ from eotext.run.patch_files import PatchPaths, write_patch_files
 from eotext.scene.scene import Scene
 from eotext.scene.tiling import Unit
 from eotext.semantics.components import PatchComponents
-from eotext.semantics.context import patch_context
+from eotext.semantics.context import Context, patch_contexts
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
 from eotext.store.folder import DatasetFolder
@@ -87,8 +88,13 @@ def analyse_unit(scene: Scene, unit: Unit, recipe: Recipe) -> AnalysedUnit:
         rows, cols = spec.window.relative_to(unit.window)
         candidate = PatchCandidate(scene, spec, data, rows, cols)
         if all(f.keep(candidate) for f in filters):
-            kept.append(_analyse(candidate, recipe.seed))
-    return AnalysedUnit(tuple(kept), (skip, *filters))
+            kept.append(_analyse(candidate))
+    # Where and when: one look-up for all kept patches of the unit.
+    wheres = patch_contexts(
+        [k.footprint for k in kept], scene.acquired, [k.elevation for k in kept]
+    )
+    patches = tuple(k.finish(where, recipe.seed) for k, where in zip(kept, wheres, strict=True))
+    return AnalysedUnit(patches, (skip, *filters))
 
 
 def annotate_patches(
@@ -150,7 +156,35 @@ def _process_unit(task: UnitTask) -> UnitSummary:
     return summary
 
 
-def _analyse(candidate: PatchCandidate, seed: int) -> AnalysedPatch:
+@dataclass(frozen=True)
+class _Analysis:
+    """A kept patch analysed but for its context (looked up for the whole unit at once)."""
+
+    candidate: PatchCandidate
+    layout: Layout | None
+    components: PatchComponents | None
+    layer_means: dict[str, float]
+    elevation: float | None
+    footprint: BaseGeometry
+
+    def finish(self, where: Context, seed: int) -> AnalysedPatch:
+        c = self.candidate
+        ctx = PatchContext(
+            c.scene,
+            c.spec,
+            c.data,
+            c.usable,
+            c.stats,
+            self.layout,
+            self.footprint,
+            where,
+            seed,
+            self.components,
+        )
+        return AnalysedPatch(ctx, c.valid_fraction, c.cloud_fraction, self.layer_means)
+
+
+def _analyse(candidate: PatchCandidate) -> _Analysis:
     scene, spec, stats = candidate.scene, candidate.spec, candidate.stats
     layout = None
     components = None
@@ -167,20 +201,7 @@ def _analyse(candidate: PatchCandidate, seed: int) -> AnalysedPatch:
     layer_means = _layer_means(candidate)
     elevation = next((v for k, v in layer_means.items() if k.upper() == "DEM"), None)
     footprint = scene.grid.window_footprint(spec.window)
-    where = patch_context(footprint, scene.acquired, elevation)
-    ctx = PatchContext(
-        scene,
-        spec,
-        candidate.data,
-        candidate.usable,
-        stats,
-        layout,
-        footprint,
-        where,
-        seed,
-        components,
-    )
-    return AnalysedPatch(ctx, candidate.valid_fraction, candidate.cloud_fraction, layer_means)
+    return _Analysis(candidate, layout, components, layer_means, elevation, footprint)
 
 
 def patch_record(patch: AnalysedPatch, unit_id: str, paths: PatchPaths) -> PatchRecord:
