@@ -105,9 +105,13 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
     if not usable.any():
         empty = np.zeros(labels.shape, dtype=np.uint32)
         return _Labelling(empty, np.zeros(1, np.int64), np.zeros(1, np.int64), [], 0)
-    offset = int(labels[usable].min())
-    span = int(labels[usable].max()) - offset + 1
-    dtype = np.uint16 if span < (1 << 16) - 1 else np.uint64
+    dtype: type[np.unsignedinteger[Any]]
+    if labels.dtype.kind == "u" and labels.dtype.itemsize <= 2:  # class index = code + 1
+        offset, dtype = 0, np.uint16 if labels.dtype.itemsize == 1 else np.uint32
+    else:
+        offset = int(labels[usable].min())
+        span = int(labels[usable].max()) - offset + 1
+        dtype = np.uint16 if span < (1 << 16) - 1 else np.uint64
     # Class index 1.. on usable pixels, 0 (background, never labelled) elsewhere.
     classes = np.zeros(labels.shape, dtype=dtype)
     np.subtract(labels, np.int64(offset - 1), out=classes, where=usable, casting="unsafe")
