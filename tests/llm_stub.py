@@ -59,6 +59,8 @@ class StubLLM:
         self.answered: list[dict[str, Any]] = []  # bodies whose good answer was written out
         self.in_flight = 0
         self.max_in_flight = 0
+        self.first_request_at: float | None = None  # time.perf_counter() of the first request
+        self.last_answer_at: float | None = None  # ... and of the last answer written out
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
@@ -83,6 +85,8 @@ class StubLLM:
 
     def _next_fault(self, body: dict[str, Any], headers: dict[str, str]) -> str | None:
         with self._lock:
+            if self.first_request_at is None:
+                self.first_request_at = time.perf_counter()
             self.bodies.append(body)
             self.headers.append(headers)
             return self.faults.pop(0) if self.faults else None
@@ -163,5 +167,6 @@ class StubLLM:
                 if status == 200:
                     with stub._lock:
                         stub.answered.append(body)
+                        stub.last_answer_at = time.perf_counter()
 
         return Handler

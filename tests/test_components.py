@@ -1,4 +1,5 @@
-"""Connected components are labelled once per patch and class, and shared."""
+"""Connected components are labelled once per patch, for all classes, and shared; the
+multi-label pass gives each class exactly what a per-class labelling gives."""
 
 from __future__ import annotations
 
@@ -29,15 +30,57 @@ def test_layout_and_referring_share_one_labelling(monkeypatch: pytest.MonkeyPatc
     plain = ReferringWriter(WORLDCOVER, 0).items("p", labels, usable, stats)
 
     calls: list[int] = []
-    real = components_module.ndimage.label
+    real = components_module.cc3d.connected_components
 
-    def counting(mask: Any, structure: Any) -> Any:
+    def counting(classes: Any, connectivity: int) -> Any:
         calls.append(1)
-        return real(mask, structure=structure)
+        return real(classes, connectivity=connectivity)
 
-    monkeypatch.setattr(components_module.ndimage, "label", counting)
+    monkeypatch.setattr(components_module.cc3d, "connected_components", counting)
     shared = PatchComponents(labels, usable)
     analyse_layout(labels, usable, visible, components=shared)
     texts = ReferringWriter(WORLDCOVER, 0).items("p", labels, usable, stats, shared)
-    assert len(calls) == len(visible)  # each class once, though both users need the largest
+    assert len(calls) == 1  # one pass for all classes, though both users need the largest
     assert texts == plain  # the shared result gives the same expressions
+
+
+def _per_class(labels: Any, usable: Any, code: int) -> tuple[Any, int]:
+    from scipy import ndimage
+
+    return ndimage.label((labels == code) & usable, structure=np.ones((3, 3), dtype=bool))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_pass_matches_a_labelling_per_class(seed: int) -> None:
+    """Areas, boxes, order and pixels of every class's components are those of a per-class
+    ``scipy.ndimage.label`` (8-connected), including classes touching each other diagonally,
+    code 0 and unusable pixels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(
+        np.array([0, 10, 11, 200], dtype=np.uint8), size=(40, 56), p=[0.1, 0.5, 0.3, 0.1]
+    )
+    labels[::7] = 11  # long runs crossing other classes
+    usable = rng.random(labels.shape) > 0.15
+    shared = PatchComponents(labels, usable)
+    for code in (0, 10, 11, 200, 77):
+        found = shared.of(code)
+        expected, count = _per_class(labels, usable, code)
+        assert found.count == count
+        assert (
+            found.area_px.tolist()
+            == np.bincount(expected.ravel(), minlength=count + 1)[1:].tolist()
+        )
+        from scipy import ndimage
+
+        assert list(found.boxes) == list(ndimage.find_objects(expected))
+        for i in range(count):
+            rows, cols = found.boxes[i]
+            ys, xs = np.nonzero(expected[rows, cols] == i + 1)
+            got = found.pixels(i)
+            assert (got[0] == ys).all() and (got[1] == xs).all()
+
+
+def test_no_usable_pixels_has_no_components() -> None:
+    labels = np.full((8, 8), 10, dtype=np.uint8)
+    found = PatchComponents(labels, np.zeros(labels.shape, dtype=bool)).of(10)
+    assert found.count == 0 and found.boxes == ()

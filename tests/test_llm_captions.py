@@ -177,3 +177,18 @@ def test_cli_build_with_llm_flags_and_refused_key(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "refused the API key" in result.output and "sk-very-secret" not in result.output
     assert stub.headers[0]["Authorization"] == "Bearer sk-very-secret"
+
+
+def test_units_share_the_concurrency_slots(tmp_path: Path) -> None:
+    """Requests of different units are in flight together, never more than ``concurrency``,
+    and each unit still stores exactly its own patches' answers."""
+    with StubLLM(latency_s=0.2) as stub:
+        build_dataset(_recipe(stub.base_url, unit_patches=1, concurrency=4), tmp_path / "ds")
+    assert 2 <= stub.max_in_flight <= 4  # one patch per unit: only overlap can exceed 1
+    rows = _llm_rows(tmp_path / "ds")
+    assert len(rows) == len(stub.answered) == 16
+    patches = pq.read_table(tmp_path / "ds" / "patches.parquet").to_pylist()
+    unit_of = {p["patch_id"]: p["unit_id"] for p in patches}
+    assert len(set(unit_of.values())) == 16 and {r["patch_id"] for r in rows} == set(unit_of)
+    usage = json.loads((tmp_path / "ds" / "manifest.json").read_text())["llm"]
+    assert usage["requests_sent"] == 16

@@ -15,10 +15,12 @@ import email.utils
 import json
 import logging
 import random
+import threading
 import time
-from collections.abc import Sequence
+import weakref
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -27,6 +29,8 @@ from eotext.clients.limits import current_shared_limit
 from eotext.errors import LlmError, LlmRefusedError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -98,6 +102,15 @@ class ChatClient:
         self.cache = cache
         self.stats = ClientStats()
         self._url = settings.base_url.rstrip("/") + "/chat/completions"
+        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._semaphores = weakref.WeakKeyDictionary()
+
+    def with_cache(self, cache: ResponseCache | None) -> ChatClient:
+        """A client with its own cache and counters that shares this one's limit of requests
+        in flight (callers running at the same time then share ``concurrency`` slots)."""
+        other = ChatClient(self.settings, cache)
+        other._semaphores = self._semaphores
+        return other
 
     def body(self, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
         """The request body: model, messages and the non-None parameters."""
@@ -107,8 +120,18 @@ class ChatClient:
             **{k: v for k, v in params.items() if v is not None},
         }
 
-    async def complete_many(self, bodies: Sequence[dict[str, Any]]) -> list[ChatAnswer | LlmError]:
+    async def complete_many(
+        self, bodies: Sequence[dict[str, Any]], stats: ClientStats | None = None
+    ) -> list[ChatAnswer | LlmError]:
         """Answer every request body; a request that fails past the retries gives its error.
+
+        Calls running at the same time on one event loop share the client's limit of
+        ``concurrency`` requests in flight, so a caller's slow last requests never leave the
+        others' slots idle.
+
+        Args:
+            bodies: the request bodies.
+            stats: counters of this call alone (they are also added to ``self.stats``).
 
         Raises:
             LlmRefusedError: the endpoint refused the key or does not know the model (no point in
@@ -119,7 +142,8 @@ class ChatClient:
             max_connections=s.concurrency, max_keepalive_connections=s.concurrency
         )
         headers = {"Authorization": f"Bearer {s.api_key}"} if s.api_key else {}
-        semaphore = asyncio.Semaphore(s.concurrency)
+        semaphore = self._semaphore()
+        own = stats if stats is not None else ClientStats()
         async with httpx.AsyncClient(
             limits=limits, headers=headers, timeout=httpx.Timeout(s.timeout_s)
         ) as http:
@@ -129,7 +153,7 @@ class ChatClient:
 
             async def one(body: dict[str, Any]) -> ChatAnswer | LlmError:
                 try:
-                    return await self._complete(http, semaphore, body, refused)
+                    return await self._complete(http, semaphore, body, refused, own)
                 except LlmRefusedError:
                     refused.set()
                     raise
@@ -151,6 +175,7 @@ class ChatClient:
         semaphore: asyncio.Semaphore,
         body: dict[str, Any],
         refused: asyncio.Event,
+        stats: ClientStats,
     ) -> ChatAnswer:
         s = self.settings
         key = request_key(s.base_url, body)
@@ -158,15 +183,18 @@ class ChatClient:
             hit = self.cache.get(key)
             if hit is not None:
                 self.stats.cache_hits += 1
+                stats.cache_hits += 1
                 return ChatAnswer(**hit, cached=True)
         last = ""
         for attempt in range(s.retries + 1):
             if attempt:
                 self.stats.retries += 1
+                stats.retries += 1
             try:
                 async with semaphore:
                     if refused.is_set():
                         raise LlmError("not sent: the endpoint refused an earlier request")
+                    stats.requests_sent += 1
                     answer = await self._post_within_shared_limit(http, body)
             except _Retryable as exc:
                 last = str(exc)
@@ -200,6 +228,14 @@ class ChatClient:
             return await self._post(http, body)
         finally:
             await asyncio.to_thread(shared.release)
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        """The limit of requests in flight, one per event loop the client is used on."""
+        loop = asyncio.get_running_loop()
+        found = self._semaphores.get(loop)
+        if found is None:
+            found = self._semaphores[loop] = asyncio.Semaphore(self.settings.concurrency)
+        return found
 
     def _wait(self, attempt: int, retry_after: float | None) -> float:
         s = self.settings
@@ -274,3 +310,35 @@ def _excerpt(text: str, n: int = 200) -> str:
 def image_data_url(data: bytes, media_type: str = "image/png") -> str:
     """An image as a ``data:`` URL, the form chat requests carry images in."""
     return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
+
+
+class BackgroundLoop:
+    """One event loop in a daemon thread, shared by every caller in the process.
+
+    Units of work that run at the same time (in threads) hand their requests to this loop, so
+    one client and its limit of requests in flight serve them all: a unit waiting for its last
+    answers leaves its free slots to the next unit's requests, and the callers' CPU work runs
+    while the loop waits for the endpoint.
+    """
+
+    _lock = threading.Lock()
+    _shared: BackgroundLoop | None = None
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="eotext-llm-loop", daemon=True
+        )
+        self._thread.start()
+
+    @classmethod
+    def shared(cls) -> BackgroundLoop:
+        """The process's loop, started on first use."""
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the loop and wait for its result (from any other thread)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()

@@ -17,7 +17,7 @@ from eotext import __version__
 from eotext.config.recipe import Recipe
 from eotext.errors import EotextError, OutputError, RecipeError, os_error_message
 from eotext.files import write_json_atomic, write_text_atomic
-from eotext.run.engine import RequestLimit, Runner, make_runner, run_units
+from eotext.run.engine import RequestLimit, Runner, make_runner, run_units, units_in_flight
 from eotext.run.splits import assign_splits
 from eotext.run.unit import UnitTask, process_unit
 from eotext.scene.resolve import resolve_scenes
@@ -180,7 +180,13 @@ def _run(
         workers = recipe.output.workers or os.cpu_count() or 1
         if not recipe.output.workers and len(todo) < _UNITS_PER_WORKER * workers:
             workers = 1  # a worker costs seconds to start; small builds run faster in-process
-        runner = make_runner(min(workers, len(todo)), recipe.output.scheduler, _llm_limit(recipe))
+        in_flight = 1
+        if "llm" in recipe.annotate.kinds:  # units mostly wait for answers: overlap them
+            per_unit = recipe.output.unit_patches**2
+            in_flight = units_in_flight(recipe.annotate.llm.concurrency, per_unit)
+        runner = make_runner(
+            min(workers, len(todo)), recipe.output.scheduler, _llm_limit(recipe), in_flight
+        )
     bar = _progress_bar(sum(len(u.patches) for u in todo)) if progress else None
     run_started = time.perf_counter()
     kept_now = 0

@@ -16,7 +16,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from multiprocessing.managers import SyncManager
 from typing import Any, Protocol, TypeVar
@@ -50,6 +56,37 @@ class LocalRunner:
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         for task in tasks:
             yield fn(task)
+
+
+class ThreadRunner:
+    """Runs up to ``in_flight`` tasks at once in threads of this process.
+
+    For units that mostly wait (LLM requests): while one unit waits for its last answers, the
+    next is read, analysed and sends its requests, and a finished unit is stored at once.
+    """
+
+    def __init__(self, in_flight: int) -> None:
+        self.in_flight = max(1, in_flight)
+
+    def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="eotext-unit") as pool:
+            pending: set[Future[R]] = set()
+            it = iter(tasks)
+            try:
+                for task in it:
+                    pending.add(pool.submit(fn, task))
+                    if len(pending) >= self.in_flight:
+                        break
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        nxt = next(it, None)
+                        if nxt is not None:
+                            pending.add(pool.submit(fn, nxt))
+                        yield fut.result()
+            finally:
+                for fut in pending:
+                    fut.cancel()
 
 
 class ProcessRunner:
@@ -136,9 +173,13 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def make_runner(
-    workers: int, scheduler: str | None = None, llm_limit: RequestLimit | None = None
+    workers: int,
+    scheduler: str | None = None,
+    llm_limit: RequestLimit | None = None,
+    units_in_flight: int = 1,
 ) -> Runner:
-    """A runner for ``workers`` processes (1 = in-process), or for the Dask ``scheduler``.
+    """A runner for the Dask ``scheduler``, or for ``workers`` processes; in one process, one
+    unit after another, or with ``units_in_flight`` > 1 that many units at once in threads.
 
     ``llm_limit`` is shared by all workers; in one process the client's own limit already
     holds for the whole build.
@@ -147,7 +188,16 @@ def make_runner(
         from eotext.run.dask_runner import DaskRunner
 
         return DaskRunner(scheduler, llm_limit)
-    return LocalRunner() if workers <= 1 else ProcessRunner(workers, llm_limit)
+    if workers > 1:
+        return ProcessRunner(workers, llm_limit)
+    return ThreadRunner(units_in_flight) if units_in_flight > 1 else LocalRunner()
+
+
+def units_in_flight(concurrency: int, patches_per_unit: int) -> int:
+    """Units to keep in flight so that ``concurrency`` requests stay busy across unit
+    boundaries: enough units to fill the slots four times over (the next units are read and
+    analysed while requests wait), at least 2, at most 16."""
+    return min(16, max(2, -(-4 * concurrency // max(patches_per_unit, 1))))
 
 
 def run_units(

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from eotext.clients.usage import Usage
 from eotext.config.recipe import Recipe
-from eotext.model import Text
+from eotext.model import Layout, Text
 from eotext.run.annotators import Annotator, build_annotators
 from eotext.run.filters import (
     AnnotatedPatch,
@@ -36,7 +38,7 @@ from eotext.run.patch_files import PatchPaths, write_patch_files
 from eotext.scene.scene import Scene
 from eotext.scene.tiling import Unit
 from eotext.semantics.components import PatchComponents
-from eotext.semantics.context import Context, country_code_of, patch_context
+from eotext.semantics.context import Context, country_code_of, patch_contexts
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
 from eotext.store.folder import DatasetFolder
@@ -89,8 +91,13 @@ def analyse_unit(scene: Scene, unit: Unit, recipe: Recipe) -> AnalysedUnit:
         rows, cols = spec.window.relative_to(unit.window)
         candidate = PatchCandidate(scene, spec, data, rows, cols)
         if all(f.keep(candidate) for f in filters):
-            kept.append(_analyse(candidate, recipe.seed))
-    return AnalysedUnit(tuple(kept), (skip, flags, *filters))
+            kept.append(_analyse(candidate))
+    # Where and when: one look-up for all kept patches of the unit.
+    wheres = patch_contexts(
+        [k.footprint for k in kept], scene.acquired, [k.elevation for k in kept]
+    )
+    patches = tuple(k.finish(where, recipe.seed) for k, where in zip(kept, wheres, strict=True))
+    return AnalysedUnit(patches, (skip, flags, *filters))
 
 
 def annotate_patches(
@@ -106,6 +113,13 @@ def annotate_patches(
 
 def process_unit(task: UnitTask) -> UnitSummary:
     """Process one unit and store its rows, files and summary; returns the summary."""
+    # One GDAL environment for the unit's reads and writes: without it, every file opened
+    # sets up and tears down its own.
+    with rasterio.Env():
+        return _process_unit(task)
+
+
+def _process_unit(task: UnitTask) -> UnitSummary:
     scene, unit, recipe = task.scene, task.unit, task.recipe
     folder = DatasetFolder(Path(task.out_dir))
     analysed = analyse_unit(scene, unit, recipe)
@@ -152,7 +166,43 @@ def process_unit(task: UnitTask) -> UnitSummary:
     return summary
 
 
-def _analyse(candidate: PatchCandidate, seed: int) -> AnalysedPatch:
+@dataclass(frozen=True)
+class _Analysis:
+    """A kept patch analysed but for its context (looked up for the whole unit at once)."""
+
+    candidate: PatchCandidate
+    layout: Layout | None
+    components: PatchComponents | None
+    layer_means: dict[str, float]
+    elevation: float | None
+    footprint: BaseGeometry
+
+    def finish(self, where: Context, seed: int) -> AnalysedPatch:
+        c = self.candidate
+        country_mismatch = _country_mismatch(c.scene, where)
+        if c.scene.source_country and where.country != c.scene.source_country:
+            # The source's own country wins (BigEarthNet assigns each patch one); the borders
+            # of the context layer are coarse near frontiers.
+            code = country_code_of(c.scene.source_country)
+            where = replace(where, country=c.scene.source_country, country_code=code)
+        ctx = PatchContext(
+            c.scene,
+            c.spec,
+            c.data,
+            c.usable,
+            c.stats,
+            self.layout,
+            self.footprint,
+            where,
+            seed,
+            self.components,
+        )
+        return AnalysedPatch(
+            ctx, c.valid_fraction, c.cloud_fraction, self.layer_means, country_mismatch
+        )
+
+
+def _analyse(candidate: PatchCandidate) -> _Analysis:
     scene, spec, stats = candidate.scene, candidate.spec, candidate.stats
     layout = None
     components = None
@@ -169,34 +219,7 @@ def _analyse(candidate: PatchCandidate, seed: int) -> AnalysedPatch:
     layer_means = _layer_means(candidate)
     elevation = next((v for k, v in layer_means.items() if k.upper() == "DEM"), None)
     footprint = scene.grid.window_footprint(spec.window)
-    where = patch_context(footprint, scene.acquired, elevation)
-    country_mismatch = _country_mismatch(scene, where)
-    if scene.source_country and where.country != scene.source_country:
-        # The source's own country wins (BigEarthNet assigns each patch one); the borders of
-        # the context layer are coarse near frontiers.
-        code = country_code_of(scene.source_country)
-        where = replace(where, country=scene.source_country, country_code=code)
-    country_mismatch = _country_mismatch(scene, where)
-    if scene.source_country and where.country != scene.source_country:
-        # The source's own country wins (BigEarthNet assigns each patch one); the borders of
-        # the context layer are coarse near frontiers.
-        code = country_code_of(scene.source_country)
-        where = replace(where, country=scene.source_country, country_code=code)
-    ctx = PatchContext(
-        scene,
-        spec,
-        candidate.data,
-        candidate.usable,
-        stats,
-        layout,
-        footprint,
-        where,
-        seed,
-        components,
-    )
-    return AnalysedPatch(
-        ctx, candidate.valid_fraction, candidate.cloud_fraction, layer_means, country_mismatch
-    )
+    return _Analysis(candidate, layout, components, layer_means, elevation, footprint)
 
 
 def patch_record(patch: AnalysedPatch, unit_id: str, paths: PatchPaths) -> PatchRecord:

@@ -2,7 +2,8 @@
 
 The layout (shapes of the largest classes, which the captions and VQA use) and the referring
 expressions both need the 8-connected components of the same classes of the same patch;
-:class:`PatchComponents` labels each class on first use and hands the same result to both.
+:class:`PatchComponents` labels all classes of the patch in one multi-label pass on first use
+(``connected-components-3d``) and hands each class's share of it to both.
 """
 
 from __future__ import annotations
@@ -10,25 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cc3d
 import numpy as np
 from scipy import ndimage
 
 #: A class or component is visible from 20 pixels on (ChatEarthNet's ``counts >= 20``); borders
 #: need more than this many shared pixel edges.
 MIN_PX = 20
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
 @dataclass(frozen=True)
 class ClassComponents:
     """The 8-connected components of one class over the usable pixels of a patch.
 
+    Components are numbered ``0..count-1`` in the order of their first pixel in raster order
+    (the order of a per-class ``scipy.ndimage.label``).
+
     Attributes:
         code: the class.
-        labelled: (rows, cols) component number per pixel, 1..count; 0 outside the class.
+        labelled: (rows, cols) component id per pixel over the whole patch (all classes);
+            component ``i`` of this class has id ``ids[i]``, pixels of no component 0.
         count: how many components there are.
-        area_px: pixels of component ``i + 1`` at index ``i``.
-        boxes: the (rows, cols) slices of component ``i + 1`` at index ``i``.
+        area_px: pixels of component ``i`` at index ``i``.
+        boxes: the (rows, cols) slices of component ``i`` at index ``i``.
+        ids: the id in ``labelled`` of component ``i`` at index ``i``.
     """
 
     code: int
@@ -36,21 +42,35 @@ class ClassComponents:
     count: int
     area_px: np.ndarray[Any, Any]
     boxes: tuple[tuple[slice, slice], ...]
+    ids: np.ndarray[Any, Any]
 
     def pixels(self, i: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        """Rows and columns of component ``i + 1``, relative to its box."""
+        """Rows and columns of component ``i``, relative to its box."""
         rows, cols = self.boxes[i]
-        ys, xs = np.nonzero(self.labelled[rows, cols] == i + 1)
+        ys, xs = np.nonzero(self.labelled[rows, cols] == self.ids[i])
         return ys, xs
 
 
+@dataclass(frozen=True)
+class _Labelling:
+    """All components of a patch: their ids per pixel, class, area and box."""
+
+    ids: np.ndarray[Any, Any]  # (rows, cols) component id, 0 outside usable pixels
+    classes: np.ndarray[Any, Any]  # class index (code - offset + 1) of each id; 0 for id 0
+    areas: np.ndarray[Any, Any]  # pixels of each id (int64)
+    boxes: list[tuple[slice, slice]]  # box of each id (index 0: a placeholder)
+    offset: int  # the smallest usable code
+
+
 class PatchComponents:
-    """Connected components of the classes of one patch, each class labelled at most once."""
+    """Connected components of the classes of one patch, all labelled in one pass when first
+    asked for, each class's result built at most once."""
 
     def __init__(self, labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) -> None:
         self.labels = labels
         self.usable = usable
         self._by_code: dict[int, ClassComponents] = {}
+        self._all: _Labelling | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -58,13 +78,50 @@ class PatchComponents:
         return int(height), int(width)
 
     def of(self, code: int) -> ClassComponents:
-        """The components of class ``code`` (labelled on the first call, then reused)."""
+        """The components of class ``code`` (the patch is labelled on the first call)."""
         found = self._by_code.get(code)
         if found is None:
-            mask = (self.labels == code) & self.usable
-            labelled, count = ndimage.label(mask, structure=_EIGHT_CONNECTED)
-            area = np.bincount(labelled.ravel(), minlength=count + 1)[1:]
-            boxes = tuple(ndimage.find_objects(labelled)) if count else ()
-            found = ClassComponents(code, labelled, int(count), area, boxes)
+            every = self._labelling()
+            index = code - every.offset + 1
+            ids = np.flatnonzero(every.classes == index) if index >= 1 else np.empty(0, np.intp)
+            found = ClassComponents(
+                code,
+                every.ids,
+                int(ids.size),
+                every.areas[ids],
+                tuple(every.boxes[i] for i in ids),
+                ids,
+            )
             self._by_code[code] = found
         return found
+
+    def _labelling(self) -> _Labelling:
+        if self._all is None:
+            self._all = label_classes(self.labels, self.usable)
+        return self._all
+
+
+def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) -> _Labelling:
+    """The 8-connected components of every class over the usable pixels, in one pass."""
+    if not usable.any():
+        empty = np.zeros(labels.shape, dtype=np.uint32)
+        return _Labelling(empty, np.zeros(1, np.int64), np.zeros(1, np.int64), [], 0)
+    dtype: type[np.unsignedinteger[Any]]
+    if labels.dtype.kind == "u" and labels.dtype.itemsize <= 2:  # class index = code + 1
+        offset, dtype = 0, np.uint16 if labels.dtype.itemsize == 1 else np.uint32
+    else:
+        offset = int(labels[usable].min())
+        span = int(labels[usable].max()) - offset + 1
+        dtype = np.uint16 if span < (1 << 16) - 1 else np.uint64
+    # Class index 1.. on usable pixels, 0 (background, never labelled) elsewhere.
+    classes = np.zeros(labels.shape, dtype=dtype)
+    np.subtract(labels, np.int64(offset - 1), out=classes, where=usable, casting="unsafe")
+    ids = cc3d.connected_components(classes, connectivity=8)
+    flat_ids, flat_classes = ids.ravel(), classes.ravel()
+    areas = np.bincount(flat_ids).astype(np.int64)
+    boxes = [(slice(0, 0), slice(0, 0)), *ndimage.find_objects(flat_ids.reshape(ids.shape))]
+    # A component's class is the class of any of its pixels: read it where runs of ids start.
+    starts = np.flatnonzero(np.diff(flat_ids, prepend=flat_ids.dtype.type(0)))
+    of_id = np.zeros(areas.size, dtype=np.int64)
+    of_id[flat_ids[starts]] = flat_classes[starts]
+    return _Labelling(ids, of_id, areas, boxes, offset)

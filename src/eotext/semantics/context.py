@@ -17,11 +17,13 @@ import csv
 import importlib.resources
 import importlib.util
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -92,6 +94,68 @@ def patch_context(
         climate_zone=climate_zone_at(lon, lat),
         elevation_m=elevation_m,
     )
+
+
+def patch_contexts(
+    footprints_wgs84: Sequence[BaseGeometry],
+    acquired: str | None,
+    elevations_m: Sequence[float | None],
+) -> list[Context]:
+    """:func:`patch_context` of several patches of one acquisition, looked up together (one
+    vectorised centroid, country and climate look-up for all of them); the same results."""
+    if not footprints_wgs84:
+        return []
+    centres = shapely.centroid(np.asarray(footprints_wgs84, dtype=object))
+    lons, lats = shapely.get_x(centres), shapely.get_y(centres)
+    countries = countries_at(lons, lats)
+    zones = climate_zones_at(lons, lats)
+    month = None
+    if acquired and len(acquired) >= 7 and acquired[5:7].isdigit():
+        month = int(acquired[5:7])
+    out = []
+    for lon, lat, country, zone, elevation in zip(
+        lons.tolist(), lats.tolist(), countries, zones, elevations_m, strict=True
+    ):
+        out.append(
+            Context(
+                latitude=round(lat, 6),
+                longitude=round(lon, 6),
+                season=season_of(month, lat) if month is not None else None,
+                country=country[0] if country else None,
+                country_code=country[1] if country else None,
+                climate_zone=zone,
+                elevation_m=elevation,
+            )
+        )
+    return out
+
+
+def countries_at(
+    lons: np.ndarray[Any, Any], lats: np.ndarray[Any, Any]
+) -> list[tuple[str, str] | None]:
+    """:func:`country_at` of many points in one query of the tree."""
+    index = _countries()
+    if index is None:
+        return [None] * len(lons)
+    tree, names = index
+    points = shapely.points(np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64))
+    which, hits = tree.query(points, predicate="intersects")
+    found: list[tuple[str, str] | None] = [None] * len(lons)
+    # The first hit of each point, in the tree's order (as a query of the point alone).
+    for i, hit in zip(which.tolist(), hits.tolist(), strict=True):
+        if found[i] is None:
+            found[i] = names[hit]
+    return found
+
+
+def climate_zones_at(lons: np.ndarray[Any, Any], lats: np.ndarray[Any, Any]) -> list[str | None]:
+    """:func:`climate_zone_at` of many points."""
+    data = _koppen()
+    if data is None:
+        return [None] * len(lons)
+    return [
+        climate_zone_at(lon, lat) for lon, lat in zip(lons.tolist(), lats.tolist(), strict=True)
+    ]
 
 
 def context_sources() -> dict[str, str]:
@@ -167,11 +231,25 @@ def _countries() -> tuple[STRtree, list[tuple[str, str]]] | None:
         for sr in reader.iterShapeRecords():
             rec = sr.record.as_dict()
             code = rec.get("ISO_A2_EH") or rec.get("ISO_A2") or ""
-            geoms.append(shape(sr.shape.__geo_interface__))
+            geoms.append(_geometry(sr.shape.__geo_interface__))
             names.append(
                 (str(rec.get("NAME_EN") or rec.get("NAME")), "" if code == "-99" else code)
             )
     return STRtree(geoms), names
+
+
+def _geometry(geo: dict[str, Any]) -> BaseGeometry:
+    """``shapely.geometry.shape`` of a (multi)polygon, its rings passed as arrays (faster)."""
+    if geo["type"] == "Polygon":
+        return _polygon(geo["coordinates"])
+    if geo["type"] == "MultiPolygon":
+        return shapely.MultiPolygon([_polygon(p) for p in geo["coordinates"]])
+    return shape(geo)
+
+
+def _polygon(rings: Any) -> shapely.Polygon:
+    shell, *holes = (np.asarray(r, dtype=np.float64) for r in rings)
+    return shapely.Polygon(shell, holes)
 
 
 @lru_cache(maxsize=1)

@@ -95,20 +95,29 @@ def _cell_ids(height: int, width: int) -> np.ndarray[Any, Any]:
 
 
 @lru_cache(maxsize=8)
-def _pixel_coords(height: int, width: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Flattened x and y of every pixel, as floats, cached per patch shape."""
-    ys, xs = np.indices((height, width), dtype=np.float64)
-    return xs.ravel(), ys.ravel()
+def _pixel_rows_cols(height: int, width: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Flattened row and column of every pixel, cached per patch shape."""
+    rows, cols = np.indices((height, width), dtype=np.int64)
+    rows, cols = rows.ravel(), cols.ravel()
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
 
 
 def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[float, float]]:
-    """Centroid (x, y) of every class with at least MIN_PX pixels."""
+    """Centroid (x, y) of every class with at least MIN_PX pixels.
+
+    The sums of x and y come from per-row and per-column class counts (integer histograms,
+    cheaper than histograms weighted by coordinates); being integers, they are exact.
+    """
     n = len(codes) + 2
+    height, width = idx.shape
     flat = idx.ravel()
-    xs, ys = _pixel_coords(*idx.shape)
-    area = np.bincount(flat, minlength=n)
-    sx = np.bincount(flat, xs, minlength=n)
-    sy = np.bincount(flat, ys, minlength=n)
+    rows, cols = _pixel_rows_cols(height, width)
+    by_row = np.bincount(rows * n + flat, minlength=height * n).reshape(height, n)
+    by_col = np.bincount(cols * n + flat, minlength=width * n).reshape(width, n)
+    area = by_row.sum(axis=0)
+    sy = np.arange(height, dtype=np.float64) @ by_row
+    sx = np.arange(width, dtype=np.float64) @ by_col
     return {
         c: (float(sx[j] / area[j]), float(sy[j] / area[j]))
         for j, c in enumerate(codes)

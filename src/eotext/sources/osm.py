@@ -338,7 +338,7 @@ def _finish(records: list[_Record], aoi: Bounds | None, counts: ReadCounts) -> l
     raw = np.array([r[3] for r in records], dtype=object)
     is_wkb = np.array([isinstance(g, str) for g in raw], dtype=bool)
     if is_wkb.any():
-        raw[is_wkb] = shapely.from_wkb(raw[is_wkb].astype(str))
+        raw[is_wkb] = shapely.from_wkb(raw[is_wkb])
     empty = shapely.is_empty(raw)
     west, south, east, north = shapely.bounds(raw).T
     inside = np.ones(len(records), dtype=bool)

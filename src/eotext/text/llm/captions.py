@@ -9,16 +9,17 @@ that gets no answer at all is skipped and counted, or stops the build (``on_erro
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
+import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eotext.clients.cache import ResponseCache
-from eotext.clients.chat import ChatAnswer, ChatClient, ClientSettings
+from eotext.clients.chat import BackgroundLoop, ChatAnswer, ChatClient, ClientSettings
 from eotext.clients.usage import Prices, Usage, estimate_tokens
 from eotext.errors import LlmError
 from eotext.model import Text
@@ -104,15 +105,44 @@ def caption_patches(
         if groups:
             jobs = [_Job(g[0], vision_messages(g), 0, None) for g in groups]
         return [_dry_run_text(spec, j) for j in jobs], Usage()
-    cache = ResponseCache(cache_path) if cache_path is not None else None
     started = time.perf_counter()
-    try:
-        client = ChatClient(client_settings(spec), cache)
+    shared = _shared_client(client_settings(spec))
+
+    async def run(client: ChatClient) -> tuple[list[Text], Usage]:
         if groups:
-            texts, usage = asyncio.run(_run_vision(spec, client, groups, checks))
-        else:
-            texts, usage = asyncio.run(_run(spec, client, jobs, checks))
-        return texts, replace(usage, seconds=time.perf_counter() - started)
+            return await _run_vision(spec, client, groups, checks)
+        return await _run(spec, client, jobs, checks)
+
+    # On the process's one request loop: units captioned at the same time (in threads) share
+    # the endpoint's ``concurrency`` slots, and no unit waits for another's slowest answer.
+    texts, usage = BackgroundLoop.shared().run(_with_cache(shared, cache_path, run))
+    return texts, replace(usage, seconds=time.perf_counter() - started)
+
+
+#: One client per endpoint settings in this process: its limit of requests in flight is shared
+#: by every unit that talks to the endpoint.
+_CLIENTS: dict[ClientSettings, ChatClient] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _shared_client(settings: ClientSettings) -> ChatClient:
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(settings)
+        if client is None:
+            client = _CLIENTS[settings] = ChatClient(settings)
+        return client
+
+
+async def _with_cache(
+    shared: ChatClient,
+    cache_path: Path | None,
+    run: Callable[[ChatClient], Awaitable[tuple[list[Text], Usage]]],
+) -> tuple[list[Text], Usage]:
+    """``run`` with a client of its own (cache, counters) that shares ``shared``'s slots; the
+    cache is opened and closed on the loop's thread, which alone uses it."""
+    cache = ResponseCache(cache_path) if cache_path is not None else None
+    try:
+        return await run(shared.with_cache(cache))
     finally:
         if cache is not None:
             cache.close()

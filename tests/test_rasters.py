@@ -1,0 +1,45 @@
+"""Label previews: the directly encoded palette PNG is the image Pillow would write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from eotext.schemes import get_scheme
+from eotext.store.rasters import palette_png, write_label_png
+
+
+@pytest.mark.parametrize("scheme", ["worldcover", "dynamic_world"])
+def test_label_png_has_the_scheme_colours_and_black_invalid_pixels(
+    scheme: str, tmp_path: Path
+) -> None:
+    colormap = get_scheme(scheme).colormap()
+    codes = np.array(sorted(colormap), dtype=np.uint8)
+    rng = np.random.default_rng(0)
+    labels = rng.choice(codes, size=(37, 50))
+    valid = rng.random(labels.shape) > 0.2
+    write_label_png(tmp_path / "p.png", labels, valid, colormap)
+    with Image.open(tmp_path / "p.png") as image:
+        assert image.mode == "P" and image.size == (50, 37)
+        rgb = np.asarray(image.convert("RGB"))
+    expected = np.array([colormap[int(c)][:3] for c in labels.ravel()], dtype=np.uint8)
+    expected = expected.reshape(37, 50, 3)
+    expected[~valid] = 0
+    assert (rgb == expected).all()
+
+
+def test_palette_png_decodes_like_pillows_own(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    index = rng.integers(0, 7, size=(256, 256), dtype=np.uint8)
+    palette = rng.integers(0, 256, size=(256, 3), dtype=np.uint8)
+    ours = tmp_path / "ours.png"
+    ours.write_bytes(palette_png(index, palette))
+    theirs = Image.fromarray(index, mode="P")
+    theirs.putpalette(palette.ravel().tolist())
+    theirs.save(tmp_path / "theirs.png", compress_level=1)
+    with Image.open(ours) as a, Image.open(tmp_path / "theirs.png") as b:
+        assert (np.asarray(a) == np.asarray(b)).all()
+        assert a.getpalette() == b.getpalette()
