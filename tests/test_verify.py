@@ -398,3 +398,14 @@ def test_a_rebuild_keeps_reviewers_decisions(tmp_path: Path) -> None:
     after = {r["text_id"]: r for r in pq.read_table(out / "texts.parquet").to_pylist()}
     assert after[rejected]["status"] == "rejected"
     assert after[edited]["status"] == "approved" and after[edited]["text"] == "Tree cover, mostly."
+
+
+def test_verification_is_configurable(tmp_path: Path) -> None:
+    """Builds verify by default; `--no-verify` (`[output] verify = false`) leaves it out."""
+    args = ["-q", "build", "--labels", str(need(WORLDCOVER_1024)), "--scheme", "worldcover"]
+    for name, extra in (("on", []), ("off", ["--no-verify"])):
+        res = CliRunner().invoke(cli, [*args, *extra, "-o", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+    assert "verify" in json.loads((tmp_path / "on" / "manifest.json").read_text())
+    off = json.loads((tmp_path / "off" / "manifest.json").read_text())
+    assert "verify" not in off and off["recipe"]["output"]["verify"] is False

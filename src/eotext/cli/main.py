@@ -153,6 +153,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 )
 @once("--annotate", help="Comma-separated annotators, e.g. caption,vqa (default: caption).")
 @once("--workers", type=int, help="Worker processes (default: one per CPU core).")
+@click.option(
+    "--no-verify",
+    is_flag=True,
+    help="Do not check the texts against the label patches after the build ([output] verify).",
+)
 @once(
     "--scheduler",
     help="Run the units on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "

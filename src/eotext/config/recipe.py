@@ -117,6 +117,9 @@ class OutputSpec:
     workers: int = field(default=0, metadata={"fingerprint": "run"})  # 0 = one per CPU core
     # A Dask scheduler (tcp://HOST:PORT) to run the units on; None = this machine.
     scheduler: str | None = field(default=None, metadata={"fingerprint": "run"})
+    # Check every text against its label patch after the build (eotext.verify). Every build
+    # checks all texts again, so switching it does not change what a resume must redo.
+    verify: bool = field(default=True, metadata={"fingerprint": "run"})
 
     def __post_init__(self) -> None:
         if self.unit_patches < 1:

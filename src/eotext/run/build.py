@@ -68,7 +68,7 @@ def build_dataset(
     out_dir: str | Path,
     runner: Runner | None = None,
     progress: bool = False,
-    verify: bool = True,
+    verify: bool | None = None,
 ) -> BuildResult:
     """Build (or resume building) the dataset a recipe describes.
 
@@ -78,7 +78,8 @@ def build_dataset(
         runner: how units run; default in-process, or ``recipe.output.workers`` processes.
         progress: show a progress bar with patches/s on stderr.
         verify: check every text against its label patch after the build (findings, status,
-            audit log; see ``eotext.verify``) and add the counts to the manifest.
+            audit log; see ``eotext.verify``) and add the counts to the manifest; None: as
+            the recipe says (``[output] verify``, ``--no-verify``).
 
     A unit whose LLM requests got no answer (``on_error = "skip"``) is stored with the texts
     it has and recorded incomplete; the manifest then says ``complete: false`` and counts the
@@ -98,6 +99,7 @@ def build_dataset(
             "or set dry_run = false to build"
         )
     started = time.perf_counter()
+    verify = recipe.output.verify if verify is None else verify
     folder = DatasetFolder(Path(out_dir))
     recorded = folder.recorded_unit_patches()
     if recorded is not None and recorded != recipe.output.unit_patches:
