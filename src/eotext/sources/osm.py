@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -176,9 +176,7 @@ def read_osm(
         if not is_xml(p):
             raise
         # libosmium refuses the whole file; read a copy without the over-long tags instead.
-        with tempfile.TemporaryDirectory(prefix="eotext-osm-") as tmp:
-            copy = Path(tmp) / "extract.osm"
-            dropped = xml_without_long_tags(p, copy)
+        with _without_long_tags(p) as (copy, dropped):
             counts = ReadCounts()
             objects = tuple(iter_osm(copy, keys, keep, aoi, location_index, counts))
         counts.tags_dropped["too_long"] += dropped
@@ -286,15 +284,23 @@ def extract_bounds(path: str | Path) -> Bounds:
             "corrupt — download the extract again, or check it with `osmium fileinfo -e`"
         ) from exc
     except ValueError as exc:
-        if is_xml(p):  # the header has no box: take the nodes of a copy without long tags
-            with tempfile.TemporaryDirectory(prefix="eotext-osm-") as tmp:
-                copy = Path(tmp) / "extract.osm"
-                xml_without_long_tags(p, copy)
+        error = _over_long(p, exc)
+        if isinstance(error, _OverLongTagError) and is_xml(p):
+            # The header has no box: take the nodes of a copy without the long tags.
+            with _without_long_tags(p) as (copy, _):
                 return extract_bounds(copy)
-        raise _over_long(p, exc) from exc
+        raise error from exc
     if west > east:
         raise SourceError(f"{p}: holds no nodes, so it covers no area; is it the right file?")
     return (west, south, east, north)
+
+
+@contextmanager
+def _without_long_tags(path: Path) -> Iterator[tuple[Path, int]]:
+    """A temporary copy of an XML extract without tags over libosmium's limit, and how many."""
+    with tempfile.TemporaryDirectory(prefix="eotext-osm-") as tmp:
+        copy = Path(tmp) / "extract.osm"
+        yield copy, xml_without_long_tags(path, copy)
 
 
 def _over_long(path: Path, exc: ValueError) -> SourceError:
