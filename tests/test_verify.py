@@ -18,7 +18,7 @@ from eotext.cli.main import cli
 from eotext.schemes import get_scheme
 from eotext.verify.audit import history
 from eotext.verify.corpus import make_corpus, measure
-from eotext.verify.facts import accepted_size_words, cen_size_word, facts_from_array
+from eotext.verify.facts import accepted_size_words, facts_from_array, size_word
 from eotext.verify.fixes import auto_fix
 from eotext.verify.folder import verify_folder
 from eotext.verify.texts import verify_text
@@ -49,8 +49,8 @@ def two_halves() -> np.ndarray:
 
 def test_chatearthnet_size_words_and_visibility() -> None:
     # int(round(share, 2) * 100): 0.7996 rounds to 80 % → extra large, where floor says large.
-    assert cen_size_word(0.7996) == "extra large"
-    assert cen_size_word(0.0951) == "small" and cen_size_word(0.0949) == "extra small"
+    assert size_word(0.7996) == "extra large"
+    assert size_word(0.0951) == "small" and size_word(0.0949) == "extra small"
     assert {"large", "extra large"} <= accepted_size_words(0.7996)  # the bin-edge tolerance
     assert "medium" not in accepted_size_words(0.7996)
     a = np.full((20, 20), TREE)
@@ -409,3 +409,19 @@ def test_verification_is_configurable(tmp_path: Path) -> None:
     assert "verify" in json.loads((tmp_path / "on" / "manifest.json").read_text())
     off = json.loads((tmp_path / "off" / "manifest.json").read_text())
     assert "verify" not in off and off["recipe"]["output"]["verify"] is False
+
+
+def test_eotext_verify_updates_the_manifest_and_the_card(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    out = tmp_path / "wc"
+    args = ["-q", "build", "--labels", str(need(WORLDCOVER_1024)), "--scheme", "worldcover"]
+    assert CliRunner().invoke(cli, [*args, "-o", str(out)]).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["verify"]["flagged"] == 0
+    table = pq.read_table(out / "texts.parquet")
+    rows = table.to_pylist()
+    rows[0]["text"] = "The whole image is covered by snow."
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), out / "texts.parquet")
+    assert CliRunner().invoke(cli, ["verify", str(out)]).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["verify"]["flagged"] == 1
+    assert "flagged 1" in (out / "DATACARD.md").read_text()

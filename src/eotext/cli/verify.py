@@ -37,11 +37,13 @@ def verify(dataset: Path, texts: Path | None, output: Path | None, no_fix: bool)
         return
     if output is not None:
         raise RecipeError("-o is only for --texts; verifying a dataset updates its texts.parquet")
+    # One writer per folder: a running build (or another verify) makes this refuse at once.
+    from eotext.run.build import record_verification
     from eotext.store.lock import WriterLock, publishing
 
-    # One writer per folder: a running build (or another verify) makes this refuse at once.
     with WriterLock(dataset), publishing(dataset):
         s = verify_folder(dataset, fix=not no_fix)
+        record_verification(dataset, s)
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(s.by_kind.items())) or "none"
     click.echo(
         f"{dataset}: {s.texts} texts, {s.claims} claims checked, {s.flagged} flagged, "

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eotext import __version__
 from eotext.config.recipe import Recipe
@@ -27,6 +27,9 @@ from eotext.semantics.context import context_sources
 from eotext.store.folder import DatasetFolder
 from eotext.store.lock import publishing
 from eotext.store.records import UnitSummary
+
+if TYPE_CHECKING:
+    from eotext.verify.folder import VerifySummary
 
 log = logging.getLogger(__name__)
 
@@ -221,12 +224,12 @@ def _run(
             summaries = folder.unit_summaries()
             dropped, unknown_px = _totals(summaries)
             failed = _failed_requests(summaries)
+            # Verified before the manifest and the card are written, so both tell the statuses.
+            checked = _verify_texts(folder) if verify else None
             is_complete = _write_manifest(
                 folder, recipe, scenes, units, summaries, n_patches, n_texts, dropped,
-                unknown_px, seconds, osm_counts,
+                unknown_px, seconds, osm_counts, checked,
             )  # fmt: skip
-            if verify:
-                _verify_texts(folder)
     run_seconds = max(time.perf_counter() - run_started, 1e-9)
     return BuildResult(
         out_dir=folder.root,
@@ -243,20 +246,30 @@ def _run(
     )
 
 
-def _verify_texts(folder: DatasetFolder) -> None:
-    """Check every text against the data and record the counts in the manifest."""
+def _verify_texts(folder: DatasetFolder) -> dict[str, Any]:
+    """Check every text against the data; the counts for the manifest."""
     from eotext.verify.folder import verify_folder
 
-    summary = verify_folder(folder.root, who="eotext build")
-    manifest = json.loads(folder.manifest.read_text())
-    manifest["verify"] = {
+    return _verify_counts(verify_folder(folder.root, who="eotext build"))
+
+
+def _verify_counts(summary: VerifySummary) -> dict[str, Any]:
+    return {
         "texts": summary.texts,
         "claims": summary.claims,
         "flagged": summary.flagged,
         "auto_fixed": summary.auto_fixed,
         "findings": summary.by_kind,
     }
+
+
+def record_verification(root: Path, summary: VerifySummary) -> None:
+    """After ``eotext verify``: the manifest's ``verify`` counts and the data card, anew."""
+    folder = DatasetFolder(root)
+    manifest = json.loads(folder.manifest.read_text())
+    manifest["verify"] = _verify_counts(summary)
     write_json_atomic(folder.manifest, manifest)
+    _write_data_card(folder)
 
 
 def _attach_osm(
@@ -340,6 +353,7 @@ def _write_manifest(
     unknown_px: int,
     seconds: float,
     osm_counts: dict[str, dict[str, Any]] | None = None,
+    verification: dict[str, Any] | None = None,
 ) -> bool:
     """Write ``manifest.json`` and the data card; returns whether the dataset is complete."""
     done = {s.unit_id for s in summaries}
@@ -377,6 +391,8 @@ def _write_manifest(
     llm = _llm_usage(summaries)
     if llm is not None:
         manifest["llm"] = llm
+    if verification is not None:
+        manifest["verify"] = verification
     write_json_atomic(folder.manifest, manifest)
     _write_data_card(folder)
     return complete
