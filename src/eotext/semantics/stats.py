@@ -30,7 +30,11 @@ def size_percent(share: float) -> int:
 def size_word(share: float) -> str:
     """ChatEarthNet's size word for a share in [0, 1]: 0–9 % extra small, 10–19 small,
     20–49 medium, 50–79 large, 80–100 extra large, of :func:`size_percent`."""
-    percent = size_percent(share)
+    return percent_word(size_percent(share))
+
+
+def percent_word(percent: float) -> str:
+    """The size word of a whole percentage (ChatEarthNet's bins)."""
     for lower, word in SIZE_WORDS:
         if percent >= lower:
             return word

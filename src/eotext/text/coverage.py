@@ -12,15 +12,9 @@ import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from eotext.model import Layout, RegionStats
+from eotext.model import Layout
 from eotext.semantics.components import MIN_PX
 from eotext.semantics.stats import region_slices
-
-#: Words that make an exclusivity claim; a text uses them only when :func:`is_exclusive` holds.
-EXCLUSIVE_WORDS: tuple[str, ...] = (
-    "entirely", "entire", "whole", "only", "every part", "nothing but", "alone", "completely",
-    "solely", "exclusively", "purely",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -62,11 +56,6 @@ def union(scopes: Iterable[Scope]) -> Scope:
         valid += s.valid_px
         total += s.total_px
     return Scope(counts, valid, total)
-
-
-def region_scope(region: RegionStats, total_px: int) -> Scope:
-    """A region's scope given its size in pixels."""
-    return Scope(region.counts, region.valid_px, total_px)
 
 
 def extent_adverb(rng: random.Random, scope: Scope, code: int) -> str | None:

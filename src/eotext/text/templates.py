@@ -61,12 +61,6 @@ def text_rng(seed: int, patch_id: str, purpose: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def is_plural(name: str) -> bool:
-    """Whether a class short name looks plural, by its last word: "salt marshes"."""
-    last = name.split()[-1].lower()
-    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
-
-
 def at_place(place: str, rng: random.Random | None = None) -> str:
     """A 3×3 place with its preposition: "in the top left", "on the left side", "at the top";
     with ``rng``, sometimes "around the" or "toward the" instead."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eotext.verify.claims import Claim
-from eotext.verify.facts import VISIBLE_PX, PatchFacts, accepted_size_words, cen_size_word
+from eotext.verify.facts import VISIBLE_PX, PatchFacts, accepted_size_words, size_word
 from eotext.verify.lexicon import HALVES, QUADRANTS
 
 PERCENT_TOLERANCE = 5.0
@@ -113,7 +113,7 @@ def _check_size(claim: Claim, facts: PatchFacts) -> _Result:
     if str(claim.value) in accepted_size_words(share):
         return None
     return (
-        f"{cen_size_word(share)} ({_name(facts, claim.codes)} in the {claim.scope_name})",
+        f"{size_word(share)} ({_name(facts, claim.codes)} in the {claim.scope_name})",
         f"{share:.1%}",
     )
 

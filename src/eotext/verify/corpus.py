@@ -17,7 +17,7 @@ from eotext.verify.facts import (
     VISIBLE_PX,
     PatchFacts,
     accepted_size_words,
-    cen_size_word,
+    size_word,
 )
 from eotext.verify.lexicon import HALVES, QUADRANTS
 from eotext.verify.texts import verify_text
@@ -154,9 +154,7 @@ def _patch_claims(key: str, f: PatchFacts, rng: random.Random) -> Iterable[Label
             c = rng.choice(here)
             share = _share(rc, c)
             n = _name(f, c, rng)
-            yield item(
-                f"In the {words}, {n} takes up {_a(cen_size_word(share))} part.", "size", True
-            )
+            yield item(f"In the {words}, {n} takes up {_a(size_word(share))} part.", "size", True)
             wrong = _far_size(share, rng)
             if wrong:
                 yield item(f"In the {words}, {n} takes up {_a(wrong)} part.", "size", False)
@@ -164,7 +162,7 @@ def _patch_claims(key: str, f: PatchFacts, rng: random.Random) -> Iterable[Label
     for c in rng.sample(visible, min(3, len(visible))):
         share = _share(counts, c)
         n = _name(f, c, rng)
-        word = cen_size_word(share)
+        word = size_word(share)
         yield item(
             rng.choice(
                 [

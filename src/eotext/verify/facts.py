@@ -21,32 +21,16 @@ import numpy as np
 from scipy import ndimage
 
 from eotext.schemes import Scheme
+from eotext.semantics.stats import SIZE_WORDS as SIZE_BINS
+from eotext.semantics.stats import percent_word, size_word
+
+__all__ = ["SIZE_WORDS", "PatchFacts", "accepted_size_words", "percent_word", "size_word"]
 
 #: ChatEarthNet's visibility threshold: a class with at least this many pixels is visible.
 VISIBLE_PX = 20
 _EIGHT = np.ones((3, 3), dtype=bool)
-#: ChatEarthNet's size-word bins on whole percent (inclusive lower bounds).
-CEN_BINS: tuple[tuple[int, str], ...] = (
-    (80, "extra large"),
-    (50, "large"),
-    (20, "medium"),
-    (10, "small"),
-    (0, "extra small"),
-)
-SIZE_WORDS: tuple[str, ...] = tuple(w for _, w in CEN_BINS)
-
-
-def percent_word(percent: int) -> str:
-    """The size word of a whole percentage."""
-    for lower, word in CEN_BINS:
-        if percent >= lower:
-            return word
-    return CEN_BINS[-1][1]
-
-
-def cen_size_word(share: float) -> str:
-    """ChatEarthNet's size word: ``int(round(share, 2) * 100)`` binned 0/10/20/50/80."""
-    return percent_word(int(round(share, 2) * 100))
+#: The size words, largest first.
+SIZE_WORDS: tuple[str, ...] = tuple(w for _, w in SIZE_BINS)
 
 
 def accepted_size_words(share: float, tolerance_pp: float = 1.0) -> frozenset[str]:
@@ -54,7 +38,7 @@ def accepted_size_words(share: float, tolerance_pp: float = 1.0) -> frozenset[st
     words of shares within ``tolerance_pp`` percentage points (the documented bin-edge
     tolerance)."""
     pct = share * 100
-    words = {cen_size_word(share), percent_word(int(np.floor(pct + 1e-9)))}
+    words = {size_word(share), percent_word(int(np.floor(pct + 1e-9)))}
     for p in (pct - tolerance_pp, pct + tolerance_pp):
         words.add(percent_word(int(np.floor(max(p, 0.0) + 1e-9))))
     return frozenset(words)

@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from eotext.semantics.stats import grid3_slices
+from eotext.text.vqa import CELL_PLACES
 from eotext.verify.answers import banned_words_in
 from eotext.verify.checks import Finding, check_claim
 from eotext.verify.claims import Claim, extract_claims
@@ -133,12 +137,10 @@ def _vqa(
     if ql.startswith("how many") and qm and re.match(r"^\d+$", a):
         return [Claim("count", span[0], span[1], whole, qm[0].codes, value=int(a))], []
     if "which part of the image" in ql and qm:
-        rect = _CELL_RECT.get(a.lower())
         cells = _grid3(facts, qm[0].codes)
         if a.lower() in cells and cells[a.lower()] < 0.9 * max(cells.values()):
             best = max(cells, key=lambda k: cells[k])
             return [], [Finding("location", whole, span, f"most {a}", f"most in the {best}")]
-        del rect
         return [], []
     if re.match(r"does the .* border", ql) and len(qm) >= 2 and (yes or no):
         return [mk("adjacency" if yes else "not_adjacent", qm[0].codes, other=qm[1].codes)], []
@@ -187,24 +189,13 @@ def _tier_bounds(answer: str) -> tuple[float, float] | None:
 
 
 def _grid3(facts: PatchFacts, codes: frozenset[int]) -> dict[str, int]:
-    names = (
-        "top left",
-        "top",
-        "top right",
-        "left",
-        "center",
-        "right",
-        "bottom left",
-        "bottom",
-        "bottom right",
-    )
-    out = {}
-    for i, name in enumerate(names):
-        r, c = divmod(i, 3)
-        rect = (r / 3, (r + 1) / 3, c / 3, (c + 1) / 3)
-        counts = facts.counts_in(rect)
-        out[name] = sum(counts.get(k, 0) for k in codes)
-    return out
+    """Pixels of ``codes`` in each 3×3 cell, cut as the generator cuts them."""
+    h, w = facts.labels.shape
+    wanted = np.asarray(sorted(codes), dtype=np.int64)
+    return {
+        name: int(np.isin(facts.labels[rows, cols], wanted).sum())
+        for name, (rows, cols) in zip(CELL_PLACES.values(), grid3_slices(h, w), strict=True)
+    }
 
 
 def _referring(
@@ -213,7 +204,7 @@ def _referring(
     """A referring expression (or region caption) and its box: the class is in the box, the
     box is where the words say, and "only" / "largest" hold."""
     box = row.get("box")
-    words = str(row.get("text") if row.get("style") == "region_caption" else row.get("text") or "")
+    words = str(row.get("text") or "")
     mentions = lex.mentions(words)
     if box is None or not mentions:
         return [], []
