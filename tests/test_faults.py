@@ -453,3 +453,15 @@ def test_formula_shaped_answers_never_reach_a_csv_unescaped(tmp_path: Path) -> N
     assert rows and all(r["title"] == "'" + hostile for r in rows)
     for cell in (c for r in rows for c in r.values()):
         assert not cell.startswith(("=", "+", "-", "@")), cell
+
+
+def test_only_errors_of_the_output_are_reported_as_the_output_folders(tmp_path: Path) -> None:
+    import errno as errno_
+
+    from eotext.run.build import _is_storage_error
+
+    out = tmp_path / "out"
+    assert _is_storage_error(OSError(errno_.ENOSPC, "No space left on device"), out)
+    assert _is_storage_error(PermissionError(13, "denied", str(out / ".eotext" / "lock")), out)
+    assert not _is_storage_error(OSError(5, "Input/output error", str(tmp_path / "in.tif")), out)
+    assert not _is_storage_error(ConnectionError("reset"), out)

@@ -88,6 +88,18 @@ _OS_ERROR_FIXES: dict[int, str] = {
 }
 
 
+def os_error_code(exc: BaseException) -> int | None:
+    """The errno of an error; pyarrow and SQLite put it in the message only."""
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int):
+        return code
+    text = str(exc)
+    m = re.search(r"errno[ =:]*(\d+)", text, re.IGNORECASE)
+    if m:
+        return int(m.group(1))
+    return errno.ENOSPC if "disk is full" in text else None
+
+
 def os_error_message(exc: BaseException, where: object = None) -> str:
     """One line for an operating-system error: the path, what happened and the fix.
 
@@ -95,13 +107,8 @@ def os_error_message(exc: BaseException, where: object = None) -> str:
         exc: the error (an :class:`OSError`, or SQLite's "disk is full").
         where: the path to name when the error carries none (for example the dataset folder).
     """
-    code = getattr(exc, "errno", None)
+    code = os_error_code(exc)
     text = str(exc)
-    if not isinstance(code, int):  # pyarrow and SQLite put the errno in the message only
-        m = re.search(r"errno[ =:]*(\d+)", text, re.IGNORECASE)
-        code = int(m.group(1)) if m else None
-        if code is None and "disk is full" in text:
-            code = errno.ENOSPC
     # A failed rename names the temporary file first and the user's path second.
     path = getattr(exc, "filename2", None) or getattr(exc, "filename", None) or where
     reason = getattr(exc, "strerror", None) or (os.strerror(code) if code else text)

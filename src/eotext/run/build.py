@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from eotext import __version__
 from eotext.config.recipe import Recipe
-from eotext.errors import EotextError, OutputError, RecipeError, os_error_message
+from eotext.errors import EotextError, OutputError, RecipeError, os_error_code, os_error_message
 from eotext.files import write_json_atomic, write_text_atomic
 from eotext.run.engine import RequestLimit, Runner, make_runner, run_units, units_in_flight
 from eotext.run.splits import assign_splits
@@ -123,7 +124,7 @@ def build_dataset(
                 folder, recipe, scenes, units, osm_counts, runner, progress, started, verify
             )
     except (OSError, sqlite3.OperationalError) as exc:
-        if isinstance(exc, EotextError) or not _is_storage_error(exc):
+        if isinstance(exc, EotextError) or not _is_storage_error(exc, folder.root):
             raise
         raise OutputError(os_error_message(exc, folder.root)) from exc
 
@@ -152,11 +153,22 @@ def _warn_textless(scenes: list[Scene]) -> None:
         )
 
 
-def _is_storage_error(exc: BaseException) -> bool:
-    """An error of the disk or file system (not of a network connection or an input file)."""
+def _is_storage_error(exc: BaseException, root: Path) -> bool:
+    """An error of the disk or file system the dataset is written to: a full or read-only
+    disk, or a path inside the output folder (not a network connection or an input file)."""
     if isinstance(exc, sqlite3.OperationalError):
         return "disk" in str(exc) or "readonly" in str(exc) or "unable to open" in str(exc)
-    return not isinstance(exc, ConnectionError | TimeoutError)
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return False
+    if os_error_code(exc) in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return True
+    out = root.resolve()
+    for name in (getattr(exc, "filename", None), getattr(exc, "filename2", None)):
+        if isinstance(name, str | os.PathLike):
+            path = Path(os.fspath(name)).resolve()
+            if path == out or out in path.parents:
+                return True
+    return False
 
 
 def _run(
