@@ -120,9 +120,7 @@ class ChatClient:
             **{k: v for k, v in params.items() if v is not None},
         }
 
-    async def complete_many(
-        self, bodies: Sequence[dict[str, Any]], stats: ClientStats | None = None
-    ) -> list[ChatAnswer | LlmError]:
+    async def complete_many(self, bodies: Sequence[dict[str, Any]]) -> list[ChatAnswer | LlmError]:
         """Answer every request body; a request that fails past the retries gives its error.
 
         Calls running at the same time on one event loop share the client's limit of
@@ -131,7 +129,6 @@ class ChatClient:
 
         Args:
             bodies: the request bodies.
-            stats: counters of this call alone (they are also added to ``self.stats``).
 
         Raises:
             LlmRefusedError: the endpoint refused the key or does not know the model (no point in
@@ -143,7 +140,6 @@ class ChatClient:
         )
         headers = {"Authorization": f"Bearer {s.api_key}"} if s.api_key else {}
         semaphore = self._semaphore()
-        own = stats if stats is not None else ClientStats()
         async with httpx.AsyncClient(
             limits=limits, headers=headers, timeout=httpx.Timeout(s.timeout_s)
         ) as http:
@@ -153,7 +149,7 @@ class ChatClient:
 
             async def one(body: dict[str, Any]) -> ChatAnswer | LlmError:
                 try:
-                    return await self._complete(http, semaphore, body, refused, own)
+                    return await self._complete(http, semaphore, body, refused)
                 except LlmRefusedError:
                     refused.set()
                     raise
@@ -175,7 +171,6 @@ class ChatClient:
         semaphore: asyncio.Semaphore,
         body: dict[str, Any],
         refused: asyncio.Event,
-        stats: ClientStats,
     ) -> ChatAnswer:
         s = self.settings
         key = request_key(s.base_url, body)
@@ -183,18 +178,15 @@ class ChatClient:
             hit = self.cache.get(key)
             if hit is not None:
                 self.stats.cache_hits += 1
-                stats.cache_hits += 1
                 return ChatAnswer(**hit, cached=True)
         last = ""
         for attempt in range(s.retries + 1):
             if attempt:
                 self.stats.retries += 1
-                stats.retries += 1
             try:
                 async with semaphore:
                     if refused.is_set():
                         raise LlmError("not sent: the endpoint refused an earlier request")
-                    stats.requests_sent += 1
                     answer = await self._post_within_shared_limit(http, body)
             except _Retryable as exc:
                 last = str(exc)

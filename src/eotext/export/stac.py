@@ -25,6 +25,7 @@ from typing import Any
 
 from eotext.errors import MissingDependencyError, OutputError
 from eotext.export.items import read_tables
+from eotext.store.records import key_values
 
 _IMAGE_TYPES = {
     "image": "image/tiff; application=geotiff; profile=cloud-optimized",
@@ -105,8 +106,7 @@ def export_stac(
                 )
                 item.add_asset(kind, asset)
         classes = sorted(
-            {str(e["key"]) for e in p.get("class_fractions") or []}
-            | set(p.get("multilabels") or [])
+            {str(k) for k in key_values(p.get("class_fractions"))} | set(p.get("multilabels") or [])
         )
         item.stac_extensions.append(LABEL_EXTENSION)
         item.properties.update(

@@ -205,11 +205,8 @@ def run_units(
     tasks: list[T],
     runner: Runner,
     on_result: Callable[[R], None] | None = None,
-) -> list[R]:
-    """Run ``fn`` over ``tasks`` and collect each unit's summary."""
-    summaries: list[R] = []
+) -> None:
+    """Run ``fn`` over ``tasks``, handing each result to ``on_result`` as it arrives."""
     for summary in runner.map_unordered(fn, tasks):
-        summaries.append(summary)
         if on_result is not None:
             on_result(summary)
-    return summaries

@@ -199,13 +199,6 @@ class DatasetFolder:
         """Whether the unit's completion marker is in the folder (complete or not)."""
         return (self.units / f"{unit_id}.done.json").exists()
 
-    def is_done(self, unit_id: str) -> bool:
-        """Whether the unit is stored and complete (an incomplete one is built again)."""
-        marker = self.units / f"{unit_id}.done.json"
-        if not marker.exists():
-            return False
-        return not UnitSummary.from_dict(json.loads(marker.read_text())).incomplete
-
     def complete_units(self) -> set[str]:
         """The ids of the stored units that are complete (one read of every marker)."""
         return {s.unit_id for s in self.unit_summaries() if not s.incomplete}
@@ -291,7 +284,6 @@ def _write_table(
 
 
 #: The ``bbox`` covering column of ``patches.parquet`` (GeoParquet 1.1).
-BBOX_TYPE = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
 
 #: OGC:CRS84 (WGS 84, longitude first) in PROJJSON, stated in the GeoParquet metadata.
 CRS84_PROJJSON: dict[str, Any] = {

@@ -89,8 +89,7 @@ def _python_value(hint: Any, value: Any) -> Any:
         return None
     dtype = arrow_type(hint)
     if pa.types.is_map(dtype):
-        # Unit tables store maps (pairs); the merged table stores lists of {key, value}.
-        return dict((e["key"], e["value"]) if isinstance(e, dict) else e for e in value)
+        return key_values(value)
     if pa.types.is_list(dtype):
         return tuple(value)
     return value
