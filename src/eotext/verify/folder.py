@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ class VerifySummary:
     by_kind: dict[str, int]
 
 
+#: How many patches' facts a :class:`FactsCache` keeps.
+_RECENT_PATCHES = 32
+
+
 class FactsCache:
     """Facts of a folder's patches, loaded on first use."""
 
@@ -59,18 +64,24 @@ class FactsCache:
         have = pq.read_schema(table).names
         rows = pq.read_table(table, columns=[c for c in cols if c in have]).to_pylist()
         self.patches = {r["patch_id"]: r for r in rows}
-        self._facts: dict[str, PatchFacts | None] = {}
+        # Texts come patch by patch (text ids start with the patch id), so a few recent
+        # patches are enough; keeping every label patch would grow with the dataset.
+        self._facts: OrderedDict[str, PatchFacts | None] = OrderedDict()
 
     def get(self, patch_id: str) -> PatchFacts | None:
-        if patch_id not in self._facts:
-            row = self.patches.get(patch_id)
-            if row is None:
-                raise VerifyError(
-                    f"patch {patch_id!r} is not in {self.root / 'patches.parquet'}; "
-                    "give the patch_id of a patch of this dataset"
-                )
-            self._facts[patch_id] = self._load(row)
-        return self._facts[patch_id]
+        if patch_id in self._facts:
+            self._facts.move_to_end(patch_id)
+            return self._facts[patch_id]
+        row = self.patches.get(patch_id)
+        if row is None:
+            raise VerifyError(
+                f"patch {patch_id!r} is not in {self.root / 'patches.parquet'}; "
+                "give the patch_id of a patch of this dataset"
+            )
+        facts = self._facts[patch_id] = self._load(row)
+        if len(self._facts) > _RECENT_PATCHES:
+            self._facts.popitem(last=False)
+        return facts
 
     def _load(self, row: dict[str, Any]) -> PatchFacts | None:
         label = row.get("label_path")
