@@ -186,3 +186,10 @@ def test_near_duplicate_flags_on_a_real_map(tmp_path: Path) -> None:
     assert "dropped: near_uniform" in uniform.output, uniform.output
     bad = runner.invoke(cli, [*base, "--max-same-composition", "0", "-o", str(tmp_path / "d")])
     assert bad.exit_code == 1 and "max-same-composition" in bad.output
+
+
+def test_the_annotator_registry_has_every_kind_a_recipe_accepts() -> None:
+    from eotext.run.annotators import ANNOTATORS
+    from eotext.text.spec import ANNOTATOR_KINDS
+
+    assert set(ANNOTATORS) == set(ANNOTATOR_KINDS)

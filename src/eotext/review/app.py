@@ -9,6 +9,7 @@ Policy forbids inline scripts.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import secrets
@@ -54,16 +55,6 @@ _PAGE = """<!doctype html>
 </footer>
 </body></html>
 """
-
-
-def _html_escape(s: str) -> str:
-    return (
-        s.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
 
 
 def _findings(values: list[str] | None) -> list[dict[str, Any]]:
@@ -116,7 +107,7 @@ def create_app(root: Path, token: str) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> str:
-        return _PAGE.format(token=_html_escape(token), dataset=_html_escape(str(root.name)))
+        return _PAGE.format(token=html.escape(token), dataset=html.escape(str(root.name)))
 
     @app.get("/static/{name}")
     def static(name: str) -> Response:
@@ -276,14 +267,13 @@ def _label_png(path: str, scheme_name: str) -> bytes:
     from PIL import Image
 
     from eotext.schemes import get_scheme
+    from eotext.schemes.colours import colour_labels
 
     scheme = get_scheme(scheme_name)
     with rasterio.open(path) as src:
         labels = src.read(1)
-    lut = np.zeros((max(max(scheme.codes), int(labels.max())) + 1, 4), dtype=np.uint8)
-    for c in scheme.classes:
-        lut[c.code] = (*c.color, 255)
-    rgba = lut[labels]
+    valid = np.isin(labels, list(scheme.codes))
+    rgba = np.dstack([colour_labels(labels, valid, scheme.colormap()), valid * np.uint8(255)])
     buf = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
     return buf.getvalue()
