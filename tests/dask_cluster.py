@@ -16,15 +16,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import eotext
 
 
 def dask_executable() -> Path:
     exe = Path(sys.executable).parent / "dask"
     if not exe.exists():
-        pytest.skip(f"the dask command is not installed next to {sys.executable}: pip install dask")
+        raise AssertionError(f"no dask command next to {sys.executable}: pip install -e '.[dev]'")
     return exe
 
 

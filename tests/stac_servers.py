@@ -16,8 +16,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.dask_cluster import free_port
 
 
@@ -57,7 +55,6 @@ class RangeServer(_Server):
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> RangeServer:
-        pytest.importorskip("RangeHTTPServer")
         cmd = [sys.executable, "-m", "RangeHTTPServer", str(self.port), "-b", "127.0.0.1"]
         self.proc = subprocess.Popen(
             cmd, cwd=self.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -75,7 +72,7 @@ def rustac_executable() -> Path:
     if not exe.exists():
         found = shutil.which("rustac")
         if found is None:
-            pytest.skip("rustac (a STAC API server) is not installed: pip install rustac")
+            raise AssertionError("rustac is part of the dev extra: pip install -e '.[dev]'")
         exe = Path(found)
     return exe
 

@@ -19,8 +19,6 @@ from eotext.run.dask_runner import DaskRunner
 from tests.conftest import WORLDCOVER_1024, need
 from tests.dask_cluster import DaskCluster, free_port
 
-pytest.importorskip("distributed")
-
 TABLES = ("patches.parquet", "texts.parquet")
 
 

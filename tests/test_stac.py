@@ -20,9 +20,6 @@ from eotext.sources.stac_search import StacQuery, find_items, parse_bbox, parse_
 from tests.conftest import COG_FOLDER, need
 from tests.stac_servers import RangeServer, StacApi, item_served_from
 
-pytest.importorskip("pystac")
-pytest.importorskip("pystac_client")
-
 ITEM_ID = "S2A_29RKH_20200219_0_L2A"
 COLLECTION = "sentinel-2-l2a"
 INSIDE = (-11.5, 24.5, -11.4, 24.6)  # the tile covers lon -11.98..-10.87, lat 24.30..25.30
