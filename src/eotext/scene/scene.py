@@ -7,6 +7,7 @@ open while a unit reads its windows.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,16 +217,19 @@ class SceneReader:
         self.close()
 
 
+@functools.lru_cache(maxsize=8)
 def _remap_table(
     pairs: tuple[tuple[int, int], ...], other: int | None = None
 ) -> np.ndarray[Any, Any] | None:
     """A 16-bit look-up table for ``pairs`` (other codes map to ``other``, or to themselves
-    when it is None), or None without pairs."""
+    when it is None), or None without pairs. Cached: every patch of an archive shares one
+    (BigEarthNet v2 opens a reader per patch); the table is read-only."""
     if not pairs:
         return None
     table = np.arange(1 << 16, dtype=np.int64) if other is None else np.full(1 << 16, other)
     for src, dst in pairs:
         table[src] = dst
+    table.flags.writeable = False
     return table
 
 
