@@ -24,6 +24,24 @@ def request_key(base_url: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _use_wal(db: sqlite3.Connection, timeout_s: float = 60.0) -> None:
+    """Switch the file to WAL mode, waiting for other processes doing the same.
+
+    Several workers may open a new cache at once; SQLite answers "database is locked" to the
+    mode switch at once instead of waiting out the busy timeout, so it is retried here.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class ResponseCache:
     """Answers by request key, stored in an SQLite file."""
 
@@ -31,7 +49,7 @@ class ResponseCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(self._db)
         # Survives a killed process (the point here); only a power cut may lose the last answers.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
