@@ -12,6 +12,7 @@ nodata wherever the build's statistics did not use the pixel):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -126,18 +127,30 @@ class PatchFacts:
         out: list[tuple[int, float, float]] = self._cache[key]
         return out
 
+    def in_codes(self, codes: frozenset[int]) -> np.ndarray[Any, Any]:
+        """Where the patch holds one of ``codes`` (kept for the other claims on them)."""
+        key = ("in", codes)
+        if key not in self._cache:
+            if len(codes) == 1:
+                (code,) = codes
+                self._cache[key] = self.labels == code
+            else:
+                self._cache[key] = np.isin(self.labels, list(codes))
+        out: np.ndarray[Any, Any] = self._cache[key]
+        return out
+
     def _components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
-        lab, n = ndimage.label(np.isin(self.labels, list(codes)), structure=_EIGHT)
+        lab, n = ndimage.label(self.in_codes(codes), structure=_EIGHT)
         if n == 0:
             return []
-        area = np.bincount(lab.ravel(), minlength=n + 1)[1:]
+        flat = lab.ravel()
+        area = np.bincount(flat, minlength=n + 1)[1:]
         keep = np.flatnonzero(area >= min_px)
         if keep.size == 0:
             return []
-        rows, cols = np.indices(self.labels.shape)
-        flat = lab.ravel()
-        sy = np.bincount(flat, rows.ravel(), minlength=n + 1)[1:]
-        sx = np.bincount(flat, cols.ravel(), minlength=n + 1)[1:]
+        rows, cols = _indices(self.labels.shape)
+        sy = np.bincount(flat, rows, minlength=n + 1)[1:]
+        sx = np.bincount(flat, cols, minlength=n + 1)[1:]
         out = [
             (
                 int(area[i]),
@@ -154,7 +167,7 @@ class PatchFacts:
         if key in self._cache:
             cached: int = self._cache[key]
             return cached
-        in_a, in_b = np.isin(self.labels, list(a)), np.isin(self.labels, list(b))
+        in_a, in_b = self.in_codes(a), self.in_codes(b)
         n = 0
         n += int((in_a[:, 1:] & in_b[:, :-1]).sum() + (in_b[:, 1:] & in_a[:, :-1]).sum())
         n += int((in_a[1:, :] & in_b[:-1, :]).sum() + (in_b[1:, :] & in_a[:-1, :]).sum())
@@ -163,10 +176,19 @@ class PatchFacts:
 
     def centroid(self, codes: frozenset[int]) -> tuple[float, float] | None:
         """Centroid (row, col) of a class as fractions of the patch, None when absent."""
-        rows, cols = np.nonzero(np.isin(self.labels, list(codes)))
+        rows, cols = np.nonzero(self.in_codes(codes))
         if rows.size == 0:
             return None
         return (rows.mean() + 0.5) / self.height, (cols.mean() + 0.5) / self.width
+
+
+@functools.cache
+def _indices(shape: tuple[int, ...]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Row and column of every pixel of a patch shape, flattened (as bincount weights)."""
+    rows, cols = (a.ravel() for a in np.indices(shape, dtype=np.float64))
+    rows.setflags(write=False)
+    cols.setflags(write=False)
+    return rows, cols
 
 
 def _edge(n: int, frac: float) -> int:
@@ -184,7 +206,15 @@ def facts_from_array(
     context: dict[str, Any] | None = None,
 ) -> PatchFacts:
     """Facts of a label array: nodata, scheme nodata and unknown codes become ``-1``."""
-    arr = np.asarray(labels).astype(np.int64)
+    labels = np.asarray(labels)
+    if labels.dtype in (np.uint8, np.uint16):  # one look-up per pixel
+        lut = np.full(np.iinfo(labels.dtype).max + 1, -1, dtype=np.int64)
+        good = [c for c in scheme.codes if 0 <= c < lut.size and c not in scheme.nodata]
+        lut[good] = good
+        if nodata is not None and 0 <= int(nodata) < lut.size:
+            lut[int(nodata)] = -1
+        return PatchFacts(lut[labels], scheme, gsd_m, dict(context or {}))
+    arr = labels.astype(np.int64)
     bad = np.isin(arr, list(scheme.nodata)) | ~np.isin(arr, list(scheme.codes))
     if nodata is not None:
         bad |= arr == int(nodata)
