@@ -425,3 +425,58 @@ def test_eotext_verify_updates_the_manifest_and_the_card(tmp_path: Path) -> None
     assert CliRunner().invoke(cli, ["verify", str(out)]).exit_code == 0
     assert json.loads((out / "manifest.json").read_text())["verify"]["flagged"] == 1
     assert "flagged 1" in (out / "DATACARD.md").read_text()
+
+
+def test_texts_checked_as_units_are_written_equal_a_check_of_the_folder(tmp_path: Path) -> None:
+    """A build checks each unit's texts against the label patches in memory; the result must
+    be what checking the written folder gives: statuses, findings, fixes, counts, audit."""
+    from tests.llm_stub import StubLLM
+
+    answers = [
+        "The image is almost entirely covered by snow and ice.",
+        "Tree cover dominates; there is no water in the image.",
+        "Tree cover dominates the image, with some built-up area.",
+        "Tree cover fills most of the image.",
+    ]
+
+    def answer(body: dict[str, object]) -> str:  # the same answer to the same prompt
+        return answers[len(json.dumps(body["messages"])) % len(answers)]
+
+    labels = str(need(WORLDCOVER_1024))
+    builds = {}
+    with StubLLM(answer=answer) as stub:
+        for name, extra in (("units", []), ("folder", ["--no-verify"])):
+            recipe = tmp_path / f"{name}.toml"
+            recipe.write_text(
+                f'[grid]\npatch_size = 256\n[annotate]\nkinds = ["caption", "vqa", "llm"]\n'
+                f'[annotate.llm]\nbase_url = "{stub.base_url}"\nmodel = "stub"\n'
+                f'[output]\nunit_patches = 2\nworkers = 1\n'
+                f'[[sources]]\nlabels = "{labels}"\nscheme = "worldcover"\n'
+            )
+            out = tmp_path / name
+            res = CliRunner().invoke(cli, ["-q", "build", str(recipe), *extra, "-o", str(out)])
+            assert res.exit_code == 0, res.output
+            builds[name] = out
+    summary = verify_folder(builds["folder"], who="eotext build")
+    columns = ["text_id", "text", "status", "findings", "meta"]
+    units = pq.read_table(builds["units"] / "texts.parquet", columns=columns).to_pylist()
+    folder = pq.read_table(builds["folder"] / "texts.parquet", columns=columns).to_pylist()
+    assert units == folder
+    assert sum(r["status"] == "flagged" for r in units) >= 1
+    counts = json.loads((builds["units"] / "manifest.json").read_text())["verify"]
+    assert counts == {
+        "texts": summary.texts,
+        "claims": summary.claims,
+        "flagged": summary.flagged,
+        "auto_fixed": summary.auto_fixed,
+        "findings": summary.by_kind,
+    }
+    changed = [(h["text_id"], h["after"]) for h in history(builds["units"])]
+    assert sorted(changed) == sorted((h["text_id"], h["after"]) for h in history(builds["folder"]))
+    # A build that resumes units built without checking checks their texts then.
+    res = CliRunner().invoke(
+        cli, ["-q", "build", str(tmp_path / "folder.toml"), "-o", str(builds["folder"])]
+    )
+    assert res.exit_code == 0, res.output
+    resumed = json.loads((builds["folder"] / "manifest.json").read_text())["verify"]
+    assert resumed == counts

@@ -10,9 +10,11 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pyarrow.parquet as pq
 
 from eotext import __version__
 from eotext.config.recipe import Recipe
@@ -237,7 +239,7 @@ def _run(
             dropped, unknown_px = _totals(summaries)
             failed = _failed_requests(summaries)
             # Verified before the manifest and the card are written, so both tell the statuses.
-            checked = _verify_texts(folder) if verify else None
+            checked = _verify_texts(folder, summaries) if verify else None
             is_complete = _write_manifest(
                 folder, recipe, scenes, units, summaries, n_patches, n_texts, dropped,
                 unknown_px, seconds, osm_counts, checked,
@@ -258,11 +260,24 @@ def _run(
     )
 
 
-def _verify_texts(folder: DatasetFolder) -> dict[str, Any]:
-    """Check every text against the data; the counts for the manifest."""
+def _verify_texts(folder: DatasetFolder, summaries: list[UnitSummary]) -> dict[str, Any]:
+    """Check the texts the units did not check as they wrote them (units built with
+    verification off) and put reviewers' decisions back; the counts for the manifest."""
     from eotext.verify.folder import verify_folder
 
-    return _verify_counts(verify_folder(folder.root, who="eotext build"))
+    unchecked = {s.unit_id for s in summaries if s.verified is None and s.texts}
+    patch_ids: set[str] = set()
+    if unchecked:
+        units = pq.read_table(folder.patches_table, columns=["patch_id", "unit_id"]).to_pylist()
+        patch_ids = {r["patch_id"] for r in units if r["unit_id"] in unchecked}
+    summary = verify_folder(folder.root, who="eotext build", patch_ids=patch_ids)
+    claims, findings = summary.claims, dict(summary.by_kind)
+    for s in summaries:
+        if s.verified is not None:
+            claims += s.verified.claims
+            for kind, n in s.verified.findings.items():
+                findings[kind] = findings.get(kind, 0) + n
+    return _verify_counts(replace(summary, claims=claims, by_kind=findings))
 
 
 def _verify_counts(summary: VerifySummary) -> dict[str, Any]:

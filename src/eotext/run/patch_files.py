@@ -75,11 +75,10 @@ def write_patch_files(
                 [patch.image[i].astype(np.float32) * bands[i].scale + bands[i].offset for i in rgb]
             )
             preview = true_colour(refl, patch.data)
-    if patch.labels is not None and scene.scheme is not None:
-        nodata = _label_nodata(scene, patch.labels.dtype)
-        # Pixels the statistics did not use (no data, cloud, unknown code) are written as
-        # nodata, so the label file holds exactly what the captions describe.
-        labels = np.where(usable, patch.labels, nodata).astype(patch.labels.dtype)
+    written = label_patch(scene, patch, usable)
+    if written is not None:
+        labels, nodata = written
+        assert scene.scheme is not None
         write_geotiff(
             folder.labels / f"{pid}.tif",
             labels,
@@ -104,6 +103,15 @@ def write_patch_files(
     return PatchPaths(**paths)
 
 
-def _label_nodata(scene: Scene, dtype: np.dtype[Any]) -> int:
-    assert scene.scheme is not None
-    return scene.scheme.fill_code(dtype)
+def label_patch(
+    scene: Scene, patch: WindowData, usable: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], int] | None:
+    """The label patch as its file holds it, and its nodata code (None: no label map).
+
+    Pixels the statistics did not use (no data, cloud, unknown code) are nodata, so the label
+    file holds exactly what the captions describe.
+    """
+    if patch.labels is None or scene.scheme is None:
+        return None
+    nodata = scene.scheme.fill_code(patch.labels.dtype)
+    return np.where(usable, patch.labels, nodata).astype(patch.labels.dtype), nodata

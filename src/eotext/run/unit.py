@@ -34,7 +34,7 @@ from eotext.run.filters import (
     count_drops,
     patch_filters,
 )
-from eotext.run.patch_files import PatchPaths, write_patch_files
+from eotext.run.patch_files import PatchPaths, label_patch, write_patch_files
 from eotext.scene.scene import Scene
 from eotext.scene.tiling import Unit
 from eotext.semantics.components import PatchComponents
@@ -42,7 +42,9 @@ from eotext.semantics.context import Context, country_code_of, patch_contexts
 from eotext.semantics.layout import MIN_PX, analyse_layout
 from eotext.semantics.patch import PatchContext
 from eotext.store.folder import DatasetFolder
-from eotext.store.records import PatchRecord, TextRecord, UnitSummary
+from eotext.store.records import PatchRecord, TextRecord, UnitSummary, VerifiedCounts
+from eotext.verify.facts import PatchFacts, facts_from_array
+from eotext.verify.folder import check_rows, record_changes
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +131,13 @@ def _process_unit(task: UnitTask) -> UnitSummary:
     visible = VisibleOsmObjects()
     patch_records: list[PatchRecord] = []
     text_records: list[TextRecord] = []
+    facts: dict[str, PatchFacts | None] = {}
     for patch in analysed.patches:
         own = tuple(texts[patch.ctx.patch_id])
         if not visible.keep(AnnotatedPatch(scene, patch.ctx.patch_id, own)):
             continue
+        if recipe.output.verify:
+            facts[patch.ctx.patch_id] = _facts(patch)
         paths = write_patch_files(
             scene,
             patch.ctx.spec,
@@ -144,6 +149,9 @@ def _process_unit(task: UnitTask) -> UnitSummary:
         )
         patch_records.append(patch_record(patch, unit.unit_id, paths))
         text_records.extend(TextRecord.from_text(t) for t in own)
+    verified = None
+    if recipe.output.verify:  # checked here, while the label patches are in memory
+        text_records, verified = _verify(folder, text_records, facts)
     usages = [u for u in (a.usage() for a in annotators) if u is not None]
     summary = UnitSummary(
         unit_id=unit.unit_id,
@@ -161,9 +169,35 @@ def _process_unit(task: UnitTask) -> UnitSummary:
             for kind, a in zip(recipe.annotate.kinds, annotators, strict=True)
             if a.failures()
         },
+        verified=verified,
     )
     folder.save_unit(unit.unit_id, patch_records, text_records, summary)
     return summary
+
+
+def _facts(patch: AnalysedPatch) -> PatchFacts | None:
+    """What the patch's label file says, for checking its texts (None: no label map)."""
+    ctx = patch.ctx
+    written = label_patch(ctx.scene, ctx.data, ctx.usable)
+    if written is None:
+        return None
+    assert ctx.scene.scheme is not None
+    where = ctx.where
+    context = {"country": where.country, "season": where.season, "climate_zone": where.climate_zone}
+    context = {k: v for k, v in context.items() if v}
+    gsd = round(ctx.scene.grid.gsd_m, 4)
+    return facts_from_array(written[0], ctx.scene.scheme, written[1], gsd, context)
+
+
+def _verify(
+    folder: DatasetFolder, records: list[TextRecord], facts: dict[str, PatchFacts | None]
+) -> tuple[list[TextRecord], VerifiedCounts]:
+    """Check a unit's texts against its patches; the changes go to the audit log."""
+    rows = [r.to_row() for r in records]
+    checked = check_rows(rows, lambda pid: facts.get(pid), who="eotext build")
+    record_changes(folder.root, checked.changes)
+    counts = VerifiedCounts(checked.claims, checked.by_kind)
+    return [TextRecord.from_row(r) for r in rows], counts
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ is the same column (every column is nullable). Nothing else keeps a schema by ha
 
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, TypeVar, Union
 
@@ -70,9 +72,33 @@ class _Record:
     @classmethod
     def from_row(cls: type[R], row: dict[str, Any]) -> R:
         """A record from a row read back with ``Table.to_pylist`` (maps as pairs or key/values)."""
-        hints = typing.get_type_hints(cls, include_extras=True)
-        values = {f.name: _python_value(hints[f.name], row.get(f.name)) for f in fields(cls)}  # type: ignore[arg-type]
-        return cls(**values)
+        readers = _readers(cls)  # type: ignore[arg-type]
+        return cls(**{name: read(row.get(name)) for name, read in readers})
+
+
+@functools.cache
+def _readers(record: type[Any]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """Each field of a record class and how its column's value becomes the field's value."""
+    hints = typing.get_type_hints(record, include_extras=True)
+    out = []
+    for f in fields(record):
+        dtype = arrow_type(hints[f.name])
+        if pa.types.is_map(dtype):
+            read: Callable[[Any], Any] = _none_or(key_values)
+        elif pa.types.is_list(dtype):
+            read = _none_or(tuple)
+        else:
+            read = _same
+        out.append((f.name, read))
+    return tuple(out)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _none_or(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
 
 
 def key_values(entries: Any) -> dict[Any, Any]:
@@ -82,17 +108,6 @@ def key_values(entries: Any) -> dict[Any, Any]:
         key, value = (e["key"], e["value"]) if isinstance(e, dict) else e
         out[key] = value
     return out
-
-
-def _python_value(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    dtype = arrow_type(hint)
-    if pa.types.is_map(dtype):
-        return key_values(value)
-    if pa.types.is_list(dtype):
-        return tuple(value)
-    return value
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,19 @@ class TextRecord(_Record):
 
 
 @dataclass(frozen=True)
+class VerifiedCounts:
+    """What checking a unit's texts found: claims checked, findings by kind."""
+
+    claims: int = 0
+    findings: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> VerifiedCounts:
+        findings = doc.get("findings", {})
+        return cls(int(doc.get("claims", 0)), {str(k): int(v) for k, v in findings.items()})
+
+
+@dataclass(frozen=True)
 class UnitSummary:
     """What one finished unit of work did; stored as its ``.done.json`` completion marker.
 
@@ -202,6 +230,8 @@ class UnitSummary:
         country_mismatches: patches whose source names another country than the borders.
         incomplete: requests that got no answer, by annotator (``{"llm": 3}``); a unit with
             any is stored with the texts it has, and built again by the next run.
+        verified: when the unit's texts were checked against its label patches as they were
+            written, the claims checked and the findings by kind; None: not checked.
     """
 
     unit_id: str
@@ -214,6 +244,7 @@ class UnitSummary:
     llm: Usage | None = None
     country_mismatches: int = 0
     incomplete: dict[str, int] = field(default_factory=dict)
+    verified: VerifiedCounts | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The marker's JSON object (``llm`` only when there was LLM usage)."""
@@ -232,6 +263,8 @@ class UnitSummary:
             doc["country_mismatches"] = self.country_mismatches
         if self.incomplete:
             doc["incomplete"] = dict(self.incomplete)
+        if self.verified is not None:
+            doc["verified"] = {"claims": self.verified.claims, "findings": self.verified.findings}
         return doc
 
     @classmethod
@@ -249,6 +282,7 @@ class UnitSummary:
             llm=Usage.from_dict(llm) if llm is not None else None,
             country_mismatches=int(doc.get("country_mismatches", 0)),
             incomplete={str(k): int(v) for k, v in doc.get("incomplete", {}).items()},
+            verified=VerifiedCounts.from_dict(doc["verified"]) if "verified" in doc else None,
         )
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,14 +109,19 @@ def _foreign(findings: list[str] | None) -> list[str]:
 
 
 def _state(row: dict[str, Any]) -> dict[str, Any]:
-    return {"status": row.get("status"), "text": row.get("text"), "findings": row.get("findings")}
+    findings = row.get("findings")
+    return {
+        "status": row.get("status"),
+        "text": row.get("text"),
+        "findings": list(findings) if findings is not None else None,
+    }
 
 
-def read_texts(root: Path) -> pa.Table:
+def read_texts(root: Path, columns: list[str] | None = None) -> pa.Table:
     path = Path(root) / "texts.parquet"
     if not path.exists():
         raise OutputError(f"{root} has no texts.parquet; give a dataset folder built by eotext")
-    return pq.read_table(path)
+    return pq.read_table(path, columns=columns)
 
 
 def write_texts(root: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
@@ -126,50 +131,118 @@ def write_texts(root: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> No
         pq.write_table(table, tmp, compression="zstd")
 
 
-def verify_folder(root: Path, fix: bool = True, who: str = "eotext verify") -> VerifySummary:
-    """Re-check every text of a dataset folder; update findings, status and the audit log."""
-    root = Path(root)
-    facts = FactsCache(root)
-    with TABLE_LOCK:
-        table = read_texts(root)
-        rows = table.to_pylist()
-        _restore_decisions(root, rows)
-        changes = []
-        n_claims = flagged = fixed = 0
-        by_kind: dict[str, int] = {}
-        for row in rows:
-            meta = _meta(row)
-            source = dict(row)
-            if "original_text" in meta and not meta.get("edited"):
-                source["text"] = meta["original_text"]  # re-fix from the original, not a fix
-            verdict = verify_text(source, facts.get(row["patch_id"]), fix=fix)
-            before = _state(row)
-            new = _apply(row, meta, verdict)
-            n_claims += verdict.claims
-            flagged += new["status"] == "flagged"
-            fixed += new["status"] == "auto_fixed"
-            for f in verdict.findings:
-                by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
-            after = _state(new)
-            if after != before:
-                action = "auto_fix" if verdict.fixes and row["text"] != new["text"] else "verify"
-                rule = ",".join(verdict.fixes) or None
-                changes.append((who, row["text_id"], action, rule, before, after))
-            row.clear()
-            row.update(new)
-        write_texts(root, rows, table.schema)
+#: An audit row: (who, text_id, action, rule, before, after).
+Change = tuple[str, str, str, str | None, dict[str, Any], dict[str, Any]]
+
+
+@dataclass
+class RowCheck:
+    """What checking rows found: the audit rows to append and the counts."""
+
+    changes: list[Change] = field(default_factory=list)
+    texts: int = 0
+    claims: int = 0
+    flagged: int = 0
+    auto_fixed: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> VerifySummary:
+        return VerifySummary(
+            self.texts, self.claims, self.flagged, self.auto_fixed, len(self.changes),
+            dict(self.by_kind),
+        )  # fmt: skip
+
+
+def check_rows(
+    rows: Iterable[dict[str, Any]],
+    facts_of: Callable[[str], PatchFacts | None],
+    fix: bool = True,
+    who: str = "eotext verify",
+) -> RowCheck:
+    """Check text rows (``texts.parquet`` rows, changed in place) against their patches'
+    facts: findings, status and certain fixes; the audit rows of what changed."""
+    out = RowCheck()
+    for row in rows:
+        meta = _meta(row)
+        source = dict(row)
+        if "original_text" in meta and not meta.get("edited"):
+            source["text"] = meta["original_text"]  # re-fix from the original, not a fix
+        verdict = verify_text(source, facts_of(row["patch_id"]), fix=fix)
+        before = _state(row)
+        new = _apply(row, meta, verdict)
+        out.texts += 1
+        out.claims += verdict.claims
+        out.flagged += new["status"] == "flagged"
+        out.auto_fixed += new["status"] == "auto_fixed"
+        for f in verdict.findings:
+            out.by_kind[f.kind] = out.by_kind.get(f.kind, 0) + 1
+        after = _state(new)
+        if after != before:
+            action = "auto_fix" if verdict.fixes and row["text"] != new["text"] else "verify"
+            rule = ",".join(verdict.fixes) or None
+            out.changes.append((who, row["text_id"], action, rule, before, after))
+        row.clear()
+        row.update(new)
+    return out
+
+
+def record_changes(root: Path, changes: list[Change]) -> None:
+    """Append audit rows to a folder's audit log (nothing is opened when there are none)."""
+    if changes:
         with closing(audit.connect(root)) as con:
             audit.record(con, changes)
-    return VerifySummary(len(rows), n_claims, flagged, fixed, len(changes), by_kind)
 
 
-def _restore_decisions(root: Path, rows: list[dict[str, Any]]) -> None:
-    """Put back what reviewers decided, when a rebuild merged the texts from the units again."""
+def verify_folder(
+    root: Path,
+    fix: bool = True,
+    who: str = "eotext verify",
+    patch_ids: Collection[str] | None = None,
+) -> VerifySummary:
+    """Re-check the texts of a dataset folder; update findings, status and the audit log.
+
+    ``patch_ids`` limits the check to the texts of those patches (a build verifies its texts
+    as it writes them and passes the patches it could not check); the others keep what they
+    have, and the summary counts only what was checked now, but ``flagged`` and
+    ``auto_fixed`` of the whole table. Reviewers' decisions are put back on every text.
+    """
+    root = Path(root)
+    with TABLE_LOCK:
+        if patch_ids is not None and not patch_ids and not audit.human_decisions(root):
+            # Nothing to check and nothing to put back: only the statuses are read.
+            statuses = read_texts(root, columns=["status"]).column("status").to_pylist()
+            return VerifySummary(
+                len(statuses), 0, statuses.count("flagged"), statuses.count("auto_fixed"), 0, {}
+            )
+        facts = FactsCache(root)
+        table = read_texts(root)
+        rows = table.to_pylist()
+        restored = _restore_decisions(root, rows)
+        chosen = [
+            r for r in rows
+            if patch_ids is None or r["patch_id"] in patch_ids or r["text_id"] in restored
+        ]  # fmt: skip
+        checked = check_rows(chosen, facts.get, fix=fix, who=who)
+        if checked.changes or restored or patch_ids is None:
+            write_texts(root, rows, table.schema)
+        record_changes(root, checked.changes)
+    statuses = [r.get("status") for r in rows]
+    return VerifySummary(
+        len(rows), checked.claims, statuses.count("flagged"), statuses.count("auto_fixed"),
+        len(checked.changes), checked.by_kind,
+    )  # fmt: skip
+
+
+def _restore_decisions(root: Path, rows: list[dict[str, Any]]) -> set[str]:
+    """Put back what reviewers decided, when a rebuild merged the texts from the units again;
+    the ids of the texts put back."""
     decided = audit.human_decisions(root)
+    restored = set()
     for row in rows:
         state = decided.get(row["text_id"])
         if state is None or row.get("status") in ("approved", "rejected"):
             continue
+        restored.add(row["text_id"])
         row["status"] = state.get("status", row.get("status"))
         if state.get("text") is not None and state["text"] != row.get("text"):
             meta = _meta(row)
@@ -177,6 +250,7 @@ def _restore_decisions(root: Path, rows: list[dict[str, Any]]) -> None:
             meta["edited"] = True
             row["text"] = state["text"]
             row["meta"] = json.dumps(meta, sort_keys=True)
+    return restored
 
 
 def _apply(row: dict[str, Any], meta: dict[str, Any], verdict: Verdict) -> dict[str, Any]:
