@@ -43,8 +43,16 @@ def analyse_layout(
     lut = np.full(max(int(labels.max(initial=0)), max(codes, default=0)) + 1, k, dtype=np.int64)
     lut[codes] = np.arange(k)
     idx = np.where(valid, lut[labels], k + 1)
-    regions = _region_counts(idx, codes, height, width)
-    grid3 = _grid3_counts(idx, codes, height, width)
+    cells = _Cells.of(height, width)
+    counts = cells.counts(idx, k + 2)
+    regions = tuple(
+        _region_stats(name, cells.total(counts, where), codes)
+        for name, where in region_slices(height, width).items()
+    )
+    grid3 = tuple(
+        _region_stats(name, cells.total(counts, where), codes)
+        for name, where in zip(GRID3_NAMES, grid3_slices(height, width), strict=True)
+    )
     class_px = np.bincount(idx.ravel(), minlength=k + 2)[:k]
     largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
     components = components or PatchComponents(labels, valid)
@@ -63,35 +71,45 @@ def _region_stats(name: str, counts: np.ndarray[Any, Any], codes: list[int]) -> 
     )
 
 
-def _region_counts(
-    idx: np.ndarray[Any, Any], codes: list[int], height: int, width: int
-) -> tuple[RegionStats, ...]:
-    """Class counts of ChatEarthNet's five regions (see ``region_slices``)."""
-    n = len(codes) + 2
-    slices = region_slices(height, width)
-    return tuple(
-        _region_stats(name, np.bincount(idx[where].ravel(), minlength=n), codes)
-        for name, where in slices.items()
-    )
+class _Cells:
+    """The patch cut along every edge of ChatEarthNet's regions and of the 3×3 grid: one
+    class histogram per cell, from which any of those regions is a sum of cells."""
+
+    def __init__(self, height: int, width: int) -> None:
+        self.rows = _edges(height)
+        self.cols = _edges(width)
+        row_band = np.searchsorted(self.rows, np.arange(height), side="right") - 1
+        col_band = np.searchsorted(self.cols, np.arange(width), side="right") - 1
+        ids = row_band[:, None] * (len(self.cols) - 1) + col_band[None, :]
+        ids.flags.writeable = False
+        self.ids = ids
+
+    @staticmethod
+    @lru_cache(maxsize=8)
+    def of(height: int, width: int) -> _Cells:
+        """The cells of a patch shape (cached)."""
+        return _Cells(height, width)
+
+    def counts(self, idx: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
+        """(row band, column band, class index) pixel counts."""
+        shape = (len(self.rows) - 1, len(self.cols) - 1, n)
+        flat = np.bincount((self.ids * n + idx).ravel(), minlength=shape[0] * shape[1] * n)
+        return flat.reshape(shape)
+
+    def total(
+        self, counts: np.ndarray[Any, Any], where: tuple[slice, slice]
+    ) -> np.ndarray[Any, Any]:
+        """The class counts of a region whose edges are cell edges."""
+        rows, cols = where
+        r0, r1 = self.rows.index(rows.start), self.rows.index(rows.stop)
+        c0, c1 = self.cols.index(cols.start), self.cols.index(cols.stop)
+        total: np.ndarray[Any, Any] = counts[r0:r1, c0:c1].sum(axis=(0, 1))
+        return total
 
 
-def _grid3_counts(
-    idx: np.ndarray[Any, Any], codes: list[int], height: int, width: int
-) -> tuple[RegionStats, ...]:
-    n = len(codes) + 2
-    cells = _cell_ids(height, width)
-    counts = np.bincount((cells * n + idx).ravel(), minlength=9 * n).reshape(9, n)
-    return tuple(_region_stats(name, counts[i], codes) for i, name in enumerate(GRID3_NAMES))
-
-
-@lru_cache(maxsize=8)
-def _cell_ids(height: int, width: int) -> np.ndarray[Any, Any]:
-    """The 3×3 cell number (0..8, row by row) of every pixel, cached per patch shape."""
-    cells = np.zeros((height, width), dtype=np.int64)
-    for i, (rows, cols) in enumerate(grid3_slices(height, width)):
-        cells[rows, cols] = i
-    cells.flags.writeable = False
-    return cells
+def _edges(n: int) -> list[int]:
+    """Every edge of the regions and grid cells along a side of ``n`` pixels."""
+    return sorted({0, n // 4, n // 3, n // 2, 2 * n // 3, 3 * n // 4, n})
 
 
 @lru_cache(maxsize=8)
@@ -138,17 +156,32 @@ def _class_shape(found: ClassComponents, keep: int) -> ClassShape:
     comps = []
     for i in order:
         rows, cols = found.boxes[i]
-        # Moments only over the component's own box: the costly part scales with its size.
-        ys, xs = found.pixels(int(i))
-        cx, cy = float(xs.mean()), float(ys.mean())
-        dx, dy = xs - cx, ys - cy
-        cov = np.array([[np.mean(dx * dx), np.mean(dx * dy)], [np.mean(dx * dy), np.mean(dy * dy)]])
+        cx, cy, cov = _moments(found.labelled[rows, cols] == found.ids[i])
         eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + a pixel's own variance
         box = (int(cols.start), int(rows.start), int(cols.stop), int(rows.stop))
         centroid = (cx + cols.start, cy + rows.start)
         elongation = round(float(np.sqrt(eig[1] / eig[0])), 3)
         comps.append(Component(code, int(area[i]), box, centroid, elongation))
     return ClassShape(code, int(big.size), tuple(comps))
+
+
+def _moments(mask: np.ndarray[Any, Any]) -> tuple[float, float, np.ndarray[Any, Any]]:
+    """Centroid (x, y) and covariance of the pixels of a mask (a component in its box).
+
+    From the mask's row and column counts and one matrix-vector product, over the box once:
+    no pixel coordinate arrays. The centroid sums are of integers, so exact.
+    """
+    weights = mask.astype(np.float64)
+    height, width = mask.shape
+    ys, xs = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
+    per_row, per_col = weights.sum(axis=1), weights.sum(axis=0)
+    n = per_row.sum()
+    cy, cx = float(ys @ per_row / n), float(xs @ per_col / n)
+    dy, dx = ys - cy, xs - cx
+    vxx = float((dx * dx) @ per_col / n)
+    vyy = float((dy * dy) @ per_row / n)
+    vxy = float(dy @ (weights @ dx) / n)
+    return cx, cy, np.array([[vxx, vxy], [vxy, vyy]])
 
 
 def _borders(
