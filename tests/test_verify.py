@@ -450,7 +450,7 @@ def test_texts_checked_as_units_are_written_equal_a_check_of_the_folder(tmp_path
             recipe.write_text(
                 f'[grid]\npatch_size = 256\n[annotate]\nkinds = ["caption", "vqa", "llm"]\n'
                 f'[annotate.llm]\nbase_url = "{stub.base_url}"\nmodel = "stub"\n'
-                f'[output]\nunit_patches = 2\nworkers = 1\n'
+                f"[output]\nunit_patches = 2\nworkers = 1\n"
                 f'[[sources]]\nlabels = "{labels}"\nscheme = "worldcover"\n'
             )
             out = tmp_path / name
@@ -480,3 +480,26 @@ def test_texts_checked_as_units_are_written_equal_a_check_of_the_folder(tmp_path
     assert res.exit_code == 0, res.output
     resumed = json.loads((builds["folder"] / "manifest.json").read_text())["verify"]
     assert resumed == counts
+
+
+def test_claims_of_repeated_sentences_keep_their_own_spans() -> None:
+    """Sentence claims are cached; each occurrence must still point at its own words."""
+    from eotext.verify.claims import _CONTINUATION, _SENTENCE, _sentence_claims, extract_claims
+    from eotext.verify.lexicon import lexicon_for
+
+    lex = lexicon_for(WC)
+    first = "Tree cover makes up a large proportion of the top left section. "
+    text = first + "It also holds some water. " + first + "There is no built-up area."
+    claims = extract_claims(text, lex)
+    assert claims and all(text[c.start : c.end] == c.text for c in claims)
+    starts = [c.start for c in claims if c.kind == "presence" and c.text == "Tree cover"]
+    assert starts == [0, text.rindex("Tree cover")]
+    # The same claims a sentence-by-sentence pass without the cache finds.
+    direct, scope = [], None
+    for sm in _SENTENCE.finditer(text):
+        inherited = scope if _CONTINUATION.match(sm.group(0)) else None
+        found, scope = _sentence_claims(sm.group(0), sm.start(), lex, inherited)
+        direct.extend(found)
+    assert [(c.kind, c.start, c.text) for c in claims] == [
+        (c.kind, c.start, c.text) for c in direct
+    ]

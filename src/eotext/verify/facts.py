@@ -140,17 +140,8 @@ class PatchFacts:
         return out
 
     def _components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
-        lab, n = ndimage.label(self.in_codes(codes), structure=_EIGHT)
-        if n == 0:
-            return []
-        flat = lab.ravel()
-        area = np.bincount(flat, minlength=n + 1)[1:]
+        area, sy, sx = self._labelled(codes)
         keep = np.flatnonzero(area >= min_px)
-        if keep.size == 0:
-            return []
-        rows, cols = _indices(self.labels.shape)
-        sy = np.bincount(flat, rows, minlength=n + 1)[1:]
-        sx = np.bincount(flat, cols, minlength=n + 1)[1:]
         out = [
             (
                 int(area[i]),
@@ -160,6 +151,22 @@ class PatchFacts:
             for i in keep
         ]
         return sorted(out, key=lambda t: -t[0])
+
+    def _labelled(self, codes: frozenset[int]) -> tuple[np.ndarray[Any, Any], ...]:
+        """Area and row and column sums of every component of ``codes`` (labelled once for
+        every size threshold a claim asks about)."""
+        key = ("labelled", codes)
+        if key not in self._cache:
+            lab, n = ndimage.label(self.in_codes(codes), structure=_EIGHT)
+            flat = lab.ravel()
+            rows, cols = _indices(self.labels.shape)
+            self._cache[key] = (
+                np.bincount(flat, minlength=n + 1)[1:],
+                np.bincount(flat, rows, minlength=n + 1)[1:],
+                np.bincount(flat, cols, minlength=n + 1)[1:],
+            )
+        out: tuple[np.ndarray[Any, Any], ...] = self._cache[key]
+        return out
 
     def shared_edges(self, a: frozenset[int], b: frozenset[int]) -> int:
         """Pixel edges (4-neighbourhood) between a pixel of ``a`` and one of ``b``."""
