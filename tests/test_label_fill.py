@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 
 from eotext.errors import SchemeError
-from eotext.run.patch_files import _label_nodata
 from eotext.schemes import WORLDCOVER, Scheme
 from eotext.schemes.base import LandCoverClass
 
@@ -21,14 +18,9 @@ def _scheme(codes: list[int]) -> Scheme:
     )
 
 
-@dataclass(frozen=True)
-class _Scene:
-    scheme: Scheme
-
-
 def test_fill_is_not_a_class_when_255_is_one() -> None:
     scheme = _scheme([1, 2, 254, 255])
-    fill = _label_nodata(_Scene(scheme), np.dtype(np.uint8))  # type: ignore[arg-type]
+    fill = scheme.fill_code(np.dtype(np.uint8))
     assert fill == 253 and not scheme.has_code(fill)
 
 

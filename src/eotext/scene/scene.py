@@ -180,13 +180,14 @@ class SceneReader:
             if self._remap is not None:
                 labels = _apply_remap(self._remap, labels)
             assert self._valid_codes is not None and self.scene.scheme is not None
-            if self._label_nodata.size:
-                data &= ~_is_member(labels, self._label_nodata)
-            # A histogram tells cheaply whether any unknown code is present at all; windows
-            # without data (open ocean in a WorldCover tile) need no check.
-            present = _codes_present(labels) if data.any() else np.empty(0, dtype=np.int64)
-            known = np.concatenate([self._valid_codes, self._label_nodata])
-            if present is None or np.setdiff1d(present, known).size:
+            kinds = _code_kinds(self._valid_codes, self._label_nodata, labels.dtype)
+            if kinds is not None:  # 8/16-bit codes: one look-up tells nodata and unknown
+                kind = kinds[labels]
+                data &= kind != _NODATA
+                unknown = data & (kind == _UNKNOWN)
+            else:
+                if self._label_nodata.size:
+                    data &= ~_is_member(labels, self._label_nodata)
                 unknown = data & ~_is_member(labels, self._valid_codes)
             if unknown.any():
                 if unknown_codes == "error":
@@ -251,11 +252,29 @@ def _apply_remap(table: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> n
     return result
 
 
-def _codes_present(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
-    """The distinct values of an 8/16-bit unsigned raster (None for other types)."""
-    if values.dtype.kind == "u" and values.dtype.itemsize <= 2:
-        return np.flatnonzero(np.bincount(values.ravel()))
-    return None
+#: What a label code is, in :func:`_code_kinds`' tables.
+_CLASS, _NODATA, _UNKNOWN = 0, 1, 2
+
+
+def _code_kinds(
+    valid: np.ndarray[Any, Any], nodata: np.ndarray[Any, Any], dtype: np.dtype[Any]
+) -> np.ndarray[Any, Any] | None:
+    """A table from every 8/16-bit code to what it is: a class, nodata or unknown (None for
+    other types). Nodata wins over a class, as the scheme's nodata codes are not counted."""
+    if dtype.kind != "u" or dtype.itemsize > 2:
+        return None
+    return _kinds_table(tuple(valid.tolist()), tuple(nodata.tolist()), dtype.itemsize)
+
+
+@functools.lru_cache(maxsize=8)
+def _kinds_table(
+    valid: tuple[int, ...], nodata: tuple[int, ...], itemsize: int
+) -> np.ndarray[Any, Any]:
+    table = np.full(1 << (8 * itemsize), _UNKNOWN, dtype=np.uint8)
+    table[[c for c in valid if 0 <= c < table.size]] = _CLASS
+    table[[c for c in nodata if 0 <= c < table.size]] = _NODATA
+    table.flags.writeable = False
+    return table
 
 
 def _is_member(values: np.ndarray[Any, Any], codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
