@@ -215,11 +215,8 @@ def facts_from_array(
     """Facts of a label array: nodata, scheme nodata and unknown codes become ``-1``."""
     labels = np.asarray(labels)
     if labels.dtype in (np.uint8, np.uint16):  # one look-up per pixel
-        lut = np.full(np.iinfo(labels.dtype).max + 1, -1, dtype=np.int64)
-        good = [c for c in scheme.codes if 0 <= c < lut.size and c not in scheme.nodata]
-        lut[good] = good
-        if nodata is not None and 0 <= int(nodata) < lut.size:
-            lut[int(nodata)] = -1
+        size = int(np.iinfo(labels.dtype).max) + 1
+        lut = _codes_table(scheme, size, None if nodata is None else int(nodata))
         return PatchFacts(lut[labels], scheme, gsd_m, dict(context or {}))
     arr = labels.astype(np.int64)
     bad = np.isin(arr, list(scheme.nodata)) | ~np.isin(arr, list(scheme.codes))
@@ -227,6 +224,18 @@ def facts_from_array(
         bad |= arr == int(nodata)
     arr = np.where(bad, -1, arr)
     return PatchFacts(arr, scheme, gsd_m, dict(context or {}))
+
+
+@functools.lru_cache(maxsize=8)
+def _codes_table(scheme: Scheme, size: int, nodata: int | None) -> np.ndarray[Any, Any]:
+    """Code → itself for the scheme's classes, ``-1`` for nodata and unknown codes."""
+    lut = np.full(size, -1, dtype=np.int64)
+    good = [c for c in scheme.codes if 0 <= c < size and c not in scheme.nodata]
+    lut[good] = good
+    if nodata is not None and 0 <= nodata < size:
+        lut[nodata] = -1
+    lut.flags.writeable = False
+    return lut
 
 
 def load_facts(
