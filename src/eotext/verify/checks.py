@@ -216,8 +216,8 @@ def _check_component_place(claim: Claim, facts: PatchFacts) -> _Result:
 
 
 def _check_count(claim: Claim, facts: PatchFacts) -> _Result:
-    n_ge = len(facts.components(claim.codes, VISIBLE_PX))
-    n_gt = len(facts.components(claim.codes, VISIBLE_PX + 1))
+    n_ge = facts.count_components(claim.codes, VISIBLE_PX)
+    n_gt = facts.count_components(claim.codes, VISIBLE_PX + 1)
     if claim.value == "many":
         if max(n_ge, n_gt) > 5:
             return None

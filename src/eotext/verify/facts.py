@@ -92,13 +92,18 @@ class PatchFacts:
         out: dict[int, int] = self._cache[key]
         return out
 
+    @cached_property
+    def _shifted(self) -> np.ndarray[Any, Any]:
+        """The codes plus one (nodata 0), for histograms without a filtering pass."""
+        shifted: np.ndarray[Any, Any] = self.labels + 1
+        return shifted
+
     def _counts_in(self, rect: Rect | None) -> dict[int, int]:
-        values = self.labels[self.mask(rect)]
-        values = values[values >= 0]
+        values = self._shifted[self.mask(rect)]
         if values.size == 0:
             return {}
         bc = np.bincount(values.ravel())
-        return {int(c): int(bc[c]) for c in np.flatnonzero(bc)}
+        return {int(c) - 1: int(bc[c]) for c in np.flatnonzero(bc[1:]) + 1}
 
     def counts_in_many(self, rects: tuple[Rect, ...] | None) -> dict[int, int]:
         """Counts over the union of rectangles (the whole patch when None or empty)."""
@@ -139,9 +144,16 @@ class PatchFacts:
         out: np.ndarray[Any, Any] = self._cache[key]
         return out
 
+    def count_components(self, codes: frozenset[int], min_px: int) -> int:
+        """How many 8-connected components of ``codes`` have at least ``min_px`` pixels."""
+        return int((self._areas(codes) >= min_px).sum())
+
     def _components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
-        area, sy, sx = self._labelled(codes)
+        area = self._areas(codes)
         keep = np.flatnonzero(area >= min_px)
+        if keep.size == 0:
+            return []
+        sy, sx = self._sums(codes)
         out = [
             (
                 int(area[i]),
@@ -152,20 +164,35 @@ class PatchFacts:
         ]
         return sorted(out, key=lambda t: -t[0])
 
-    def _labelled(self, codes: frozenset[int]) -> tuple[np.ndarray[Any, Any], ...]:
-        """Area and row and column sums of every component of ``codes`` (labelled once for
-        every size threshold a claim asks about)."""
+    def _labelled(self, codes: frozenset[int]) -> tuple[np.ndarray[Any, Any], int]:
+        """Component ids of ``codes`` (flattened) and how many there are; labelled once for
+        every claim and size threshold."""
         key = ("labelled", codes)
         if key not in self._cache:
             lab, n = ndimage.label(self.in_codes(codes), structure=_EIGHT)
-            flat = lab.ravel()
+            self._cache[key] = (lab.ravel(), int(n))
+        out: tuple[np.ndarray[Any, Any], int] = self._cache[key]
+        return out
+
+    def _areas(self, codes: frozenset[int]) -> np.ndarray[Any, Any]:
+        key = ("areas", codes)
+        if key not in self._cache:
+            flat, n = self._labelled(codes)
+            self._cache[key] = np.bincount(flat, minlength=n + 1)[1:]
+        out: np.ndarray[Any, Any] = self._cache[key]
+        return out
+
+    def _sums(self, codes: frozenset[int]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Row and column sums of every component (for centroids)."""
+        key = ("sums", codes)
+        if key not in self._cache:
+            flat, n = self._labelled(codes)
             rows, cols = _indices(self.labels.shape)
             self._cache[key] = (
-                np.bincount(flat, minlength=n + 1)[1:],
                 np.bincount(flat, rows, minlength=n + 1)[1:],
                 np.bincount(flat, cols, minlength=n + 1)[1:],
             )
-        out: tuple[np.ndarray[Any, Any], ...] = self._cache[key]
+        out: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] = self._cache[key]
         return out
 
     def shared_edges(self, a: frozenset[int], b: frozenset[int]) -> int:
