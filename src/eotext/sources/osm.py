@@ -398,17 +398,16 @@ class _Batch:
         if aoi is not None:
             west, south, east, north = shapely.bounds(raw).T
             inside = (west <= aoi[2]) & (east >= aoi[0]) & (south <= aoi[3]) & (north >= aoi[1])
+        n_empty = int(empty.sum())
+        if n_empty:
+            counts.skipped["geometry_empty"] += n_empty
+        counts.outside_aoi += int((~empty & ~inside).sum())
+        geoms, records = raw.tolist(), self.records
         out = []
-        for (element, osm_id, tags, closed), geom, is_empty, keep in zip(
-            self.records, raw.tolist(), empty.tolist(), inside.tolist(), strict=True
-        ):
-            if is_empty:
-                counts.skipped["geometry_empty"] += 1
-            elif not keep:
-                counts.outside_aoi += 1
-            else:
-                counts.objects[element] += 1
-                out.append(OsmObject(element, osm_id, tags, geom, closed))
+        for i in np.flatnonzero(~empty & inside).tolist():
+            element, osm_id, tags, closed = records[i]
+            out.append(OsmObject(element, osm_id, tags, geoms[i], closed))
+        counts.objects.update(o.element for o in out)
         return out
 
 

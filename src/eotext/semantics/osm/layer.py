@@ -141,8 +141,16 @@ def build_layer(path: Path, grid: Grid, rules: OsmRules, location_index: str = "
     data = read_osm(path, rules.keys, rules.tag_keys, aoi, location_index)
     tally: Counter[str] = Counter()
     kept: list[tuple[OsmObject, Feature, BaseGeometry, str]] = []
+    classified: dict[frozenset[tuple[str, str]], tuple[Feature | None, Counter[str]]] = {}
     for obj in data.objects:
-        feature = classify(obj.tags, rules, tally)
+        # A city has a few hundred distinct sets of the tags the rules read, not thousands.
+        key = frozenset(obj.tags.items())
+        hit = classified.get(key)
+        if hit is None:
+            reasons: Counter[str] = Counter()
+            hit = classified[key] = (classify(obj.tags, rules, reasons), reasons)
+        feature, reasons = hit
+        tally.update(reasons)
         if feature is None:
             continue
         shaped = _shape(obj, feature, tally)
