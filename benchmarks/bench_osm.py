@@ -1,6 +1,7 @@
 """Benchmark: OpenStreetMap captions on the Helsinki extract, against pyosmium alone.
 
-Phases, each timed as the median over --repeat runs in this one process:
+Phases, each timed as the median over --repeat runs in this one process (the four reading
+phases in turns, so that each ratio compares runs made under the same machine load):
 
 * pyosmium read      - iterate every object of the file (the least any tool does)
 * pyosmium geometry  - the same with node locations and multipolygon assembly (what building
@@ -44,6 +45,22 @@ def _median_seconds(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def _interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[float, Any]]:
+    """Median seconds of each function, run in turns so that all see the same machine load.
+
+    On a shared machine the load changes within seconds; timing one phase after the other
+    lets a ratio compare a quiet moment with a busy one.
+    """
+    times: list[list[float]] = [[] for _ in fns]
+    results: list[Any] = [None] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            results[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+    return [(statistics.median(t), r) for t, r in zip(times, results, strict=True)]
+
+
 def pyosmium_read(pbf: str) -> int:
     import osmium
 
@@ -85,10 +102,15 @@ def main() -> None:
     scene = resolve_scenes(recipe.sources[0])[0]
     grid = scene.grid
 
-    t_raw, n_file = _median_seconds(lambda: pyosmium_read(pbf), args.repeat)
-    t_geo, n_geo = _median_seconds(lambda: pyosmium_geometry(pbf), args.repeat)
-    t_read, data = _median_seconds(lambda: read_osm(pbf, rules.keys, rules.tag_keys), args.repeat)
-    t_layer, layer = _median_seconds(lambda: build_layer(Path(pbf), grid, rules), args.repeat)
+    (t_raw, n_file), (t_geo, n_geo), (t_read, data), (t_layer, layer) = _interleaved(
+        [
+            lambda: pyosmium_read(pbf),
+            lambda: pyosmium_geometry(pbf),
+            lambda: read_osm(pbf, rules.keys, rules.tag_keys),
+            lambda: build_layer(Path(pbf), grid, rules),
+        ],
+        args.repeat,
+    )
     g = recipe.grid
     specs = [
         s
