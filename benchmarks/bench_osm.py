@@ -45,20 +45,28 @@ def _median_seconds(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def _interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[float, Any]]:
-    """Median seconds of each function, run in turns so that all see the same machine load.
+def _interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[float, float, Any]]:
+    """Median wall-clock and CPU seconds of each function, run in turns so that all see the same
+    machine load.
 
     On a shared machine the load changes within seconds; timing one phase after the other
-    lets a ratio compare a quiet moment with a busy one.
+    lets a ratio compare a quiet moment with a busy one. CPU time (of all this process's
+    threads) is less sensitive to other processes than wall-clock time.
     """
-    times: list[list[float]] = [[] for _ in fns]
+    wall: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
     results: list[Any] = [None] * len(fns)
     for _ in range(repeat):
         for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            results[i] = None  # the previous round's result is freed outside the timing
+            t0, c0 = time.perf_counter(), time.process_time()
             results[i] = fn()
-            times[i].append(time.perf_counter() - t0)
-    return [(statistics.median(t), r) for t, r in zip(times, results, strict=True)]
+            wall[i].append(time.perf_counter() - t0)
+            cpu[i].append(time.process_time() - c0)
+    return [
+        (statistics.median(w), statistics.median(c), r)
+        for w, c, r in zip(wall, cpu, results, strict=True)
+    ]
 
 
 def pyosmium_read(pbf: str) -> int:
@@ -102,7 +110,12 @@ def main() -> None:
     scene = resolve_scenes(recipe.sources[0])[0]
     grid = scene.grid
 
-    (t_raw, n_file), (t_geo, n_geo), (t_read, data), (t_layer, layer) = _interleaved(
+    (
+        (t_raw, c_raw, n_file),
+        (t_geo, c_geo, n_geo),
+        (t_read, c_read, data),
+        (t_layer, c_layer, layer),
+    ) = _interleaved(
         [
             lambda: pyosmium_read(pbf),
             lambda: pyosmium_geometry(pbf),
@@ -150,9 +163,13 @@ def main() -> None:
           f"{n_texts} texts")  # fmt: skip
     print(f"build (1 process)   {t_build:7.3f} s  {result.patches / t_build:10.1f} patches/s, "
           f"{result.patches} patches, {result.texts} texts, dropped {result.dropped}")  # fmt: skip
-    print(f"ratio eotext read / pyosmium read      {t_read / t_raw:5.2f}")
+    print(f"cpu: pyosmium read {c_raw:.3f} s, geometry {c_geo:.3f} s, eotext read {c_read:.3f} s, "
+          f"layer {c_layer:.3f} s")  # fmt: skip
+    print(f"ratio eotext read / pyosmium read      {t_read / t_raw:5.2f}  "
+          f"(cpu {c_read / c_raw:5.2f})")  # fmt: skip
     print(f"ratio eotext read / pyosmium geometry  {t_read / t_geo:5.2f}")
-    print(f"ratio eotext layer / pyosmium geometry {t_layer / t_geo:5.2f}")
+    print(f"ratio eotext layer / pyosmium geometry {t_layer / t_geo:5.2f}  "
+          f"(cpu {c_layer / c_geo:5.2f})")  # fmt: skip
     print(f"ratio build / pyosmium geometry        {t_build / t_geo:5.2f}")
 
 

@@ -18,6 +18,7 @@ not valid UTF-8.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import tempfile
@@ -171,17 +172,35 @@ def read_osm(
         if counts.truncated:
             log.warning("%s: probably truncated: %s; download it again", p, counts.truncated)
     try:
-        objects = tuple(iter_osm(p, keys, keep, aoi, location_index, counts))
+        with _collector_paused():
+            objects = tuple(iter_osm(p, keys, keep, aoi, location_index, counts))
     except _OverLongTagError:
         if not is_xml(p):
             raise
         # libosmium refuses the whole file; read a copy without the over-long tags instead.
-        with _without_long_tags(p) as (copy, dropped):
+        with _without_long_tags(p) as (copy, dropped), _collector_paused():
             counts = ReadCounts()
             objects = tuple(iter_osm(copy, keys, keep, aoi, location_index, counts))
         counts.tags_dropped["too_long"] += dropped
         log.warning("%s: %d tag(s) over %d bytes left out", p, dropped, LIBOSMIUM_MAX_TAG_BYTES)
     return OsmData(objects, counts.as_dict(), str(path))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a read makes its many objects.
+
+    The objects (tags, records, geometries) hold no reference cycles, yet each few hundred
+    allocations start a collection that walks the objects already alive, the caller's included:
+    about a tenth of a read's time for nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _OverLongTagError(SourceError):

@@ -151,7 +151,8 @@ def build_layer(path: Path, grid: Grid, rules: OsmRules, location_index: str = "
             reasons: Counter[str] = Counter()
             hit = classified[key] = (classify(obj.tags, rules, reasons), reasons)
         feature, reasons = hit
-        tally.update(reasons)
+        if reasons:
+            tally.update(reasons)
         if feature is None:
             continue
         shaped = _shape(obj, feature, tally)
