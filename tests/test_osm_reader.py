@@ -231,3 +231,19 @@ def test_tags_that_are_not_utf8_are_dropped_and_counted(tmp_path: Path) -> None:
     every = read_osm(opl, KEYS)
     assert [o.tags for o in every.objects] == [{"building": "yes"}, {}]
     assert every.counts["tags_dropped"] == {"not_utf8": 4}
+
+
+def test_location_index_by_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import ExitStack
+
+    from eotext.sources import osm
+
+    path = tmp_path / "x.osm.pbf"
+    path.write_bytes(b"x" * 100)
+    with ExitStack() as stack:
+        assert osm._location_index(path, "auto", stack) == "flex_mem"
+        assert osm._location_index(path, "disk", stack).startswith("sparse_file_array,")
+        monkeypatch.setattr(osm, "DISK_INDEX_BYTES", 10)
+        monkeypatch.setattr(osm, "DENSE_INDEX_BYTES", 50)
+        assert osm._location_index(path, "auto", stack).startswith("dense_file_array,")
+        assert osm._location_index(path, "memory", stack) == "flex_mem"
