@@ -250,9 +250,9 @@ def iter_osm(
             for obj in processor:
                 kind = type(obj)  # one comparison instead of the is_*() method calls
                 if kind is node_type:
+                    tags = _tags(obj.tags, keep_set, counts)
                     location = obj.location
                     if location.valid():
-                        tags = _tags(obj.tags, keep_set, counts)
                         batch.add_point(obj.id, tags, location.lon, location.lat)
                     else:
                         counts.skipped["geometry_not_built"] += 1
