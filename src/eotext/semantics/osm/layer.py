@@ -198,7 +198,8 @@ def _shape(
             return None
         return geom, "point"
     if obj.element == "a":
-        return _valid_area(geom, tally), "area"
+        valid = _valid_area(geom, tally)
+        return (valid, "area") if valid is not None else None
     if feature.linear:
         return geom, "line"
     if not obj.closed or len(geom.coords) < 4:
