@@ -1,6 +1,7 @@
 """Benchmark: OpenStreetMap captions on the Helsinki extract, against pyosmium alone.
 
-Phases, each timed as the median over --repeat runs in this one process:
+Phases, each timed as the median over --repeat runs in this one process (the four reading
+phases in turns, so that each ratio compares runs made under the same machine load):
 
 * pyosmium read      - iterate every object of the file (the least any tool does)
 * pyosmium geometry  - the same with node locations and multipolygon assembly (what building
@@ -44,6 +45,30 @@ def _median_seconds(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def _interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[float, float, Any]]:
+    """Median wall-clock and CPU seconds of each function, run in turns so that all see the same
+    machine load.
+
+    On a shared machine the load changes within seconds; timing one phase after the other
+    lets a ratio compare a quiet moment with a busy one. CPU time (of all this process's
+    threads) is less sensitive to other processes than wall-clock time.
+    """
+    wall: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
+    results: list[Any] = [None] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            results[i] = None  # the previous round's result is freed outside the timing
+            t0, c0 = time.perf_counter(), time.process_time()
+            results[i] = fn()
+            wall[i].append(time.perf_counter() - t0)
+            cpu[i].append(time.process_time() - c0)
+    return [
+        (statistics.median(w), statistics.median(c), r)
+        for w, c, r in zip(wall, cpu, results, strict=True)
+    ]
+
+
 def pyosmium_read(pbf: str) -> int:
     import osmium
 
@@ -85,10 +110,20 @@ def main() -> None:
     scene = resolve_scenes(recipe.sources[0])[0]
     grid = scene.grid
 
-    t_raw, n_file = _median_seconds(lambda: pyosmium_read(pbf), args.repeat)
-    t_geo, n_geo = _median_seconds(lambda: pyosmium_geometry(pbf), args.repeat)
-    t_read, data = _median_seconds(lambda: read_osm(pbf, rules.keys, rules.tag_keys), args.repeat)
-    t_layer, layer = _median_seconds(lambda: build_layer(Path(pbf), grid, rules), args.repeat)
+    (
+        (t_raw, c_raw, n_file),
+        (t_geo, c_geo, n_geo),
+        (t_read, c_read, data),
+        (t_layer, c_layer, layer),
+    ) = _interleaved(
+        [
+            lambda: pyosmium_read(pbf),
+            lambda: pyosmium_geometry(pbf),
+            lambda: read_osm(pbf, rules.keys, rules.tag_keys),
+            lambda: build_layer(Path(pbf), grid, rules),
+        ],
+        args.repeat,
+    )
     g = recipe.grid
     specs = [
         s
@@ -128,9 +163,13 @@ def main() -> None:
           f"{n_texts} texts")  # fmt: skip
     print(f"build (1 process)   {t_build:7.3f} s  {result.patches / t_build:10.1f} patches/s, "
           f"{result.patches} patches, {result.texts} texts, dropped {result.dropped}")  # fmt: skip
-    print(f"ratio eotext read / pyosmium read      {t_read / t_raw:5.2f}")
+    print(f"cpu: pyosmium read {c_raw:.3f} s, geometry {c_geo:.3f} s, eotext read {c_read:.3f} s, "
+          f"layer {c_layer:.3f} s")  # fmt: skip
+    print(f"ratio eotext read / pyosmium read      {t_read / t_raw:5.2f}  "
+          f"(cpu {c_read / c_raw:5.2f})")  # fmt: skip
     print(f"ratio eotext read / pyosmium geometry  {t_read / t_geo:5.2f}")
-    print(f"ratio eotext layer / pyosmium geometry {t_layer / t_geo:5.2f}")
+    print(f"ratio eotext layer / pyosmium geometry {t_layer / t_geo:5.2f}  "
+          f"(cpu {c_layer / c_geo:5.2f})")  # fmt: skip
     print(f"ratio build / pyosmium geometry        {t_build / t_geo:5.2f}")
 
 

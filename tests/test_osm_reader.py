@@ -212,3 +212,38 @@ def test_a_pbf_cut_inside_a_block_is_refused(tmp_path: Path) -> None:
     cut.write_bytes(HELSINKI_PBF.read_bytes()[: ends[2] - 1000])
     with pytest.raises(SourceError, match=r"cut\.osm\.pbf: is truncated"):
         read_osm(cut, KEYS)
+
+
+def test_tags_that_are_not_utf8_are_dropped_and_counted(tmp_path: Path) -> None:
+    # OPL escapes code points; a lone surrogate is written as bytes that are not valid UTF-8.
+    opl = tmp_path / "bad.opl"
+    opl.write_text(
+        "n1 v1 x24.94 y60.17 Tbuilding=yes,name=a%d800%b,amenity=cafe\n"
+        "n2 v1 x24.95 y60.17 Tbuilding=y%d800%s,amenity=bar\n"
+    )
+    kept = read_osm(opl, KEYS, keep={"building", "name", "amenity"})
+    assert [o.tags for o in kept.objects] == [
+        {"building": "yes", "amenity": "cafe"},
+        {"amenity": "bar"},
+    ]
+    assert kept.counts["tags_dropped"] == {"not_utf8": 2}
+    # Without a list of keys to keep, the tags from the bad one on are left out.
+    every = read_osm(opl, KEYS)
+    assert [o.tags for o in every.objects] == [{"building": "yes"}, {}]
+    assert every.counts["tags_dropped"] == {"not_utf8": 4}
+
+
+def test_location_index_by_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import ExitStack
+
+    from eotext.sources import osm
+
+    path = tmp_path / "x.osm.pbf"
+    path.write_bytes(b"x" * 100)
+    with ExitStack() as stack:
+        assert osm._location_index(path, "auto", stack) == "flex_mem"
+        assert osm._location_index(path, "disk", stack).startswith("sparse_file_array,")
+        monkeypatch.setattr(osm, "DISK_INDEX_BYTES", 10)
+        monkeypatch.setattr(osm, "DENSE_INDEX_BYTES", 50)
+        assert osm._location_index(path, "auto", stack).startswith("dense_file_array,")
+        assert osm._location_index(path, "memory", stack) == "flex_mem"

@@ -18,6 +18,7 @@ not valid UTF-8.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import tempfile
@@ -75,6 +76,10 @@ def import_osmium() -> Any:
 MAX_TAG_CHARS = 255
 #: Files larger than this keep node locations in a file on disk under ``location_index="auto"``.
 DISK_INDEX_BYTES = 512 * 1024 * 1024
+#: On disk, files larger than this (a continent, the planet: most of OSM's node ids) use an array
+#: indexed by node id (8 bytes per id up to the largest, ~100 GB today), smaller ones a sorted
+#: list of (id, location) pairs (16 bytes per node of the file), as osmium's manual advises.
+DENSE_INDEX_BYTES = 40 * 1024**3
 LOCATION_INDEXES = ("auto", "memory", "disk")
 #: Element codes, as SkyScript's file names use them (``a198234555``).
 ELEMENTS = ("n", "w", "a")
@@ -171,17 +176,35 @@ def read_osm(
         if counts.truncated:
             log.warning("%s: probably truncated: %s; download it again", p, counts.truncated)
     try:
-        objects = tuple(iter_osm(p, keys, keep, aoi, location_index, counts))
+        with _collector_paused():
+            objects = tuple(iter_osm(p, keys, keep, aoi, location_index, counts))
     except _OverLongTagError:
         if not is_xml(p):
             raise
         # libosmium refuses the whole file; read a copy without the over-long tags instead.
-        with _without_long_tags(p) as (copy, dropped):
+        with _without_long_tags(p) as (copy, dropped), _collector_paused():
             counts = ReadCounts()
             objects = tuple(iter_osm(copy, keys, keep, aoi, location_index, counts))
         counts.tags_dropped["too_long"] += dropped
         log.warning("%s: %d tag(s) over %d bytes left out", p, dropped, LIBOSMIUM_MAX_TAG_BYTES)
     return OsmData(objects, counts.as_dict(), str(path))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a read makes its many objects.
+
+    The objects (tags, records, geometries) hold no reference cycles, yet each few hundred
+    allocations start a collection that walks the objects already alive, the caller's included:
+    about a tenth of a read's time for nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _OverLongTagError(SourceError):
@@ -211,9 +234,10 @@ def iter_osm(
     keep_set = None if keep is None else frozenset(keep)
     counts = counts if counts is not None else ReadCounts()
     wkb = osmium.geom.WKBFactory()
+    node_type, way_type, area_type = osmium.osm.Node, osmium.osm.Way, osmium.osm.Area
     multipolygons: set[int] = set()  # multipolygon relations with wanted keys
     assembled: set[int] = set()  # ... and those libosmium turned into areas
-    pending: list[_Record] = []  # geometries are decoded in batches: much faster than one by one
+    batch = _Batch()  # geometries are decoded in batches: much faster than one by one
     with ExitStack() as stack:
         index = _location_index(p, location_index, stack)
         processor = (
@@ -224,21 +248,29 @@ def iter_osm(
         )
         try:
             for obj in processor:
-                if obj.is_relation():
-                    if obj.tags.get("type") in ("multipolygon", "boundary"):
-                        multipolygons.add(obj.id)
-                    continue
-                if obj.is_area():
+                kind = type(obj)  # one comparison instead of the is_*() method calls
+                if kind is node_type:
+                    tags = _tags(obj.tags, keep_set, counts)
+                    location = obj.location
+                    if location.valid():
+                        batch.add_point(obj.id, tags, location.lon, location.lat)
+                    else:
+                        counts.skipped["geometry_not_built"] += 1
+                elif kind is way_type:
+                    _add_way(obj, wkb, keep_set, counts, batch)
+                elif kind is area_type:
                     if obj.from_way():
                         continue  # closed ways come as ways; the caller decides on areas
                     assembled.add(obj.orig_id())
-                record = _convert(obj, wkb, keep_set, counts)
-                if record is not None:
-                    pending.append(record)
-                if len(pending) >= _BATCH:
-                    yield from _finish(pending, aoi, counts)
-                    pending = []
-            yield from _finish(pending, aoi, counts)
+                    _add_area(obj, wkb, keep_set, counts, batch)
+                else:
+                    if obj.tags.get("type") in ("multipolygon", "boundary"):
+                        multipolygons.add(obj.id)
+                    continue
+                if len(batch) >= _BATCH:
+                    yield from batch.finish(aoi, counts)
+                    batch = _Batch()
+            yield from batch.finish(aoi, counts)
         except RuntimeError as exc:
             raise SourceError(
                 f"{p}: cannot be read as OpenStreetMap data ({exc}); the file is truncated or "
@@ -322,6 +354,13 @@ def _check_file(path: str | Path) -> Path:
 
 
 def _location_index(path: Path, choice: str, stack: ExitStack) -> str:
+    """The libosmium node location index for a file of this size.
+
+    In memory, ``flex_mem`` (libosmium's default: a sparse list for extracts, switching to an
+    array indexed by node id when the file holds most ids); on disk, see
+    :data:`DENSE_INDEX_BYTES`. The index cost is small next to the read itself (on Helsinki,
+    flex_mem, sparse_mem_array and sparse_mem_map are within 2 ms of each other).
+    """
     if choice not in LOCATION_INDEXES:
         raise RecipeError(f"location_index must be one of {LOCATION_INDEXES}, got {choice!r}")
     on_disk = choice == "disk" or (choice == "auto" and path.stat().st_size > DISK_INDEX_BYTES)
@@ -329,91 +368,156 @@ def _location_index(path: Path, choice: str, stack: ExitStack) -> str:
         return "flex_mem"
     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="eotext-osm-"))
     log.info("%s: node locations kept on disk in %s", path.name, folder)
-    return f"sparse_file_array,{os.path.join(folder, 'nodes.idx')}"
+    kind = "dense_file_array" if path.stat().st_size > DENSE_INDEX_BYTES else "sparse_file_array"
+    return f"{kind},{os.path.join(folder, 'nodes.idx')}"
 
 
-# element, id, tags, geometry (as WKB, or built already), closed
-_Record = tuple[str, int, dict[str, str], "str | BaseGeometry", bool]
 _BATCH = 4096
 
 
-def _finish(records: list[_Record], aoi: Bounds | None, counts: ReadCounts) -> list[OsmObject]:
-    """Decode a batch of records into objects, leaving out empty ones and those outside ``aoi``."""
-    if not records:
-        return []
-    raw = np.array([r[3] for r in records], dtype=object)
-    is_wkb = np.array([isinstance(g, str) for g in raw], dtype=bool)
-    if is_wkb.any():
-        raw[is_wkb] = shapely.from_wkb(raw[is_wkb])
-    empty = shapely.is_empty(raw)
-    west, south, east, north = shapely.bounds(raw).T
-    inside = np.ones(len(records), dtype=bool)
-    if aoi is not None:
-        inside = (west <= aoi[2]) & (east >= aoi[0]) & (south <= aoi[3]) & (north >= aoi[1])
-    out = []
-    for (element, osm_id, tags, _, closed), geom, is_empty, keep in zip(
-        records, raw, empty, inside, strict=True
-    ):
-        if is_empty:
-            counts.skipped["geometry_empty"] += 1
-        elif not keep:
-            counts.outside_aoi += 1
-        else:
-            counts.objects[element] += 1
-            out.append(OsmObject(element, osm_id, tags, geom, closed))
-    return out
+class _Batch:
+    """Objects read but not yet turned into :class:`OsmObject`: their geometries are decoded
+    together (points from coordinates, lines and areas from WKB), which is much faster than one
+    by one."""
+
+    def __init__(self) -> None:
+        # element, id, tags, closed; the geometry is in one of the lists below, by position
+        self.records: list[tuple[str, int, dict[str, str], bool]] = []
+        self.points: tuple[list[int], list[float], list[float]] = ([], [], [])
+        self.wkb: tuple[list[int], list[str]] = ([], [])
+        self.built: tuple[list[int], list[BaseGeometry]] = ([], [])
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def add_point(self, osm_id: int, tags: dict[str, str], lon: float, lat: float) -> None:
+        self.points[0].append(len(self.records))
+        self.points[1].append(lon)
+        self.points[2].append(lat)
+        self.records.append(("n", osm_id, tags, False))
+
+    def add(
+        self,
+        element: str,
+        osm_id: int,
+        tags: dict[str, str],
+        geometry: str | BaseGeometry,
+        closed: bool,
+    ) -> None:
+        """An object whose geometry is WKB (hex) from pyosmium, or a shapely geometry."""
+        target: Any = self.wkb if isinstance(geometry, str) else self.built
+        target[0].append(len(self.records))
+        target[1].append(geometry)
+        self.records.append((element, osm_id, tags, closed))
+
+    def finish(self, aoi: Bounds | None, counts: ReadCounts) -> list[OsmObject]:
+        """The objects, leaving out empty ones and those outside ``aoi`` (counted)."""
+        if not self.records:
+            return []
+        raw = np.empty(len(self.records), dtype=object)
+        where, lon, lat = self.points
+        if where:
+            raw[where] = shapely.points(np.array(lon), np.array(lat))
+        where, hexes = self.wkb
+        if where:
+            # GEOS parses hex WKB several times slower than Python turns it into bytes.
+            raw[where] = shapely.from_wkb(np.array([bytes.fromhex(h) for h in hexes], object))
+        for i, geometry in zip(*self.built, strict=True):  # few: ways cut at the edge
+            raw[i] = geometry
+        empty = shapely.is_empty(raw)
+        inside = np.ones(len(raw), dtype=bool)
+        if aoi is not None:
+            west, south, east, north = shapely.bounds(raw).T
+            inside = (west <= aoi[2]) & (east >= aoi[0]) & (south <= aoi[3]) & (north >= aoi[1])
+        n_empty = int(empty.sum())
+        if n_empty:
+            counts.skipped["geometry_empty"] += n_empty
+        counts.outside_aoi += int((~empty & ~inside).sum())
+        geoms, records = raw.tolist(), self.records
+        out = []
+        for i in np.flatnonzero(~empty & inside).tolist():
+            element, osm_id, tags, closed = records[i]
+            out.append(OsmObject(element, osm_id, tags, geoms[i], closed))
+        counts.objects.update(o.element for o in out)
+        return out
 
 
-def _convert(obj: Any, wkb: Any, keep: frozenset[str] | None, counts: ReadCounts) -> _Record | None:
-    """A record of a pyosmium object (valid only during this call), or None (counted)."""
-    tags = _tags(obj.tags, keep, counts)
-    closed = False
+def _add_way(
+    way: Any, wkb: Any, keep: frozenset[str] | None, counts: ReadCounts, batch: _Batch
+) -> None:
+    """Put a way's line in ``batch``, or count why it has none (valid only during this call)."""
+    tags = _tags(way.tags, keep, counts)
     try:
-        geometry: str | BaseGeometry
-        if obj.is_node():
-            element, osm_id = "n", obj.id
-            geometry = wkb.create_point(obj)
-        elif obj.is_way():
-            element, osm_id = "w", obj.id
-            geometry, complete = _way_geometry(obj, wkb)
-            if geometry is None:
-                counts.skipped["way_outside_extract"] += 1
-                return None
-            if not complete:
-                counts.cut_ways += 1
-            closed = complete and obj.is_closed()
-        else:
-            element, osm_id = "a", obj.orig_id()
-            geometry = wkb.create_multipolygon(obj)
+        geometry, complete = _way_geometry(way, wkb)
     except Exception:  # pyosmium raises several types for unbuildable geometries
-        counts.skipped["multipolygon_not_assembled" if obj.is_area() else "geometry_not_built"] += 1
-        return None
-    return (element, osm_id, tags, geometry, closed)
+        counts.skipped["geometry_not_built"] += 1
+        return
+    if geometry is None:
+        counts.skipped["way_outside_extract"] += 1
+        return
+    if not complete:
+        counts.cut_ways += 1
+    batch.add("w", way.id, tags, geometry, complete and way.is_closed())
+
+
+def _add_area(
+    area: Any, wkb: Any, keep: frozenset[str] | None, counts: ReadCounts, batch: _Batch
+) -> None:
+    """Put an assembled multipolygon in ``batch``, or count it as not assembled."""
+    tags = _tags(area.tags, keep, counts)
+    try:
+        geometry = wkb.create_multipolygon(area)
+    except Exception:  # pyosmium raises several types for unbuildable geometries
+        counts.skipped["multipolygon_not_assembled"] += 1
+        return
+    batch.add("a", area.orig_id(), tags, geometry, False)
 
 
 def _tags(taglist: Any, keep: frozenset[str] | None, counts: ReadCounts) -> dict[str, str]:
-    """The tags to keep; too long or undecodable ones are dropped and counted."""
-    pairs: list[tuple[str, str]] = []
-    if keep is not None:
-        # Looking up the few wanted keys is about twice as fast as walking every tag.
-        for key in keep:
-            if key in taglist:
-                try:
-                    pairs.append((key, taglist[key]))
-                except UnicodeDecodeError:
-                    counts.tags_dropped["not_utf8"] += 1
-    else:
-        for tag in taglist:
+    """The tags to keep; too long or undecodable ones are dropped and counted.
+
+    Walking an object's few tags (4 on average in a city extract) costs less than looking up
+    each wanted key. The iterator is advanced a known number of times: its StopIteration comes
+    from C++ and is slow. A tag that is not valid UTF-8 stops the walk; the object's tags are
+    then looked up one by one.
+    """
+    tags: dict[str, str] = {}
+    n = len(taglist)
+    if keep is None or n <= len(keep):
+        too_long = walked = 0
+        tag_iter = iter(taglist)
+        try:
+            for walked in range(n):  # noqa: B007 (read after a decoding error)
+                key, value = next(tag_iter)
+                if keep is None or key in keep:
+                    if len(key) > MAX_TAG_CHARS or len(value) > MAX_TAG_CHARS:
+                        too_long += 1
+                    else:
+                        tags[key] = value
+        except UnicodeDecodeError:
+            if keep is not None:
+                return _tags_by_key(taglist, keep, counts)
+            # The iterator cannot step over the bad tag: the tags after it are left out too.
+            counts.tags_dropped["not_utf8"] += n - walked
+        if too_long:
+            counts.tags_dropped["too_long"] += too_long
+        return tags
+    return _tags_by_key(taglist, keep, counts)
+
+
+def _tags_by_key(taglist: Any, keep: frozenset[str], counts: ReadCounts) -> dict[str, str]:
+    tags = {}
+    for key in keep:
+        if key in taglist:
             try:
-                pairs.append((tag.k, tag.v))
+                value = taglist[key]
             except UnicodeDecodeError:
                 counts.tags_dropped["not_utf8"] += 1
-    tags = {}
-    for key, value in pairs:
-        if len(key) > MAX_TAG_CHARS or len(value) > MAX_TAG_CHARS:
-            counts.tags_dropped["too_long"] += 1
-        else:
-            tags[key] = value
+                continue
+            if len(key) > MAX_TAG_CHARS or len(value) > MAX_TAG_CHARS:
+                counts.tags_dropped["too_long"] += 1
+            else:
+                tags[key] = value
     return tags
 
 

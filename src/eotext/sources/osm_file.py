@@ -187,10 +187,11 @@ def _group_kinds(block: bytes) -> set[str]:
     kinds: set[str] = set()
     try:
         for number, value in _iter_fields(block):
-            if number == 2:  # PrimitiveGroup
+            if number == 2:  # PrimitiveGroup: objects of one kind, so its first field tells
                 for inner, _ in _iter_fields(value):
                     if inner in _GROUP_KINDS:
                         kinds.add(_GROUP_KINDS[inner])
+                        break
     except (ValueError, IndexError):
         return set()
     return kinds

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,17 @@ def build_layer(path: Path, grid: Grid, rules: OsmRules, location_index: str = "
     data = read_osm(path, rules.keys, rules.tag_keys, aoi, location_index)
     tally: Counter[str] = Counter()
     kept: list[tuple[OsmObject, Feature, BaseGeometry, str]] = []
+    classified: dict[frozenset[tuple[str, str]], tuple[Feature | None, Counter[str]]] = {}
     for obj in data.objects:
-        feature = classify(obj.tags, rules, tally)
+        # A city has a few hundred distinct sets of the tags the rules read, not thousands.
+        key = frozenset(obj.tags.items())
+        hit = classified.get(key)
+        if hit is None:
+            reasons: Counter[str] = Counter()
+            hit = classified[key] = (classify(obj.tags, rules, reasons), reasons)
+        feature, reasons = hit
+        if reasons:
+            tally.update(reasons)
         if feature is None:
             continue
         shaped = _shape(obj, feature, tally)
@@ -150,9 +160,11 @@ def build_layer(path: Path, grid: Grid, rules: OsmRules, location_index: str = "
             kept.append((obj, feature, *shaped))
     projected = _project([g for _, _, g, _ in kept], grid)
     gsd = grid.gsd_m
+    areas = [g for (_, _, _, kind), g in zip(kept, projected, strict=True) if kind == "area"]
+    wide = _wide_areas(areas, gsd, rules)
     placed = []
     for (obj, feature, _, kind), geom in zip(kept, projected, strict=True):
-        if not _size_ok(kind, feature, geom, gsd, rules):
+        if not (next(wide) if kind == "area" else _size_ok(kind, feature, gsd, rules)):
             tally[f"too_small_{kind}"] += 1
             continue
         placed.append(Placed(obj.element, obj.osm_id, feature, geom, kind))
@@ -186,7 +198,8 @@ def _shape(
             return None
         return geom, "point"
     if obj.element == "a":
-        return _valid_area(geom, tally), "area"
+        valid = _valid_area(geom, tally)
+        return (valid, "area") if valid is not None else None
     if feature.linear:
         return geom, "line"
     if not obj.closed or len(geom.coords) < 4:
@@ -221,13 +234,18 @@ def _project(geoms: list[BaseGeometry], grid: Grid) -> list[BaseGeometry]:
     return list(out)
 
 
-def _size_ok(kind: str, feature: Feature, geom: BaseGeometry, gsd: float, rules: OsmRules) -> bool:
+def _size_ok(kind: str, feature: Feature, gsd: float, rules: OsmRules) -> bool:
+    """Whether a point or a line is wide enough to be seen at ``gsd``."""
     if kind == "point":
         return (feature.size_m or 0.0) / gsd >= rules.min_point_px
-    if kind == "line":
-        return (feature.width_m or 0.0) / gsd >= rules.min_line_width_px
+    return (feature.width_m or 0.0) / gsd >= rules.min_line_width_px
+
+
+def _wide_areas(areas: list[BaseGeometry], gsd: float, rules: OsmRules) -> Iterator[bool]:
+    """For each area, whether it is somewhere at least ``min_width_px`` wide: whether anything
+    is left after shrinking it by half that width (all areas in one call)."""
     half_width = rules.min_width_px * gsd / 2
-    if half_width <= 0:
-        return True
-    # Somewhere at least min_width_px wide: what is left after shrinking by half that width.
-    return not geom.buffer(-half_width, quad_segs=2).is_empty
+    if half_width <= 0 or not areas:
+        return iter([True] * len(areas))
+    shrunk = shapely.buffer(np.array(areas, dtype=object), -half_width, quad_segs=2)
+    return iter((~shapely.is_empty(shrunk)).tolist())
