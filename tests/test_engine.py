@@ -41,6 +41,23 @@ def test_runners_map_every_task() -> None:
     assert isinstance(make_runner(3), ProcessRunner)
 
 
+def _pid_after_a_while(_: int) -> int:
+    import os
+    import time
+
+    time.sleep(0.05)
+    return os.getpid()
+
+
+def test_the_waiting_process_runs_units_too() -> None:
+    """`workers = 2` is this process and one worker process: a worker process costs seconds
+    of start-up before its first unit, and this process would only wait."""
+    import os
+
+    pids = set(ProcessRunner(2).map_unordered(_pid_after_a_while, range(40)))
+    assert os.getpid() in pids and len(pids) == 2
+
+
 @pytest.mark.slow
 def test_two_workers_build_the_same_dataset(tmp_path: Path) -> None:
     labels = need(WORLDCOVER_1024)
@@ -63,7 +80,8 @@ def test_two_workers_build_the_same_dataset(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_killing_the_build_kills_its_workers(tmp_path: Path) -> None:
-    """`kill -9` of a `--workers 2` build leaves no worker (nor resource tracker) behind."""
+    """`kill -9` of a `--workers 3` build (this process and two worker processes) leaves no
+    worker (nor resource tracker) behind."""
     import os
     import signal
     import subprocess
@@ -77,7 +95,7 @@ def test_killing_the_build_kills_its_workers(tmp_path: Path) -> None:
     tile = need(WORLDCOVER_TILE)
     eotext = Path(sys.executable).with_name("eotext")
     cmd = [str(eotext), "-q", "build", "--labels", str(tile), "--scheme", "worldcover"]
-    proc = subprocess.Popen([*cmd, "--workers", "2", "-o", str(tmp_path / "out")])
+    proc = subprocess.Popen([*cmd, "--workers", "3", "-o", str(tmp_path / "out")])
     try:
         deadline = time.monotonic() + 120
         children: list[psutil.Process] = []

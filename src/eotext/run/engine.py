@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
+    Executor,
     Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
@@ -90,10 +91,13 @@ class ThreadRunner:
 
 
 class ProcessRunner:
-    """Runs tasks in ``workers`` processes, keeping at most ``2 × workers`` in flight.
+    """Runs ``workers`` tasks at once: one in a thread of this process, the others in worker
+    processes, keeping each worker busy with a task queued behind the one it runs.
 
-    With ``llm_limit``, the workers' LLM requests share one semaphore held by a manager
-    process, so the budget holds for the whole build rather than per worker.
+    This process has imported everything a unit needs already; a worker process costs seconds
+    of CPU before its first unit (start-up, imports, context data), so the process that waits
+    for the results works too. With ``llm_limit``, the LLM requests of all share one semaphore
+    held by a manager process, so the budget holds for the whole build rather than per worker.
     """
 
     def __init__(self, workers: int, llm_limit: RequestLimit | None = None) -> None:
@@ -104,6 +108,7 @@ class ProcessRunner:
         # "spawn" avoids forking a process that holds GDAL handles or threads.
         ctx = multiprocessing.get_context("spawn")
         parent = os.getpid()
+        processes = max(1, self.workers - 1)
         with contextlib.ExitStack() as stack:
             semaphore = None
             if self.llm_limit is not None:
@@ -114,26 +119,42 @@ class ProcessRunner:
                 semaphore = manager.BoundedSemaphore(self.llm_limit.leases)
             pool = stack.enter_context(
                 ProcessPoolExecutor(
-                    self.workers, mp_context=ctx, initializer=die_with_parent, initargs=(parent,)
+                    processes, mp_context=ctx, initializer=die_with_parent, initargs=(parent,)
                 )
             )
-            pending: set[Future[R]] = set()
+            here = None
+            if self.workers > 1:
+                here = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="eotext-unit"))
+            # Each executor with the tasks it may hold: a queued task behind each running one
+            # for the processes (their results travel through pipes); one for this process.
+            slots: list[tuple[Executor, int]] = [(pool, 2 * processes)]
+            if here is not None:
+                slots.insert(0, (here, 1))
+            owner: dict[Future[R], Executor] = {}
             it = iter(tasks)
 
-            def submit(task: T) -> None:
-                pending.add(pool.submit(_with_limit, fn, task, semaphore))
+            def fill() -> None:
+                for executor, limit in slots:
+                    held = sum(1 for e in owner.values() if e is executor)
+                    while held < limit:
+                        task = next(it, None)
+                        if task is None:
+                            return
+                        owner[executor.submit(_with_limit, fn, task, semaphore)] = executor
+                        held += 1
 
-            for task in it:
-                submit(task)
-                if len(pending) >= 2 * self.workers:
-                    break
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield fut.result()
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        submit(nxt)
+            try:
+                fill()
+                while owner:
+                    done, _ = wait(owner, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        del owner[fut]
+                    fill()
+                    for fut in done:
+                        yield fut.result()
+            finally:
+                for fut in owner:
+                    fut.cancel()
 
 
 def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
