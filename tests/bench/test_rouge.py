@@ -35,7 +35,8 @@ def test_scores_are_the_same_floats_as_pycocoevalcap_on_rsicd() -> None:
     gts = {i: c[1:] for i, c in captions.items()}
     res = {i: [c[0]] for i, c in captions.items()}
     # Odd predictions too: empty, one word, repeated words, words no reference has.
-    for n, (image_id, text) in enumerate(zip(list(res), [*ODD_PREDICTIONS, "", "a a a a"])):
+    odd = [*ODD_PREDICTIONS, "", "a a a a"]
+    for n, (image_id, text) in enumerate(zip(list(res)[: len(odd)], odd, strict=True)):
         res[image_id] = [text.lower() if n % 2 else text]
     expected, expected_images = Rouge().compute_score(gts, res)
     corpus, per_image = rouge_l(gts, res)
