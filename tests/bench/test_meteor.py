@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eotext.bench.java import locate_tools
-from eotext.bench.meteor import Meteor, score_line
+from eotext.bench.meteor import GC_OPTIONS, Meteor, score_line
 from eotext.errors import ToolError
 
 
@@ -44,3 +44,16 @@ def test_a_caption_too_long_for_meteors_heap_is_named() -> None:
     message = str(info.value)
     assert "ran out of its 2 GB Java heap aligning image #1" in message
     assert "200005 words" in message and "shorten" in message
+
+
+def test_the_jvm_runs_pycocoevalcaps_command_with_gc_options_only(tmp_path: Path) -> None:
+    bogus = tmp_path / "meteor-1.5.jar"
+    bogus.write_bytes(b"")
+    meteor = Meteor(replace(locate_tools(), meteor_jar=bogus))
+    with meteor:
+        assert meteor._proc is not None
+        args = [str(a) for a in meteor._proc.args]
+    assert [a for a in args if a not in GC_OPTIONS][1:] == [
+        "-jar", "-Xmx2G", "meteor-1.5.jar", "-", "-", "-stdio", "-l", "en", "-norm"
+    ]  # fmt: skip
+    assert all(option.startswith(("-Xms", "-XX:")) for option in GC_OPTIONS)

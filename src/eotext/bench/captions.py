@@ -3,8 +3,9 @@
 The pipeline is pycocoevalcap's: PTB tokenization (:mod:`eotext.bench.tokenizer`), then BLEU-1..4
 with the closest reference length, METEOR 1.5 (:mod:`eotext.bench.meteor`), ROUGE-L with
 β = 1.2, CIDEr-D with σ = 6, document frequencies over the scored corpus and ×10, and SPICE when
-the user supplies CoreNLP 3.6.0 (:mod:`eotext.bench.spice`). BLEU, ROUGE-L and CIDEr-D are
-pycocoevalcap's own Python scorers, called on the same tokenized texts; the Java parts are
+the user supplies CoreNLP 3.6.0 (:mod:`eotext.bench.spice`). BLEU and CIDEr-D are pycocoevalcap's
+own Python scorers, called on the same tokenized texts; ROUGE-L is pycocoevalcap's arithmetic
+with an exact, faster LCS (:mod:`eotext.bench.rouge`); the Java parts are
 driven by eotext so they never touch pycocoevalcap's folder, never download, and overlap:
 METEOR loads its paraphrase table while the tokenizer and the Python metrics run.
 
@@ -28,6 +29,7 @@ import numpy as np
 from eotext.bench.java import CaptionTools, locate_tools
 from eotext.bench.matching import Coverage, ItemId, match_ids
 from eotext.bench.meteor import Meteor
+from eotext.bench.rouge import rouge_l
 from eotext.bench.spice import MISSING_CORENLP, SpiceResult, SpiceRun, find_corenlp
 from eotext.bench.tokenizer import tokenize
 from eotext.errors import BenchInputError, ToolNotFoundError
@@ -389,10 +391,10 @@ class _MeteorJob:
 def _python_metrics(
     metrics: Sequence[str], gts: dict[ItemId, list[str]], res: dict[ItemId, list[str]]
 ) -> tuple[dict[str, float], dict[str, tuple[float, ...]]]:
-    """BLEU, ROUGE-L and CIDEr-D by pycocoevalcap's own scorers on tokenized texts."""
+    """BLEU and CIDEr-D by pycocoevalcap's own scorers, ROUGE-L by its arithmetic
+    (:mod:`eotext.bench.rouge`), on tokenized texts."""
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
-    from pycocoevalcap.rouge.rouge import Rouge
 
     corpus: dict[str, float] = {}
     per_image: dict[str, tuple[float, ...]] = {}
@@ -401,17 +403,19 @@ def _python_metrics(
         for k, key in enumerate(METRICS["BLEU"]):
             corpus[key] = float(bleu[k])
             per_image[key] = tuple(float(s) for s in bleu_images[k])
-    for name, scorer in (("ROUGE_L", Rouge), ("CIDEr", Cider)):
-        if name not in metrics:
-            continue
-        if name == "CIDEr" and not any(r.strip() for refs in gts.values() for r in refs):
+    if "ROUGE_L" in metrics:
+        rouge, rouge_images = rouge_l(gts, res)
+        corpus["ROUGE_L"] = rouge
+        per_image["ROUGE_L"] = tuple(float(s) for s in rouge_images)
+    if "CIDEr" in metrics:
+        if not any(r.strip() for refs in gts.values() for r in refs):
             # pycocoevalcap fails on a corpus without a reference word (max() of no document
             # frequencies); with nothing to match, every image scores 0.
-            corpus[name], per_image[name] = 0.0, (0.0,) * len(gts)
-            continue
-        score, scores = scorer().compute_score(gts, res)
-        corpus[name] = float(score)
-        per_image[name] = tuple(float(s) for s in scores)
+            corpus["CIDEr"], per_image["CIDEr"] = 0.0, (0.0,) * len(gts)
+        else:
+            score, scores = Cider().compute_score(gts, res)
+            corpus["CIDEr"] = float(score)
+            per_image["CIDEr"] = tuple(float(s) for s in scores)
     return corpus, per_image
 
 
