@@ -71,6 +71,7 @@ class StubLLM:
         self.last_answer_at: float | None = None  # ... and of the last answer written out
         #: (received, answered) perf_counter() times of every request, for timelines
         self.spans: list[tuple[float, float]] = []
+        self.peers: set[tuple[str, int]] = set()  # the client ends of the connections used
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -125,6 +126,8 @@ class StubLLM:
                 body = json.loads(self.rfile.read(n))
                 received = time.perf_counter()
                 fault = stub._next_fault(body, dict(self.headers))
+                with stub._lock:
+                    stub.peers.add(self.client_address[:2])
                 with stub._lock:
                     stub.in_flight += 1
                     stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)

@@ -27,6 +27,7 @@ import httpx
 
 from eotext.clients.cache import ResponseCache, request_key
 from eotext.clients.limits import current_shared_limit
+from eotext.clients.turns import turn_given_up
 from eotext.errors import LlmError, LlmRefusedError
 
 log = logging.getLogger(__name__)
@@ -367,8 +368,11 @@ class BackgroundLoop:
             return cls._shared
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the loop and wait for its result (from any other thread)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        """Run ``coro`` on the loop and wait for its result (from any other thread); a caller
+        that takes turns at the CPU (:mod:`eotext.clients.turns`) gives its turn up meanwhile."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        with turn_given_up():
+            return future.result()
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on the loop's thread (for objects only that thread may use)."""
@@ -376,4 +380,5 @@ class BackgroundLoop:
         async def call() -> T:
             return fn(*args)
 
-        return self.run(call())
+        # Short: the caller keeps its turn at the CPU (if it takes turns).
+        return asyncio.run_coroutine_threadsafe(call(), self.loop).result()

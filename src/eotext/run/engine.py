@@ -62,19 +62,29 @@ class ThreadRunner:
     """Runs up to ``in_flight`` tasks at once in threads of this process.
 
     For units that mostly wait (LLM requests): while one unit waits for its last answers, the
-    next is read, analysed and sends its requests, and a finished unit is stored at once.
+    next is read, analysed and sends its requests, and a finished unit is stored at once. The
+    units take turns at the CPU (:mod:`eotext.clients.turns`): one works while the others wait
+    for answers, so the first unit's requests go out as soon as it alone is analysed.
     """
 
     def __init__(self, in_flight: int) -> None:
         self.in_flight = max(1, in_flight)
 
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        from eotext.clients.turns import CpuTurns, taking_turns
+
+        turns = CpuTurns()
+
+        def run(task: T) -> R:
+            with taking_turns(turns):
+                return fn(task)
+
         with ThreadPoolExecutor(self.in_flight, thread_name_prefix="eotext-unit") as pool:
             pending: set[Future[R]] = set()
             it = iter(tasks)
             try:
                 for task in it:
-                    pending.add(pool.submit(fn, task))
+                    pending.add(pool.submit(run, task))
                     if len(pending) >= self.in_flight:
                         break
                 while pending:
@@ -82,7 +92,7 @@ class ThreadRunner:
                     for fut in done:
                         nxt = next(it, None)
                         if nxt is not None:
-                            pending.add(pool.submit(fn, nxt))
+                            pending.add(pool.submit(run, nxt))
                         yield fut.result()
             finally:
                 for fut in pending:
