@@ -134,12 +134,39 @@ def _unit_client(settings: ClientSettings, cache_path: Path | None) -> Iterator[
     """A client of the unit's own (cache, counters) that shares the process's slots for
     ``settings``; the cache is opened, used and closed on the request loop's thread alone."""
     loop = BackgroundLoop.shared()
-    cache = loop.call(ResponseCache, cache_path) if cache_path is not None else None
+    cache = loop.call(_open_cache, cache_path) if cache_path is not None else None
     try:
         yield _shared_client(settings).with_cache(cache)
     finally:
-        if cache is not None:
-            loop.call(cache.close)
+        if cache_path is not None:
+            loop.call(_close_cache, cache_path)
+
+
+@dataclass
+class _OpenCache:
+    cache: ResponseCache
+    users: int = 0
+
+
+#: Caches open by path, shared by the units using them (on the request loop's thread only):
+#: overlapping units keep one open rather than each opening and closing (a checkpoint) its own.
+_CACHES: dict[Path, _OpenCache] = {}
+
+
+def _open_cache(path: Path) -> ResponseCache:
+    entry = _CACHES.get(path)
+    if entry is None:
+        entry = _CACHES[path] = _OpenCache(ResponseCache(path))
+    entry.users += 1
+    return entry.cache
+
+
+def _close_cache(path: Path) -> None:
+    entry = _CACHES[path]
+    entry.users -= 1
+    if not entry.users:
+        del _CACHES[path]
+        entry.cache.close()
 
 
 def _ask(client: ChatClient, bodies: list[dict[str, Any]]) -> list[ChatAnswer | LlmError]:
