@@ -123,7 +123,10 @@ class StubLLM:
 
             def _answer(self) -> None:
                 n = int(self.headers.get("content-length", 0))
-                body = json.loads(self.rfile.read(n))
+                raw = self.rfile.read(n)
+                if len(raw) < n:  # the client was killed half-way through the request
+                    return
+                body = json.loads(raw)
                 received = time.perf_counter()
                 fault = stub._next_fault(body, dict(self.headers))
                 with stub._lock:
