@@ -62,6 +62,23 @@ def _build(recipe: Path, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def _timeline(spans: list[tuple[float, float]], concurrency: int) -> str:
+    """Where the stage's time went, from the stub's side: the requests in flight on average,
+    how long the first ``concurrency`` took to arrive, and the refill delays (a request
+    arriving after the answer that freed its slot)."""
+    starts = sorted(s for s, _ in spans)
+    ends = sorted(e for _, e in spans)
+    stage = ends[-1] - starts[0]
+    mean = sum(e - s for s, e in spans) / stage
+    ramp = starts[min(concurrency, len(starts)) - 1] - starts[0]
+    gaps = [starts[k] - ends[k - concurrency] for k in range(concurrency, len(starts))]
+    idle = sum(max(g, 0.0) for g in gaps) / concurrency
+    return (
+        f"requests in flight on average {mean:.1f} of {concurrency}; first {concurrency} "
+        f"out within {ramp * 1000:.0f} ms; refill delays {idle:.2f} s of the stage"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
@@ -96,6 +113,7 @@ def main() -> None:
             f"(units' own LLM seconds, summed: {usage['seconds']:.2f} s)"
         )
         print(f"whole build (incl. start-up, analysis, writing): {wall:.2f} s")
+        print(_timeline(stub.spans, args.concurrency))
         if args.no_resume:
             return
 

@@ -37,6 +37,14 @@ def echo_answer(body: dict[str, Any]) -> str:
     )
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) overflows when a client opens its ``concurrency``
+    # connections at once: the kernel drops the extra handshakes and the client retries them
+    # only after a second, so the stub, not the client, would cap the requests in flight.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class StubLLM:
     """Start with ``with StubLLM(...) as stub:``; ``stub.base_url`` ends in ``/v1``."""
 
@@ -61,9 +69,11 @@ class StubLLM:
         self.max_in_flight = 0
         self.first_request_at: float | None = None  # time.perf_counter() of the first request
         self.last_answer_at: float | None = None  # ... and of the last answer written out
+        #: (received, answered) perf_counter() times of every request, for timelines
+        self.spans: list[tuple[float, float]] = []
+        self.peers: set[tuple[str, int]] = set()  # the client ends of the connections used
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -113,8 +123,14 @@ class StubLLM:
 
             def _answer(self) -> None:
                 n = int(self.headers.get("content-length", 0))
-                body = json.loads(self.rfile.read(n))
+                raw = self.rfile.read(n)
+                if len(raw) < n:  # the client was killed half-way through the request
+                    return
+                body = json.loads(raw)
+                received = time.perf_counter()
                 fault = stub._next_fault(body, dict(self.headers))
+                with stub._lock:
+                    stub.peers.add(self.client_address[:2])
                 with stub._lock:
                     stub.in_flight += 1
                     stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
@@ -164,6 +180,8 @@ class StubLLM:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
+                with stub._lock:
+                    stub.spans.append((received, time.perf_counter()))
                 if status == 200:
                     with stub._lock:
                         stub.answered.append(body)

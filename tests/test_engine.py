@@ -11,7 +11,14 @@ import pytest
 from eotext.clients.limits import current_shared_limit
 from eotext.config.recipe import GridSpec, OutputSpec, Recipe, SourceSpec
 from eotext.run.build import build_dataset
-from eotext.run.engine import LocalRunner, ProcessRunner, RequestLimit, make_runner
+from eotext.run.engine import (
+    LocalRunner,
+    ProcessRunner,
+    RequestLimit,
+    ThreadRunner,
+    make_runner,
+    units_in_flight,
+)
 from tests.conftest import WORLDCOVER_1024, need
 
 
@@ -56,6 +63,13 @@ def test_the_waiting_process_runs_units_too() -> None:
 
     pids = set(ProcessRunner(2).map_unordered(_pid_after_a_while, range(40)))
     assert os.getpid() in pids and len(pids) == 2
+
+
+def test_units_in_flight_keep_the_slots_filled() -> None:
+    """Besides the unit at the CPU, the waiting units hold eight rounds of requests."""
+    assert units_in_flight(16, 64) == 3 and units_in_flight(16, 16) == 9
+    assert units_in_flight(16, 1024) == 2 and units_in_flight(4, 1) == 16
+    assert isinstance(make_runner(1, units_in_flight=3), ThreadRunner)
 
 
 @pytest.mark.slow

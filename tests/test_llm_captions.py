@@ -192,3 +192,43 @@ def test_units_share_the_concurrency_slots(tmp_path: Path) -> None:
     assert len(set(unit_of.values())) == 16 and {r["patch_id"] for r in rows} == set(unit_of)
     usage = json.loads((tmp_path / "ds" / "manifest.json").read_text())["llm"]
     assert usage["requests_sent"] == 16
+
+
+def test_units_take_turns_and_requests_fly_while_the_next_is_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Units in flight analyse one at a time (no slicing of the interpreter between them), and
+    the first unit's requests fill all ``concurrency`` slots while the next unit is analysed
+    rather than after every unit in flight has been."""
+    import threading
+    import time
+
+    import eotext.run.unit as unit_module
+
+    analyse = unit_module.analyse_unit
+    lock = threading.Lock()
+    analysing, most, seen_full = 0, 0, []
+
+    def watched(*args: Any) -> Any:
+        nonlocal analysing, most
+        with lock:
+            analysing += 1
+            most = max(most, analysing)
+            mine = len(seen_full)
+            seen_full.append(False)
+        if mine:  # a later unit: the first one's requests are out meanwhile
+            deadline = time.monotonic() + 30
+            while stub.max_in_flight < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seen_full[mine] = stub.max_in_flight == 4
+        try:
+            return analyse(*args)
+        finally:
+            with lock:
+                analysing -= 1
+
+    monkeypatch.setattr(unit_module, "analyse_unit", watched)
+    with StubLLM(latency_s=0.3) as stub:
+        build_dataset(_recipe(stub.base_url, unit_patches=2, concurrency=4), tmp_path / "ds")
+    assert len(seen_full) == 4 and all(seen_full[1:]) and most == 1
+    assert len(_llm_rows(tmp_path / "ds")) == len(stub.answered) == 16

@@ -131,6 +131,74 @@ def test_requests_run_concurrently_up_to_the_limit() -> None:
     assert stub.max_in_flight == 4
 
 
+def test_overlapping_calls_share_one_connection_pool() -> None:
+    """Calls overlapping on one loop (units in flight) reuse the same keep-alive connections:
+    at most ``concurrency`` of them, not that many per call; the pool closes with the last."""
+    with StubLLM(latency_s=0.05) as stub:
+        client = ChatClient(ClientSettings(stub.base_url, "m", concurrency=2))
+
+        async def both() -> None:
+            calls = [
+                c.complete_many([client.body(MESSAGES, seed=10 * k + i) for i in range(6)])
+                for k, c in enumerate((client, client.with_cache(None), client.with_cache(None)))
+            ]
+            await asyncio.gather(*calls)
+
+        asyncio.run(both())
+    assert len(stub.answered) == 18 and stub.max_in_flight == 2
+    assert len(stub.peers) == 2
+
+
+def test_background_loop_turn_is_given_up_only_while_waiting() -> None:
+    """A thread taking turns at the CPU lets another work while it waits for requests on the
+    loop, and gets its turn back afterwards; a short call on the loop keeps the turn."""
+    import threading
+
+    from eotext.clients.chat import BackgroundLoop
+    from eotext.clients.turns import CpuTurns, taking_turns
+
+    turns, loop = CpuTurns(), BackgroundLoop.shared()
+    other_ran = threading.Event()
+
+    def other() -> None:
+        with taking_turns(turns):
+            other_ran.set()
+
+    async def wait_for_other() -> bool:
+        return await asyncio.to_thread(other_ran.wait, 30)
+
+    with taking_turns(turns):
+        worker = threading.Thread(target=other)
+        worker.start()
+        assert loop.call(other_ran.is_set) is False  # kept the turn: the other still waits
+        assert loop.run(wait_for_other()) is True  # gave it up: the other ran meanwhile
+    worker.join()
+
+
+def test_turns_are_first_come_first_served() -> None:
+    import threading
+    import time
+
+    from eotext.clients.turns import CpuTurns, taking_turns
+
+    turns, order = CpuTurns(), []
+
+    def work(i: int) -> None:
+        with taking_turns(turns):
+            order.append(i)
+
+    turns.acquire()
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for i, t in enumerate(threads):
+        t.start()
+        while len(turns._queue) < i + 1:  # thread i is queued before the next starts
+            time.sleep(0.001)
+    turns.release()
+    for t in threads:
+        t.join()
+    assert order == [0, 1, 2, 3]
+
+
 def test_retry_after_as_seconds_or_http_date() -> None:
     from datetime import UTC, datetime, timedelta
     from email.utils import format_datetime

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import email.utils
 import json
 import logging
@@ -18,7 +19,7 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ import httpx
 
 from eotext.clients.cache import ResponseCache, request_key
 from eotext.clients.limits import current_shared_limit
+from eotext.clients.turns import turn_given_up
 from eotext.errors import LlmError, LlmRefusedError
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,14 @@ class ClientStats:
     retries: int = 0
 
 
+@dataclass
+class _Pool:
+    """An event loop's HTTP connection pool and how many calls are using it."""
+
+    http: httpx.AsyncClient
+    users: int = 0
+
+
 class ChatClient:
     """Sends chat-completion requests concurrently; answers are cached when a cache is given."""
 
@@ -104,12 +114,15 @@ class ChatClient:
         self._url = settings.base_url.rstrip("/") + "/chat/completions"
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._semaphores = weakref.WeakKeyDictionary()
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pool]
+        self._pools = weakref.WeakKeyDictionary()
 
     def with_cache(self, cache: ResponseCache | None) -> ChatClient:
         """A client with its own cache and counters that shares this one's limit of requests
         in flight (callers running at the same time then share ``concurrency`` slots)."""
         other = ChatClient(self.settings, cache)
         other._semaphores = self._semaphores
+        other._pools = self._pools
         return other
 
     def body(self, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
@@ -134,15 +147,8 @@ class ChatClient:
             LlmRefusedError: the endpoint refused the key or does not know the model (no point in
                 sending the other requests).
         """
-        s = self.settings
-        limits = httpx.Limits(
-            max_connections=s.concurrency, max_keepalive_connections=s.concurrency
-        )
-        headers = {"Authorization": f"Bearer {s.api_key}"} if s.api_key else {}
         semaphore = self._semaphore()
-        async with httpx.AsyncClient(
-            limits=limits, headers=headers, timeout=httpx.Timeout(s.timeout_s)
-        ) as http:
+        async with self._connections() as http:
             # After a refusal no new request starts, but those in flight finish and are
             # cached: every answered request is kept.
             refused = asyncio.Event()
@@ -220,6 +226,36 @@ class ChatClient:
             return await self._post(http, body)
         finally:
             await asyncio.to_thread(shared.release)
+
+    @contextlib.asynccontextmanager
+    async def _connections(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The connection pool of this event loop, shared by the calls running on it.
+
+        Units overlap on the request loop, so the pool stays open from one unit to the next
+        and their requests reuse its keep-alive connections instead of each unit opening
+        ``concurrency`` new ones; it is closed when the last call using it ends.
+        """
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            s = self.settings
+            limits = httpx.Limits(
+                max_connections=s.concurrency, max_keepalive_connections=s.concurrency
+            )
+            headers = {"Authorization": f"Bearer {s.api_key}"} if s.api_key else {}
+            http = httpx.AsyncClient(
+                limits=limits, headers=headers, timeout=httpx.Timeout(s.timeout_s)
+            )
+            pool = self._pools[loop] = _Pool(http)
+        pool.users += 1
+        try:
+            yield pool.http
+        finally:
+            pool.users -= 1
+            if pool.users == 0:
+                if self._pools.get(loop) is pool:
+                    del self._pools[loop]
+                await pool.http.aclose()
 
     def _semaphore(self) -> asyncio.Semaphore:
         """The limit of requests in flight, one per event loop the client is used on."""
@@ -332,5 +368,17 @@ class BackgroundLoop:
             return cls._shared
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the loop and wait for its result (from any other thread)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        """Run ``coro`` on the loop and wait for its result (from any other thread); a caller
+        that takes turns at the CPU (:mod:`eotext.clients.turns`) gives its turn up meanwhile."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        with turn_given_up():
+            return future.result()
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the loop's thread (for objects only that thread may use)."""
+
+        async def call() -> T:
+            return fn(*args)
+
+        # Short: the caller keeps its turn at the CPU (if it takes turns).
+        return asyncio.run_coroutine_threadsafe(call(), self.loop).result()

@@ -13,7 +13,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -106,16 +107,11 @@ def caption_patches(
             jobs = [_Job(g[0], vision_messages(g), 0, None) for g in groups]
         return [_dry_run_text(spec, j) for j in jobs], Usage()
     started = time.perf_counter()
-    shared = _shared_client(client_settings(spec))
-
-    async def run(client: ChatClient) -> tuple[list[Text], Usage]:
+    with _unit_client(client_settings(spec), cache_path) as client:
         if groups:
-            return await _run_vision(spec, client, groups, checks)
-        return await _run(spec, client, jobs, checks)
-
-    # On the process's one request loop: units captioned at the same time (in threads) share
-    # the endpoint's ``concurrency`` slots, and no unit waits for another's slowest answer.
-    texts, usage = BackgroundLoop.shared().run(_with_cache(shared, cache_path, run))
+            texts, usage = _run_vision(spec, client, groups, checks)
+        else:
+            texts, usage = _run(spec, client, jobs, checks)
     return texts, replace(usage, seconds=time.perf_counter() - started)
 
 
@@ -133,19 +129,55 @@ def _shared_client(settings: ClientSettings) -> ChatClient:
         return client
 
 
-async def _with_cache(
-    shared: ChatClient,
-    cache_path: Path | None,
-    run: Callable[[ChatClient], Awaitable[tuple[list[Text], Usage]]],
-) -> tuple[list[Text], Usage]:
-    """``run`` with a client of its own (cache, counters) that shares ``shared``'s slots; the
-    cache is opened and closed on the loop's thread, which alone uses it."""
-    cache = ResponseCache(cache_path) if cache_path is not None else None
+@contextmanager
+def _unit_client(settings: ClientSettings, cache_path: Path | None) -> Iterator[ChatClient]:
+    """A client of the unit's own (cache, counters) that shares the process's slots for
+    ``settings``; the cache is opened, used and closed on the request loop's thread alone."""
+    loop = BackgroundLoop.shared()
+    cache = loop.call(_open_cache, cache_path) if cache_path is not None else None
     try:
-        return await run(shared.with_cache(cache))
+        yield _shared_client(settings).with_cache(cache)
     finally:
-        if cache is not None:
-            cache.close()
+        if cache_path is not None:
+            loop.call(_close_cache, cache_path)
+
+
+@dataclass
+class _OpenCache:
+    cache: ResponseCache
+    users: int = 0
+
+
+#: Caches open by path, shared by the units using them (on the request loop's thread only):
+#: overlapping units keep one open rather than each opening and closing (a checkpoint) its own.
+_CACHES: dict[Path, _OpenCache] = {}
+
+
+def _open_cache(path: Path) -> ResponseCache:
+    entry = _CACHES.get(path)
+    if entry is None:
+        entry = _CACHES[path] = _OpenCache(ResponseCache(path))
+    entry.users += 1
+    return entry.cache
+
+
+def _close_cache(path: Path) -> None:
+    entry = _CACHES[path]
+    entry.users -= 1
+    if not entry.users:
+        del _CACHES[path]
+        entry.cache.close()
+
+
+def _ask(client: ChatClient, bodies: list[dict[str, Any]]) -> list[ChatAnswer | LlmError]:
+    """Send ``bodies`` on the process's one request loop and wait for every answer.
+
+    Units captioned at the same time (in threads) share the endpoint's ``concurrency`` slots
+    there, and no unit waits for another's slowest answer. Only the requests run on the loop:
+    prompts, checks and texts are the caller's work, done in its own thread while the loop
+    keeps the other units' requests going.
+    """
+    return BackgroundLoop.shared().run(client.complete_many(bodies))
 
 
 def _vision_ready(ctx: PatchContext) -> bool:
@@ -157,7 +189,7 @@ def _vision_ready(ctx: PatchContext) -> bool:
     )
 
 
-async def _run_vision(
+def _run_vision(
     spec: LlmSpec, client: ChatClient, groups: list[list[PatchContext]], checks: AnswerChecks
 ) -> tuple[list[Text], Usage]:
     """ChatEarthNet's vision path: one request per four patches, the answer split in four."""
@@ -174,7 +206,7 @@ async def _run_vision(
             )
             for m, s in zip(messages, seeds, strict=True)
         ]
-        answers = await client.complete_many(bodies)
+        answers = _ask(client, bodies)
         again = []
         for group, msgs, answer in zip(pending, messages, answers, strict=True):
             if isinstance(answer, LlmError):
@@ -265,7 +297,7 @@ def _body(client: ChatClient, spec: LlmSpec, job: _Job, attempt: int) -> dict[st
     )
 
 
-async def _run(
+def _run(
     spec: LlmSpec, client: ChatClient, jobs: list[_Job], checks: AnswerChecks
 ) -> tuple[list[Text], Usage]:
     texts: list[Text] = []
@@ -273,7 +305,7 @@ async def _run(
     failures: list[tuple[_Job, LlmError]] = []
     pending = jobs
     for attempt in range(spec.validation_retries + 1):
-        answers = await client.complete_many([_body(client, spec, j, attempt) for j in pending])
+        answers = _ask(client, [_body(client, spec, j, attempt) for j in pending])
         again: list[_Job] = []
         for job, answer in zip(pending, answers, strict=True):
             if isinstance(answer, LlmError):
