@@ -633,6 +633,18 @@ def test_geotiff_writer_makes_cogs_of_any_size(tmp_path: Path) -> None:
         "37x100.tif",
         "600x700.tif",
     ]
+    # Band names, scales and offsets of a multi-band patch must not move the IFD behind the data.
+    bands = (np.arange(12 * 120 * 120).reshape(12, 120, 120) % 9000).astype("uint16")
+    path = tmp_path / "bands.tif"
+    write_geotiff(
+        path, bands, CRS.from_epsg(32633), Affine(10, 0, 0, 0, -10, 0), nodata=0,
+        band_names=[f"B{i}" for i in range(12)], scales=[1e-4] * 12, offsets=[-0.1] * 12,
+    )  # fmt: skip
+    valid, errors, _ = cog_validate(str(path), strict=True)
+    assert valid and not errors, errors
+    with rasterio.open(path) as src:
+        assert src.descriptions[0] == "B0" and src.scales[0] == 1e-4 and src.offsets[0] == -0.1
+        assert (src.read() == bands).all()
 
 
 # ---------------------------------------------------------------- round trip of arbitrary texts

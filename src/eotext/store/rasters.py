@@ -24,6 +24,15 @@ _COG_OPTIONS: dict[str, Any] = {
     "compress": "deflate",
     "level": 1,  # patches are small; speed matters more than the last few per cent of size
 }
+#: A patch that fits in one tile is written by the GTiff driver directly: one tile and no
+#: overviews is already COG order (the IFD first), what the COG driver would write after
+#: copying a temporary file, a fifth of the write's time.
+_ONE_TILE_OPTIONS: dict[str, Any] = {
+    "driver": "GTiff",
+    "tiled": True,
+    "compress": "deflate",
+    "zlevel": 1,
+}
 
 
 def write_geotiff(
@@ -42,13 +51,18 @@ def write_geotiff(
     GeoTIFF, atomically (tiles of 256 pixels, 128 for patches of at most 128 pixels)."""
     data = array[np.newaxis] if array.ndim == 2 else array
     count, height, width = data.shape
-    profile = dict(_COG_OPTIONS, count=count, height=height, width=width, dtype=data.dtype)
-    profile["blocksize"] = 128 if max(width, height) <= 128 else 256
+    block = 128 if max(width, height) <= 128 else 256
+    if max(width, height) <= block:
+        profile = dict(_ONE_TILE_OPTIONS, blockxsize=block, blockysize=block)
+    else:
+        profile = dict(_COG_OPTIONS, blocksize=block)
+    profile.update(count=count, height=height, width=width, dtype=data.dtype)
     with (
         atomic_path(path) as tmp,
         rasterio.open(tmp, "w", crs=crs, transform=transform, nodata=nodata, **profile) as dst,
     ):
-        dst.write(data)
+        # Metadata before pixels: the GTiff driver writes the IFD when the first tile is
+        # written, and metadata set after that moves the IFD behind the data.
         for i, name in enumerate(band_names, start=1):
             dst.set_band_description(i, name)
         if scales:
@@ -59,6 +73,7 @@ def write_geotiff(
             dst.write_colormap(1, colormap)
         if tags:
             dst.update_tags(**tags)
+        dst.write(data)
 
 
 def write_png(path: Path, rgb: np.ndarray[Any, Any]) -> None:
