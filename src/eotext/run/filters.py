@@ -69,7 +69,7 @@ class PatchCandidate:
     @cached_property
     def n_data(self) -> int:
         """Pixels with data in every layer."""
-        return int(self._unit_data.data[self._rows, self._cols].sum())
+        return int(np.count_nonzero(self._unit_data.data[self._rows, self._cols]))
 
     @cached_property
     def valid_fraction(self) -> float:
@@ -95,7 +95,7 @@ class PatchCandidate:
     @cached_property
     def cloud_fraction(self) -> float:
         """Share of the data pixels under cloud or cloud shadow (needs ``n_data > 0``)."""
-        return int(self.data.cloud.sum()) / self.n_data
+        return int(np.count_nonzero(self.data.cloud)) / self.n_data
 
     @cached_property
     def usable(self) -> np.ndarray[Any, Any]:

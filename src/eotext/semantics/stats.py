@@ -66,9 +66,9 @@ def compute_class_shares(
     counts = count_classes(labels, valid)
     return LandCoverStats(
         total_px=int(labels.size),
-        valid_px=int(valid.sum()),
+        valid_px=int(np.count_nonzero(valid)),
         counts=counts,
-        unknown_px=int(unknown.sum()) if unknown is not None else 0,
+        unknown_px=int(np.count_nonzero(unknown)) if unknown is not None else 0,
     )
 
 

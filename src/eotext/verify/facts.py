@@ -203,8 +203,9 @@ class PatchFacts:
             return cached
         in_a, in_b = self.in_codes(a), self.in_codes(b)
         n = 0
-        n += int((in_a[:, 1:] & in_b[:, :-1]).sum() + (in_b[:, 1:] & in_a[:, :-1]).sum())
-        n += int((in_a[1:, :] & in_b[:-1, :]).sum() + (in_b[1:, :] & in_a[:-1, :]).sum())
+        for a_side, b_side in ((in_a, in_b), (in_b, in_a)):
+            n += np.count_nonzero(a_side[:, 1:] & b_side[:, :-1])
+            n += np.count_nonzero(a_side[1:, :] & b_side[:-1, :])
         self._cache[key] = n
         return n
 
