@@ -204,8 +204,8 @@ class PatchFacts:
         in_a, in_b = self.in_codes(a), self.in_codes(b)
         n = 0
         for a_side, b_side in ((in_a, in_b), (in_b, in_a)):
-            n += np.count_nonzero(a_side[:, 1:] & b_side[:, :-1])
-            n += np.count_nonzero(a_side[1:, :] & b_side[:-1, :])
+            n += int(np.count_nonzero(a_side[:, 1:] & b_side[:, :-1]))
+            n += int(np.count_nonzero(a_side[1:, :] & b_side[:-1, :]))
         self._cache[key] = n
         return n
 
