@@ -114,4 +114,6 @@ def label_patch(
     if patch.labels is None or scene.scheme is None:
         return None
     nodata = scene.scheme.fill_code(patch.labels.dtype)
-    return np.where(usable, patch.labels, nodata).astype(patch.labels.dtype), nodata
+    labels = patch.labels.copy()
+    labels[~usable] = nodata
+    return labels, nodata

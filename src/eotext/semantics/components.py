@@ -114,8 +114,12 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
         span = int(labels[usable].max()) - offset + 1
         dtype = np.uint16 if span < (1 << 16) - 1 else np.uint64
     # Class index 1.. on usable pixels, 0 (background, never labelled) elsewhere.
-    classes = np.zeros(labels.shape, dtype=dtype)
-    np.subtract(labels, np.int64(offset - 1), out=classes, where=usable, casting="unsafe")
+    if offset == 0:
+        classes = labels.astype(dtype)
+        classes += 1
+    else:
+        classes = (labels.astype(np.int64) - (offset - 1)).astype(dtype)
+    classes[~usable] = 0
     ids = cc3d.connected_components(classes, connectivity=8)
     flat_ids, flat_classes = ids.ravel(), classes.ravel()
     areas = np.bincount(flat_ids).astype(np.int64)
