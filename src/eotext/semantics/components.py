@@ -114,6 +114,7 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
         span = int(labels[usable].max()) - offset + 1
         dtype = np.uint16 if span < (1 << 16) - 1 else np.uint64
     # Class index 1.. on usable pixels, 0 (background, never labelled) elsewhere.
+    classes: np.ndarray[Any, Any]
     if offset == 0:
         classes = labels.astype(dtype)
         classes += 1
