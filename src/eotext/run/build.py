@@ -105,7 +105,11 @@ def build_dataset(
             "or set dry_run = false to build"
         )
     started = time.perf_counter()
-    verify = recipe.output.verify if verify is None else verify
+    if verify is not None and verify != recipe.output.verify:  # the units read it there
+        recipe = dataclasses.replace(
+            recipe, output=dataclasses.replace(recipe.output, verify=verify)
+        )
+    verify = recipe.output.verify
     folder = DatasetFolder(Path(out_dir))
     recorded = folder.recorded_unit_patches()
     if recorded is not None and recorded != recipe.output.unit_patches:
