@@ -183,8 +183,12 @@ class SceneReader:
             kinds = _code_kinds(self._valid_codes, self._label_nodata, labels.dtype)
             if kinds is not None:  # 8/16-bit codes: one look-up tells nodata and unknown
                 kind = kinds[labels]
-                data &= kind != _NODATA
-                unknown = data & (kind == _UNKNOWN)
+                if self._bands:
+                    data &= kind != _NODATA
+                    unknown = data & (kind == _UNKNOWN)
+                else:  # the label map alone says where data is (no passes over all-true masks)
+                    data = kind != _NODATA
+                    unknown = kind == _UNKNOWN  # never nodata, so within data already
             else:
                 if self._label_nodata.size:
                     data &= ~_is_member(labels, self._label_nodata)
