@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +153,24 @@ def test_helsinki_folder_carries_odbl_metadata_and_previews(helsinki: Path) -> N
     assert 24.93 < west < east < 24.96 and 60.16 < south < north < 60.18
     info = CliRunner().invoke(cli, ["info", str(helsinki)])
     assert "ODbL-1.0" in info.output and "attribution:" in info.output
+
+
+def test_hub_cards_name_osm_data_odbl(helsinki: Path, tmp_path: Path) -> None:
+    """The data card and the Hugging Face export give OSM's ODbL-1.0 the Hub's id, ``odbl``
+    (the export once had its own table without it and wrote ``other``)."""
+    card = (helsinki / "DATACARD.md").read_text()
+    assert re.search(r'^license: .*"odbl"', card, re.MULTILINE), card[:400]
+    # A folder without its card (built by an older eotext): the export writes its own header.
+    folder = tmp_path / "helsinki"
+    shutil.copytree(helsinki, folder)
+    (folder / "DATACARD.md").unlink()
+    for name, source in (("with_card", helsinki), ("without_card", folder)):
+        out = tmp_path / name
+        result = CliRunner().invoke(cli, ["export", "hf", str(source), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        front = (out / "README.md").read_text().split("---", 2)[1]
+        assert re.search(r'^license: .*"odbl"', front, re.MULTILINE), (name, front[:300])
+        assert not re.search(r'^license: .*"other"', front, re.MULTILINE), name
 
 
 def test_openclip_export_of_helsinki(helsinki: Path, tmp_path: Path) -> None:

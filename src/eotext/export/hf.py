@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from eotext.export.items import Item, Tables, items_of, read_tables
 from eotext.files import atomic_path, write_text_atomic
+from eotext.store.licences import hub_licence
 
 _TEXT_FIELDS = ("text_id", "type", "style", "input", "output", "category")
 _META_FIELDS: dict[str, pa.DataType] = {
@@ -51,9 +52,6 @@ _META_FIELDS: dict[str, pa.DataType] = {
 IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 _TEXTS = pa.list_(pa.struct([(f, pa.string()) for f in _TEXT_FIELDS]))
 SCHEMA = pa.schema([("image", IMAGE), *_META_FIELDS.items(), ("texts", _TEXTS)])
-
-_HF_LICENCES = {"cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0", "cdla-permissive-1.0", "odbl",
-                "cc-by-nc-4.0", "apache-2.0", "mit"}  # fmt: skip
 
 
 def features_of(schema: pa.Schema) -> dict[str, Any]:
@@ -152,7 +150,7 @@ def dataset_card(tables: Tables, splits: list[str]) -> str:
         }
         - {""}
     )
-    hub_licences = [x if x in _HF_LICENCES else "other" for x in licences] or ["other"]
+    hub_licences = sorted({hub_licence(x) for x in licences}) or ["other"]
     n = len(tables.patches)
     size = next(
         c for top, c in ((1e3, "n<1K"), (1e4, "1K<n<10K"), (1e5, "10K<n<100K"),

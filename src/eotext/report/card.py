@@ -12,19 +12,8 @@ from typing import Any
 
 from eotext.report.stats import Counts, compute_counts
 from eotext.report.tables import Dataset, load_dataset
+from eotext.store.licences import hub_licence
 
-# Licence strings eotext writes into manifests, as Hugging Face licence identifiers.
-HF_LICENCES = {
-    "cc-by-4.0": "cc-by-4.0",
-    "cc-by-sa-4.0": "cc-by-sa-4.0",
-    "cc0-1.0": "cc0-1.0",
-    "odbl-1.0": "odbl",
-    "odbl": "odbl",
-    "cdla-permissive-1.0": "cdla-permissive-1.0",
-    "cdla-permissive-2.0": "cdla-permissive-2.0",
-    "mit": "mit",
-    "apache-2.0": "apache-2.0",
-}
 TASKS = {
     "caption": "image-to-text",
     "osm_caption": "image-to-text",
@@ -55,7 +44,7 @@ def dataset_card(folder: str | Path) -> str:
 def card_metadata(data: Dataset, counts: Counts) -> dict[str, Any]:
     """The card's YAML front matter as a dict (licence, tasks, size, language, name, tags)."""
     licences = sorted(
-        {_hf_licence(lic["licence"]) for s in data.manifest["sources"] for lic in s["licences"]}
+        {hub_licence(lic["licence"]) for s in data.manifest["sources"] for lic in s["licences"]}
     )
     meta: dict[str, Any] = {
         "pretty_name": data.manifest["name"],
@@ -138,10 +127,6 @@ def render_card(data: Dataset, counts: Counts) -> str:
             f"flagged: {u.get('flagged', 0)}, failed: {u.get('failed', 0)}",
         ]
     return "\n".join(lines) + "\n"
-
-
-def _hf_licence(text: str) -> str:
-    return HF_LICENCES.get(text.strip().lower(), "other")
 
 
 def _yaml(meta: dict[str, Any]) -> list[str]:
