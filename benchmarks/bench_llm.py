@@ -1,16 +1,18 @@
-"""Benchmark: LLM captions for ~1,000 real patches against a stub endpoint with 200 ms latency.
+"""Benchmark: LLM captions for real patches against a stub endpoint with 200 ms latency.
 
-The patches are 32-px windows of the real WorldCover map of Sao Tome (1,024 of them). The stub
+The patches are 64-px windows of the real WorldCover map of Sao Tome (256 of them; 32 px: 1,024),
+built once in units of 16 patches and once in units of 64 (``--unit-patches 4,8``). The stub
 (tests/llm_stub.py, on 127.0.0.1) answers every request after a fixed latency, so the ideal time
 of the LLM stage is N × latency / concurrency; the stage is timed from the stub's first request
 to its last answer (units overlap, so the units' own LLM seconds would count waits twice).
 Then a second build is killed half-way (SIGKILL)
 and resumed, and the stub counts how many already-answered prompts were sent again.
 
-    python benchmarks/bench_llm.py [--latency 0.2] [--concurrency 16] [--patch-size 32]
-        [--unit-patches 16] [--no-resume]
+    python benchmarks/bench_llm.py [--latency 0.2] [--concurrency 16] [--patch-size 64]
+        [--unit-patches 4,8] [--no-resume]
 
-``--unit-patches K`` makes units of K×K patches (4: 16 patches, 8: 64).
+``--unit-patches K[,K...]`` makes units of K×K patches (4: 16 patches, 8: 64), one build each;
+the kill-and-resume part uses the last.
 """
 
 from __future__ import annotations
@@ -79,41 +81,51 @@ def _timeline(spans: list[tuple[float, float]], concurrency: int) -> str:
     )
 
 
+def _throughput(out: Path, args: argparse.Namespace) -> int:
+    """Build once against a fresh stub; print the LLM stage against the ideal. Returns the
+    number of captions."""
+    with StubLLM(latency_s=args.latency) as stub:
+        recipe = _recipe(out.with_suffix(".toml"), stub.base_url, args)
+        started = time.perf_counter()
+        proc = _build(recipe, out)
+        _, err = proc.communicate()
+        wall = time.perf_counter() - started
+        if proc.returncode:
+            sys.exit(err.decode())
+        assert stub.first_request_at is not None and stub.last_answer_at is not None
+        stage = stub.last_answer_at - stub.first_request_at
+    usage = json.loads((out / "manifest.json").read_text())["llm"]
+    n = len(stub.answered)
+    ideal = n * args.latency / args.concurrency
+    print(
+        f"{n} captions, latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}, "
+        f"units of {args.unit_patches**2} patches"
+    )
+    print(
+        f"  LLM stage (first request to last answer): {stage:.2f} s = {n / stage:.1f} "
+        f"captions/s; ideal {ideal:.2f} s; ratio {stage / ideal:.2f}x "
+        f"(units' own LLM seconds, summed: {usage['seconds']:.2f} s)"
+    )
+    print(f"  whole build (incl. start-up, analysis, writing): {wall:.2f} s")
+    print("  " + _timeline(stub.spans, args.concurrency))
+    return n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--patch-size", type=int, default=32)
-    parser.add_argument("--unit-patches", type=int, default=16)
+    parser.add_argument("--patch-size", type=int, default=64)
+    parser.add_argument("--unit-patches", default="4,8", help="K×K patches per unit; a list")
     parser.add_argument("--no-resume", action="store_true", help="skip the kill-and-resume part")
     args = parser.parse_args()
+    sizes = [int(k) for k in str(args.unit_patches).split(",")]
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        # 1) Throughput.
-        with StubLLM(latency_s=args.latency) as stub:
-            recipe = _recipe(tmp / "a.toml", stub.base_url, args)
-            started = time.perf_counter()
-            proc = _build(recipe, tmp / "a")
-            _, err = proc.communicate()
-            wall = time.perf_counter() - started
-            if proc.returncode:
-                sys.exit(err.decode())
-            assert stub.first_request_at is not None and stub.last_answer_at is not None
-            stage = stub.last_answer_at - stub.first_request_at
-        usage = json.loads((tmp / "a" / "manifest.json").read_text())["llm"]
-        n = len(stub.answered)
-        ideal = n * args.latency / args.concurrency
-        print(
-            f"{n} captions, latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}, "
-            f"units of {args.unit_patches**2} patches"
-        )
-        print(
-            f"LLM stage (first request to last answer): {stage:.2f} s = {n / stage:.1f} "
-            f"captions/s; ideal {ideal:.2f} s; ratio {stage / ideal:.2f}x "
-            f"(units' own LLM seconds, summed: {usage['seconds']:.2f} s)"
-        )
-        print(f"whole build (incl. start-up, analysis, writing): {wall:.2f} s")
-        print(_timeline(stub.spans, args.concurrency))
+        # 1) Throughput, once per unit size.
+        for k in sizes:
+            args.unit_patches = k
+            n = _throughput(tmp / f"a{k}", args)
         if args.no_resume:
             return
 
