@@ -34,12 +34,14 @@ def write_patch_files(
     spec: PatchSpec,
     patch: WindowData,
     usable: np.ndarray[Any, Any],
+    written: tuple[np.ndarray[Any, Any], int] | None,
     transform: Any,
     recipe: Recipe,
     folder: DatasetFolder,
 ) -> PatchPaths:
-    """Write a patch's image (GeoTIFF), label map (GeoTIFF) and preview (PNG), as the recipe's
-    ``[output]`` asks; returns their paths relative to the dataset folder."""
+    """Write a patch's image (GeoTIFF), label map (GeoTIFF; ``written``, see
+    :func:`label_patch`) and preview (PNG), as the recipe's ``[output]`` asks; returns their
+    paths relative to the dataset folder."""
     crs = scene.grid.crs
     pid = spec.patch_id
     paths: dict[str, str | None] = {"image_path": None, "label_path": None, "preview_path": None}
@@ -75,7 +77,6 @@ def write_patch_files(
                 [patch.image[i].astype(np.float32) * bands[i].scale + bands[i].offset for i in rgb]
             )
             preview = true_colour(refl, patch.data)
-    written = label_patch(scene, patch, usable)
     if written is not None:
         labels, nodata = written
         assert scene.scheme is not None

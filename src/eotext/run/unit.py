@@ -136,13 +136,15 @@ def _process_unit(task: UnitTask) -> UnitSummary:
         own = tuple(texts[patch.ctx.patch_id])
         if not visible.keep(AnnotatedPatch(scene, patch.ctx.patch_id, own)):
             continue
+        written = label_patch(scene, patch.ctx.data, patch.ctx.usable)
         if recipe.output.verify:
-            facts[patch.ctx.patch_id] = _facts(patch)
+            facts[patch.ctx.patch_id] = _facts(patch.ctx, written)
         paths = write_patch_files(
             scene,
             patch.ctx.spec,
             patch.ctx.data,
             patch.ctx.usable,
+            written,
             scene.grid.window_transform(patch.ctx.spec.window),
             recipe,
             folder,
@@ -175,10 +177,11 @@ def _process_unit(task: UnitTask) -> UnitSummary:
     return summary
 
 
-def _facts(patch: AnalysedPatch) -> PatchFacts | None:
-    """What the patch's label file says, for checking its texts (None: no label map)."""
-    ctx = patch.ctx
-    written = label_patch(ctx.scene, ctx.data, ctx.usable)
+def _facts(
+    ctx: PatchContext, written: tuple[np.ndarray[Any, Any], int] | None
+) -> PatchFacts | None:
+    """What the patch's label file (``written``) says, for checking its texts (None: no label
+    map)."""
     if written is None:
         return None
     assert ctx.scene.scheme is not None

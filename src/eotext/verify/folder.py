@@ -137,20 +137,12 @@ Change = tuple[str, str, str, str | None, dict[str, Any], dict[str, Any]]
 
 @dataclass
 class RowCheck:
-    """What checking rows found: the audit rows to append and the counts."""
+    """What checking rows found: the audit rows to append, the claims checked, the findings
+    by kind (the statuses are in the rows themselves)."""
 
     changes: list[Change] = field(default_factory=list)
-    texts: int = 0
     claims: int = 0
-    flagged: int = 0
-    auto_fixed: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
-
-    def summary(self) -> VerifySummary:
-        return VerifySummary(
-            self.texts, self.claims, self.flagged, self.auto_fixed, len(self.changes),
-            dict(self.by_kind),
-        )  # fmt: skip
 
 
 def check_rows(
@@ -170,10 +162,7 @@ def check_rows(
         verdict = verify_text(source, facts_of(row["patch_id"]), fix=fix)
         before = _state(row)
         new = _apply(row, meta, verdict)
-        out.texts += 1
         out.claims += verdict.claims
-        out.flagged += new["status"] == "flagged"
-        out.auto_fixed += new["status"] == "auto_fixed"
         for f in verdict.findings:
             out.by_kind[f.kind] = out.by_kind.get(f.kind, 0) + 1
         after = _state(new)
@@ -208,7 +197,8 @@ def verify_folder(
     """
     root = Path(root)
     with TABLE_LOCK:
-        if patch_ids is not None and not patch_ids and not audit.human_decisions(root):
+        decided = audit.human_decisions(root)
+        if patch_ids is not None and not patch_ids and not decided:
             # Nothing to check and nothing to put back: only the statuses are read.
             statuses = read_texts(root, columns=["status"]).column("status").to_pylist()
             return VerifySummary(
@@ -217,13 +207,13 @@ def verify_folder(
         facts = FactsCache(root)
         table = read_texts(root)
         rows = table.to_pylist()
-        restored = _restore_decisions(root, rows)
+        restored = _restore_decisions(decided, rows)
         chosen = [
             r for r in rows
             if patch_ids is None or r["patch_id"] in patch_ids or r["text_id"] in restored
         ]  # fmt: skip
         checked = check_rows(chosen, facts.get, fix=fix, who=who)
-        if checked.changes or restored or patch_ids is None:
+        if checked.changes or restored:
             write_texts(root, rows, table.schema)
         record_changes(root, checked.changes)
     statuses = [r.get("status") for r in rows]
@@ -233,10 +223,9 @@ def verify_folder(
     )  # fmt: skip
 
 
-def _restore_decisions(root: Path, rows: list[dict[str, Any]]) -> set[str]:
-    """Put back what reviewers decided, when a rebuild merged the texts from the units again;
-    the ids of the texts put back."""
-    decided = audit.human_decisions(root)
+def _restore_decisions(decided: dict[str, dict[str, Any]], rows: list[dict[str, Any]]) -> set[str]:
+    """Put back what reviewers decided (:func:`audit.human_decisions`), when a rebuild merged
+    the texts from the units again; the ids of the texts put back."""
     restored = set()
     for row in rows:
         state = decided.get(row["text_id"])
