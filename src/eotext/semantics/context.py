@@ -30,7 +30,7 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from eotext.files import atomic_path
+from eotext.files import atomic_path, read_arrow, write_arrow_atomic
 
 log = logging.getLogger(__name__)
 
@@ -231,8 +231,7 @@ def _countries() -> tuple[STRtree, list[tuple[str, str]]] | None:
         "ne_10m_admin_0_countries_deu.zip"
     )
     with importlib.resources.as_file(path) as zipped:
-        stat = zipped.stat()
-        cached = cache_dir() / f"countries-{stat.st_size}-{int(stat.st_mtime)}.arrow"
+        cached = _cached(zipped, "countries", ".arrow")
         found = _read_countries(cached)
         if found is not None:
             return STRtree(found[0]), found[1]
@@ -254,8 +253,7 @@ def _read_countries(path: Path) -> tuple[list[BaseGeometry], list[tuple[str, str
     import pyarrow as pa
 
     try:
-        with pa.OSFile(str(path)) as source:
-            table = pa.ipc.open_file(source).read_all()
+        table = read_arrow(path)
     except (OSError, pa.ArrowInvalid):
         return None
     geoms = shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False)).tolist()
@@ -279,12 +277,7 @@ def _write_countries(path: Path, geoms: list[BaseGeometry], names: list[tuple[st
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with (
-            atomic_path(path) as tmp,
-            pa.OSFile(str(tmp), "wb") as sink,
-            pa.ipc.new_file(sink, table.schema) as writer,
-        ):
-            writer.write_table(table)
+        write_arrow_atomic(path, table)
     except OSError as exc:
         log.debug("country outlines not cached in %s: %s", path.parent, exc)
 
@@ -331,8 +324,7 @@ def _koppen_grid(png: Path) -> np.ndarray[Any, Any]:
     memory-mapped: a look-up then reads only the pages of its points. Without a writable cache
     the PNG is decoded each time.
     """
-    stat = png.stat()
-    cached = cache_dir() / f"koppen-{stat.st_size}-{int(stat.st_mtime)}.npy"
+    cached = _cached(png, "koppen", ".npy")
     try:
         grid: np.ndarray[Any, Any] = np.load(cached, mmap_mode="r")
         return grid
@@ -352,6 +344,18 @@ def _koppen_grid(png: Path) -> np.ndarray[Any, Any]:
     except OSError as exc:
         log.debug("climate map not cached in %s: %s", cached.parent, exc)
     return grid
+
+
+#: Part of every cached file's name: raise it when the code deriving them changes, so files
+#: derived by an older eotext are not read.
+_CACHE_FORMAT = 1
+
+
+def _cached(source: Path, stem: str, suffix: str) -> Path:
+    """Where data derived from a package's ``source`` file is kept: named after the file's size
+    and time and :data:`_CACHE_FORMAT`, so a new package or eotext version derives it anew."""
+    stat = source.stat()
+    return cache_dir() / f"{stem}-v{_CACHE_FORMAT}-{stat.st_size}-{int(stat.st_mtime)}{suffix}"
 
 
 def cache_dir() -> Path:

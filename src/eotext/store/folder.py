@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from eotext.clients.cache import CACHE_NAME
 from eotext.errors import OutputError
-from eotext.files import TMP_SUFFIX, atomic_path, write_json_atomic
+from eotext.files import TMP_SUFFIX, atomic_path, read_arrow, write_arrow_atomic, write_json_atomic
 from eotext.store.lock import WriterLock
 from eotext.store.records import PATCH_SCHEMA, TEXT_SCHEMA, PatchRecord, TextRecord, UnitSummary
 
@@ -280,13 +280,7 @@ def _write_table(
 ) -> None:
     """A unit's rows as an Arrow IPC file: written and read back far faster than Parquet,
     which only the merged tables need."""
-    table = pa.Table.from_pylist([r.to_row() for r in records], schema=schema)
-    with (
-        atomic_path(path) as tmp,
-        pa.OSFile(str(tmp), "wb") as sink,
-        pa.ipc.new_file(sink, schema) as writer,
-    ):
-        writer.write_table(table)
+    write_arrow_atomic(path, pa.Table.from_pylist([r.to_row() for r in records], schema=schema))
 
 
 def _read_unit_table(units: Path, unit_id: str, suffix: str) -> pa.Table:
@@ -294,8 +288,7 @@ def _read_unit_table(units: Path, unit_id: str, suffix: str) -> pa.Table:
     path = units / f"{unit_id}.{suffix}.arrow"
     if not path.exists():
         return pq.read_table(units / f"{unit_id}.{suffix}.parquet")
-    with pa.OSFile(str(path)) as source:
-        return pa.ipc.open_file(source).read_all()
+    return read_arrow(path)
 
 
 #: The ``bbox`` covering column of ``patches.parquet`` (GeoParquet 1.1).
