@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from rasterio.enums import Resampling
 
 from eotext.errors import SourceError, UnknownClassCodeError
@@ -174,21 +175,20 @@ class SceneReader:
             if nodata is not None and n_img:
                 data &= ~np.all(image[:n_img] == nodata, axis=0)
         labels = None
-        unknown = np.zeros(shape, dtype=bool)
+        unknown = None
         if self._labels is not None:
             labels = self._labels.read(window)[0]
             if self._remap is not None:
                 labels = _apply_remap(self._remap, labels)
             assert self._valid_codes is not None and self.scene.scheme is not None
             kinds = _code_kinds(self._valid_codes, self._label_nodata, labels.dtype)
-            if kinds is not None:  # 8/16-bit codes: one look-up tells nodata and unknown
-                kind = kinds[labels]
+            if kinds is not None:  # 8/16-bit codes: a table tells nodata and unknown
+                labelled, unknown = _label_masks(labels, kinds)
                 if self._bands:
-                    data &= kind != _NODATA
-                    unknown = data & (kind == _UNKNOWN)
+                    data &= labelled
+                    unknown &= data
                 else:  # the label map alone says where data is (no passes over all-true masks)
-                    data = kind != _NODATA
-                    unknown = kind == _UNKNOWN  # never nodata, so within data already
+                    data = labelled  # and unknown codes are never nodata: within data already
             else:
                 if self._label_nodata.size:
                     data &= ~_is_member(labels, self._label_nodata)
@@ -203,6 +203,8 @@ class SceneReader:
                         'set unknown_codes = "unlabelled" to count them as unlabelled'
                     )
                 data &= ~unknown
+        if unknown is None:
+            unknown = np.zeros(shape, dtype=bool)
         cloud = np.zeros(shape, dtype=bool)
         if self._cloud is not None:
             scl = self._cloud.read(window)[0]
@@ -279,6 +281,37 @@ def _kinds_table(
     table[[c for c in nodata if 0 <= c < table.size]] = _NODATA
     table.flags.writeable = False
     return table
+
+
+def _label_masks(
+    labels: np.ndarray[Any, Any], kinds: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Where ``labels`` is not nodata, and where its code is unknown, by ``kinds``' table.
+
+    For 8-bit codes, the codes present come first from Pillow's histogram (a third of the time
+    of one look-up per pixel, and a tenth of ``np.bincount``'s); when none is unknown, which is
+    nearly always, one comparison with the nodata code present (if any) is all that is left.
+    A window of one code (open sea) needs only its minimum and maximum.
+    """
+    if labels.dtype == np.uint8 and labels.ndim == 2 and labels.size:
+        low = labels.min()
+        if low == labels.max():  # one code (a window of sea or of nodata): no histogram
+            present = np.array([low], dtype=np.intp)
+        else:
+            present = np.flatnonzero(Image.fromarray(labels).histogram())
+        kind = kinds[present]
+        if not (kind == _UNKNOWN).any():
+            unknown = np.zeros(labels.shape, dtype=bool)
+            nodata = present[kind == _NODATA]
+            if nodata.size == 0:
+                return np.ones(labels.shape, dtype=bool), unknown
+            if nodata.size == present.size:
+                return np.zeros(labels.shape, dtype=bool), unknown
+            if nodata.size == 1:
+                labelled: np.ndarray[Any, Any] = labels != nodata[0]
+                return labelled, unknown
+    kind = kinds[labels]
+    return kind != _NODATA, kind == _UNKNOWN
 
 
 def _is_member(values: np.ndarray[Any, Any], codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
