@@ -9,8 +9,11 @@ and touches files only through :mod:`eotext.sources` and
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -117,8 +120,37 @@ def process_unit(task: UnitTask) -> UnitSummary:
     """Process one unit and store its rows, files and summary; returns the summary."""
     # One GDAL environment for the unit's reads and writes: without it, every file opened
     # sets up and tears down its own.
-    with rasterio.Env():
+    with _collector_paused(), rasterio.Env():
         return _process_unit(task)
+
+
+_pause_lock = threading.Lock()
+_pausing = 0  # units of this process running with the collector paused
+_was_enabled = True
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while units run in this process.
+
+    A unit makes many short-lived objects without reference cycles; every few hundred
+    allocations start a collection, and each full one walks every object alive (the imported
+    libraries' too): about 2 % of a build's time for nothing. Units running at once in threads
+    share one pause; the collector is back as it was when the last one ends.
+    """
+    global _pausing, _was_enabled
+    with _pause_lock:
+        if _pausing == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pausing += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pausing -= 1
+            if _pausing == 0 and _was_enabled:
+                gc.enable()
 
 
 def _process_unit(task: UnitTask) -> UnitSummary:
