@@ -60,15 +60,18 @@ class PatchCandidate:
     patch dropped early (no data, cloud) costs neither a copy nor its class statistics."""
 
     def __init__(self, scene: Scene, spec: PatchSpec, unit_data: WindowData, rows: slice,
-                 cols: slice) -> None:  # fmt: skip
+                 cols: slice, unit_has_data: bool = True) -> None:  # fmt: skip
         self.scene = scene
         self.spec = spec
         self._unit_data = unit_data
         self._rows, self._cols = rows, cols
+        self._unit_has_data = unit_has_data
 
     @cached_property
     def n_data(self) -> int:
-        """Pixels with data in every layer."""
+        """Pixels with data in every layer (none when the unit has none: open sea)."""
+        if not self._unit_has_data:
+            return 0
         return int(np.count_nonzero(self._unit_data.data[self._rows, self._cols]))
 
     @cached_property

@@ -92,9 +92,10 @@ def analyse_unit(scene: Scene, unit: Unit, recipe: Recipe) -> AnalysedUnit:
     with scene.open() as reader:
         data = reader.read(unit.window, recipe.unknown_codes)
     kept = []
+    has_data = bool(data.data.any())  # one pass over a unit of open sea, not one per patch
     for spec in unit.patches:
         rows, cols = spec.window.relative_to(unit.window)
-        candidate = PatchCandidate(scene, spec, data, rows, cols)
+        candidate = PatchCandidate(scene, spec, data, rows, cols, has_data)
         if all(f.keep(candidate) for f in filters):
             kept.append(_analyse(candidate))
     # Where and when: one look-up for all kept patches of the unit.
