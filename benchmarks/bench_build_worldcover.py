@@ -1,13 +1,18 @@
 """Benchmark: build the whole WorldCover tile N00E006 (36000 x 36000 px) into a dataset.
 
-Two phases, each in its own process so peak RSS is measured separately:
+Three phases, each in its own process so peak RSS is measured separately:
 
-* build    - statistics, layout, template captions, label patches, previews, parquet tables
-* baseline - the same reader and the same unit windows; only cut the patches and write the
-             label GeoTIFFs of the non-empty ones (the least any tool has to do)
+* build    - statistics, layout, template captions, verification, label patches, previews,
+             tables (``eotext build --labels TILE --scheme worldcover`` at default settings, but
+             keeping every patch with land)
+* baseline - the same reader and the same unit windows, in as many processes; only cut the
+             patches and write the label GeoTIFFs of the non-empty ones
+* plain    - no eotext: one process reads the tile in 1,024-px blocks with rasterio and writes
+             each non-empty 256-px label patch as a plain GeoTIFF (the issue's baseline)
 
-Prints patches/s, peak RSS, CPU seconds, the ratio build/baseline of wall time and the projected
-time of a ChatEarthNet-scale build (163,488 patches) at the measured rate.
+Prints patches/s, peak RSS, CPU seconds, the ratios of wall time build/baseline and
+build/plain, and the projected time of a ChatEarthNet-scale build (163,488 patches) at the
+measured rate.
 
     python benchmarks/bench_build_worldcover.py [--workers N] [--unit-patches K] [--repeat R]
 
@@ -96,8 +101,41 @@ def run_baseline(tile: str, out: str, workers: int, unit_patches: int) -> dict[s
     return {"seconds": time.perf_counter() - t0, "patches": patches, "texts": 0}
 
 
+def run_plain(tile: str, out: str, workers: int, unit_patches: int) -> dict[str, float]:
+    """The issue's own baseline, no eotext at all: one process reads the tile in 1,024-px
+    blocks with rasterio and writes each non-empty 256-px label patch as a plain GeoTIFF."""
+    import rasterio
+    from rasterio.windows import Window
+
+    t0 = time.perf_counter()
+    written = 0
+    with rasterio.open(tile) as src:
+        profile = dict(driver="GTiff", count=1, dtype=src.dtypes[0], crs=src.crs, nodata=0,
+                       width=256, height=256)  # fmt: skip
+        for r0 in range(0, src.height, 1024):
+            for c0 in range(0, src.width, 1024):
+                window = Window(c0, r0, min(1024, src.width - c0), min(1024, src.height - r0))
+                block = src.read(1, window=window)
+                if not block.any():
+                    continue
+                for r in range(0, block.shape[0] - 255, 256):
+                    for c in range(0, block.shape[1] - 255, 256):
+                        patch = block[r : r + 256, c : c + 256]
+                        if not patch.any():
+                            continue
+                        transform = src.window_transform(Window(c0 + c, r0 + r, 256, 256))
+                        path = f"{out}/{r0 + r}_{c0 + c}.tif"
+                        with rasterio.open(path, "w", transform=transform, **profile) as dst:
+                            dst.write(patch, 1)
+                        written += 1
+    return {"seconds": time.perf_counter() - t0, "patches": written, "texts": 0}
+
+
+_PHASES = {"build": run_build, "baseline": run_baseline, "plain": run_plain}
+
+
 def _phase(args: argparse.Namespace) -> None:
-    fn = run_build if args.phase == "build" else run_baseline
+    fn = _PHASES[args.phase]
     result = fn(args.tile, args.out, args.workers, args.unit_patches)
     # ru_maxrss is in KiB on Linux; children covers worker processes.
     me = resource.getrusage(resource.RUSAGE_SELF)
@@ -115,7 +153,7 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="alternate the phases N times; report medians"
     )
-    parser.add_argument("--phase", choices=["build", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=sorted(_PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -123,12 +161,12 @@ def main() -> None:
         return
     if not Path(args.tile).exists():
         sys.exit(f"tile not found: {args.tile}")
-    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "build": []}
+    runs: dict[str, list[dict[str, float]]] = {"plain": [], "baseline": [], "build": []}
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="eotext-bench-") as tmp:
-            for phase in ("baseline", "build"):
+            for phase in runs:
                 out = os.path.join(tmp, phase)
-                if phase == "baseline":
+                if phase != "build":
                     os.makedirs(out)
                 cmd = [sys.executable, __file__, "--phase", phase, "--tile", args.tile,
                        "--workers", str(args.workers), "--unit-patches", str(args.unit_patches),
@@ -139,12 +177,17 @@ def main() -> None:
         phase: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
         for phase, rs in runs.items()
     }
-    b, base = results["build"], results["baseline"]
+    b, base, plain = results["build"], results["baseline"], results["plain"]
     workers = args.workers or f"default ({os.cpu_count()})"
     print(f"WorldCover tile {Path(args.tile).name}, 36000x36000 px, 256-px patches, "
           f"{workers} worker(s), units of {args.unit_patches}x{args.unit_patches} patches, "
           f"median of {args.repeat} run(s)")  # fmt: skip
-    for name, r in (("baseline (read+tile+write labels)", base), ("build (full dataset)", b)):
+    rows = (
+        ("plain rasterio, 1 process", plain),
+        ("baseline (read+tile+write labels)", base),
+        ("build (full dataset)", b),
+    )
+    for name, r in rows:
         print(
             f"  {name:36} {r['patches']:6.0f} patches  {r['seconds']:7.1f} s  "
             f"{r['patches'] / r['seconds']:7.1f} patches/s  peak RSS {r['peak_rss_mb']:6.0f} MB  "
@@ -155,6 +198,9 @@ def main() -> None:
     ratios = [x["seconds"] / y["seconds"] for x, y in pairs]
     print(f"  ratio build/baseline (wall time, median of pairs): {statistics.median(ratios):.2f}")
     print(f"  ratio build/baseline (CPU time): {b['cpu_s'] / base['cpu_s']:.2f}")
+    pairs = zip(runs["build"], runs["plain"], strict=True)
+    ratios = [x["seconds"] / y["seconds"] for x, y in pairs]
+    print(f"  ratio build/plain (wall time, median of pairs): {statistics.median(ratios):.2f}")
     projected = CHATEARTHNET_PATCHES / (b["patches"] / b["seconds"])
     print(
         f"  projected ChatEarthNet-scale build ({CHATEARTHNET_PATCHES:,} patches) at this rate: "
