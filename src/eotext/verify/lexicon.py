@@ -145,11 +145,23 @@ class Lexicon:
         self.names = {k: frozenset(v) for k, v in names.items() if k}
         alternatives = sorted(self.names, key=len, reverse=True)
         body = "|".join(re.escape(a).replace(r"\ ", r"[\s\-/]+") for a in alternatives)
-        self._pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
+        pattern = rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])"
+        self._pattern = re.compile(pattern, re.IGNORECASE)
+        # On ASCII text, ignoring case is matching the lower-cased text with the (lower-case)
+        # names: the same matches, about four times faster (no case folding per character).
+        ascii_lower = body.isascii() and body == body.lower()
+        self._lower_pattern = re.compile(pattern) if ascii_lower else None
 
     def mentions(self, text: str) -> list[Mention]:
         """Every class mention, left to right, longest names first, never overlapping."""
         out = []
+        if self._lower_pattern is not None and text.isascii():
+            for m in self._lower_pattern.finditer(text.lower()):
+                codes = self.names.get(_norm(m.group(0)))
+                if codes:
+                    start, end = m.span()
+                    out.append(Mention(start, end, text[start:end], codes))
+            return out
         for m in self._pattern.finditer(text):
             codes = self.names.get(_norm(m.group(0)))
             if codes:
