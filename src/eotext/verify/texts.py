@@ -56,12 +56,13 @@ def verify_text(row: Mapping[str, Any], facts: PatchFacts | None, fix: bool = Tr
     fixes: tuple[str, ...] = ()
     if fix and kind in ("caption", "osm_caption"):
         text, fixes = auto_fix(text)
-    findings: list[Finding] = [
-        Finding("banned_word", w, _span(text, w), "none of ChatEarthNet's banned words", w)
-        for w in banned_words_in(text)
-        # A style rule for LLM captions (ChatEarthNet's), not a fact: only model text is held to it.
-        if kind == "caption" and str(row.get("generator") or "").startswith("llm")
-    ]
+    findings: list[Finding] = []
+    # A style rule for LLM captions (ChatEarthNet's), not a fact: only model text is held to it.
+    if kind == "caption" and str(row.get("generator") or "").startswith("llm"):
+        findings = [
+            Finding("banned_word", w, _span(text, w), "none of ChatEarthNet's banned words", w)
+            for w in banned_words_in(text)
+        ]
     n_claims = 0
     if facts is not None:
         lex = lexicon_for(facts.scheme)
