@@ -199,11 +199,13 @@ class PatchFacts:
         if key not in self._cache:
             # The bytes where every code is a byte the table keeps (a code equals its byte
             # there), else the codes; one comparison per code (np.isin sorts: far slower).
-            table = self._table
-            on_bytes = self._bytes is not None and table is not None
-            on_bytes = on_bytes and all(0 <= c < len(table) and table[c] == c for c in codes)
-            values = self._bytes if on_bytes else self.labels
-            assert values is not None
+            table, values = self._table, self._bytes
+            if (
+                table is None
+                or values is None
+                or not all(0 <= c < len(table) and table[c] == c for c in codes)
+            ):
+                values = self.labels
             ordered = sorted(codes)
             mask = values == ordered[0] if ordered else np.zeros(self.shape, dtype=bool)
             for code in ordered[1:]:
@@ -339,9 +341,25 @@ def facts_from_array(
     return PatchFacts(arr, scheme, gsd_m, dict(context or {}))
 
 
-@functools.lru_cache(maxsize=8)
 def _codes_table(scheme: Scheme, size: int, nodata: int | None) -> np.ndarray[Any, Any]:
     """Code → itself for the scheme's classes, ``-1`` for nodata and unknown codes."""
+    # By the scheme's identity first: asked for every patch, and hashing a scheme hashes all
+    # its classes.
+    known = _TABLES.get((id(scheme), size, nodata))
+    if known is not None and known[0] is scheme:
+        return known[1]
+    table = _make_codes_table(scheme, size, nodata)
+    if len(_TABLES) >= 8:
+        _TABLES.clear()
+    _TABLES[(id(scheme), size, nodata)] = (scheme, table)
+    return table
+
+
+_TABLES: dict[tuple[int, int, int | None], tuple[Scheme, np.ndarray[Any, Any]]] = {}
+
+
+@functools.lru_cache(maxsize=8)
+def _make_codes_table(scheme: Scheme, size: int, nodata: int | None) -> np.ndarray[Any, Any]:
     lut = np.full(size, -1, dtype=np.int64)
     good = [c for c in scheme.codes if 0 <= c < size and c not in scheme.nodata]
     lut[good] = good
