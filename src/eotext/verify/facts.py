@@ -242,7 +242,8 @@ class PatchFacts:
         key = ("labelled", codes)
         if key not in self._cache:
             lab, n = cc3d.connected_components(self.in_codes(codes), connectivity=8, return_N=True)
-            self._cache[key] = (lab.ravel(), int(n))
+            # Native ids: bincount converts others on every call (weighted: 2.5x the time).
+            self._cache[key] = (lab.ravel().astype(np.intp), int(n))
         out: tuple[np.ndarray[Any, Any], int] = self._cache[key]
         return out
 
