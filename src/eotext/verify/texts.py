@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from eotext.semantics.stats import grid3_slices
 from eotext.text.vqa import CELL_PLACES
 from eotext.verify.answers import banned_words_in
@@ -191,11 +189,12 @@ def _tier_bounds(answer: str) -> tuple[float, float] | None:
 
 def _grid3(facts: PatchFacts, codes: frozenset[int]) -> dict[str, int]:
     """Pixels of ``codes`` in each 3×3 cell, cut as the generator cuts them."""
-    h, w = facts.labels.shape
-    wanted = np.asarray(sorted(codes), dtype=np.int64)
+    inside = facts.in_codes(codes)
     return {
-        name: int(np.isin(facts.labels[rows, cols], wanted).sum())
-        for name, (rows, cols) in zip(CELL_PLACES.values(), grid3_slices(h, w), strict=True)
+        name: int(inside[rows, cols].sum())
+        for name, (rows, cols) in zip(
+            CELL_PLACES.values(), grid3_slices(facts.height, facts.width), strict=True
+        )
     }
 
 
@@ -216,8 +215,7 @@ def _referring(
     findings = []
     if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
         return [], [Finding("box", words, span, f"a box inside {w}×{h}", str(list(box)))]
-    inside = facts.labels[y0:y1, x0:x1]
-    n = int(sum((inside == c).sum() for c in codes))
+    n = int(facts.in_codes(codes)[y0:y1, x0:x1].sum())
     if n < VISIBLE_PX:
         findings.append(
             Finding(
