@@ -120,6 +120,10 @@ class Mention:
     codes: frozenset[int]
 
 
+#: How many texts' mentions a lexicon keeps.
+_SEEN_TEXTS = 8192
+
+
 class Lexicon:
     """Finds class mentions of one scheme in English text."""
 
@@ -151,9 +155,19 @@ class Lexicon:
         # names: the same matches, about four times faster (no case folding per character).
         ascii_lower = body.isascii() and body == body.lower()
         self._lower_pattern = re.compile(pattern) if ascii_lower else None
+        self._seen: dict[str, tuple[Mention, ...]] = {}
 
     def mentions(self, text: str) -> list[Mention]:
         """Every class mention, left to right, longest names first, never overlapping."""
+        # Kept by text: questions and answers repeat word for word across patches.
+        known = self._seen.get(text)
+        if known is None:
+            if len(self._seen) >= _SEEN_TEXTS:
+                self._seen.clear()
+            known = self._seen[text] = tuple(self._mentions(text))
+        return list(known)
+
+    def _mentions(self, text: str) -> list[Mention]:
         out = []
         if self._lower_pattern is not None and text.isascii():
             for m in self._lower_pattern.finditer(text.lower()):
