@@ -325,7 +325,7 @@ def facts_from_array(
 ) -> PatchFacts:
     """Facts of a label array: nodata, scheme nodata and unknown codes become ``-1``."""
     labels = np.asarray(labels)
-    if labels.dtype == np.uint8:
+    if labels.dtype == np.uint8 and labels.ndim == 2:  # a patch: answered from its bytes
         lut = _codes_table(scheme, 256, None if nodata is None else int(nodata))
         return PatchFacts.from_bytes(labels, lut, scheme, gsd_m, dict(context or {}))
     if labels.dtype == np.uint16:  # one look-up per pixel
