@@ -14,7 +14,8 @@ Each claim carries its character span in the text, so a finding can point at it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 from eotext.verify.facts import Rect
@@ -241,6 +242,28 @@ _CROSS = re.compile(
 )
 
 
+#: For a pattern, words one of which every match holds (lower case): a sentence without any
+#: of them is not scanned (each pattern tries every position of a sentence otherwise).
+_HINTS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _CROSS: ("image", "picture", "one", "scene", "all four", "similarly", "likewise"),
+    _SIZE: ("small", "medium", "large", "tiny"),
+    _PERCENT: (*"0123456789", "half", "third", "quarter"),
+    _EXCL_FWD: (
+        "entire", "exclusively", "solely", "complete", "fully", "wholly", "totally", "purely",
+        "uniformly", "only", "nothing", "whole",
+    ),
+    _COUNT: (
+        "patch", "area", "part", "region", "cluster", "fragment", "piece", "block", "strip",
+        "parcel",
+    ),
+    _ADJ: (
+        "border", "adjoin", "adjacent", "next to", "surrounded", "contact", "beside", "share",
+        "touch", "abut", "meet",
+    ),
+    _DIR: ("north", "south", "east", "west", "above", "below"),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Place:
     start: int
@@ -343,8 +366,19 @@ def extract_claims(text: str, lexicon: Lexicon) -> list[Claim]:
         inherited = previous if _CONTINUATION.match(sm.group(0)) else None
         found, previous = _claims_of_sentence(sm.group(0), lexicon, inherited)
         off = sm.start()
-        claims.extend(replace(c, start=c.start + off, end=c.end + off) for c in found)
+        if off == 0:
+            claims.extend(found)  # claims are frozen: the cached ones serve as they are
+        else:
+            claims.extend(_moved(c, off) for c in found)
     return claims
+
+
+def _moved(c: Claim, off: int) -> Claim:
+    """A claim with its span moved by ``off`` (a constructor call: ``replace`` costs more)."""
+    return Claim(
+        c.kind, c.start + off, c.end + off, c.text, c.codes, c.other, c.scope, c.scope_name,
+        c.value,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=4096)
@@ -364,6 +398,16 @@ def _sentence_claims(
     """The claims of one sentence and the scope it ends with (None when it names no place)."""
     out: list[Claim] = []
     low = sentence.lower()
+    plain = sentence.isascii()
+
+    def matches(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """``pattern``'s matches; none without a word each of them holds (on ASCII text,
+        ignoring case is lower-casing, so the words are looked for in ``low``)."""
+        words = _HINTS[pattern]
+        if plain and not any(w in low for w in words):
+            return iter(())
+        return pattern.finditer(sentence)
+
     mentions = [
         Mention(m.start + off, m.end + off, m.text, m.codes) for m in lex.mentions(sentence)
     ]
@@ -412,7 +456,7 @@ def _sentence_claims(
         return Claim(kind, s, e, sentence[s - off : e - off], codes, **kw)  # type: ignore[arg-type]
 
     # Cross-image comparisons.
-    for m in _CROSS.finditer(sentence):
+    for m in matches(_CROSS):
         out.append(claim("cross_image", off + m.start(), off + m.end(), frozenset()))
     # Presence / absence of each mention.
     negated: set[int] = set()
@@ -437,7 +481,7 @@ def _sentence_claims(
                 out.append(claim("presence", men.start, men.end, men.codes))
     positive = [m for m in mentions if m.start not in negated]
     # Size words.
-    for m in _SIZE.finditer(sentence):
+    for m in matches(_SIZE):
         word = re.sub(r"[\s\-]+", " ", m.group(1).lower())
         word = {
             "very small": "extra small",
@@ -486,7 +530,7 @@ def _sentence_claims(
             continue
         out.append(claim("size", off + m.start(), off + m.end(), target.codes, value=word))
     # Percentages.
-    for m in _PERCENT.finditer(sentence):
+    for m in matches(_PERCENT):
         target = _nearest(positive, off + m.start(), breaks, off, "any")
         if target is not None:
             q = (m.group("q") or "").strip().lower()
@@ -513,7 +557,7 @@ def _sentence_claims(
         if dm:
             out.append(claim("dominance", men.start, men.end + dm.end(), men.codes))
     # Exclusivity.
-    for m in _EXCL_FWD.finditer(sentence):
+    for m in matches(_EXCL_FWD):
         if _HEDGE.search(sentence[: m.start()]):
             continue
         target = _nearest(positive, off + m.end(), breaks, off, "after")
@@ -553,7 +597,7 @@ def _sentence_claims(
             )
         )
     # Counts of separate areas.
-    for m in _COUNT.finditer(sentence):
+    for m in matches(_COUNT):
         n_word = m.group("n").lower()
         if n_word.startswith("many"):
             value: int | str = int(m.group("k")) if m.group("k") else "many"
@@ -601,7 +645,7 @@ def _sentence_claims(
                 )
             )
     # Adjacency.
-    for m in _ADJ.finditer(sentence):
+    for m in matches(_ADJ):
         phrase = m.group(0).lower()
         left = [x for x in positive if x.end <= off + m.start()]
         right = [x for x in positive if x.start >= off + m.end()]
@@ -626,7 +670,7 @@ def _sentence_claims(
             )
         )
     # Directions.
-    for m in _DIR.finditer(sentence):
+    for m in matches(_DIR):
         left = [x for x in positive if x.end <= off + m.start()]
         right = [x for x in positive if x.start >= off + m.end()]
         if not left or not right or left[-1].codes == right[0].codes:

@@ -13,13 +13,13 @@ nodata wherever the build's statistics did not use the pixel):
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import cc3d
 import numpy as np
-from scipy import ndimage
+from PIL import Image
 
 from eotext.schemes import Scheme
 from eotext.semantics.stats import SIZE_WORDS as SIZE_BINS
@@ -29,7 +29,6 @@ __all__ = ["SIZE_WORDS", "PatchFacts", "accepted_size_words", "percent_word", "s
 
 #: ChatEarthNet's visibility threshold: a class with at least this many pixels is visible.
 VISIBLE_PX = 20
-_EIGHT = np.ones((3, 3), dtype=bool)
 #: The size words, largest first.
 SIZE_WORDS: tuple[str, ...] = tuple(w for _, w in SIZE_BINS)
 
@@ -49,24 +48,65 @@ def accepted_size_words(share: float, tolerance_pp: float = 1.0) -> frozenset[st
 Rect = tuple[float, float, float, float]
 
 
-@dataclass(frozen=True)
 class PatchFacts:
-    """A label patch (``-1`` where no pixel is valid) and its scheme."""
+    """A label patch (``-1`` where no pixel is valid) and its scheme.
 
-    labels: np.ndarray[Any, Any]
-    scheme: Scheme
-    gsd_m: float | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    #: Answers already computed (counts per scope, components, edges), shared by all claims.
-    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    Every answer a claim asks for (counts per scope, masks, components, edges) is computed once
+    per patch and shared by all its claims. Facts of an 8-bit label patch
+    (:meth:`from_bytes`) answer from the bytes themselves: histograms with Pillow, masks by
+    comparing bytes; the codes array (``labels``) is made only when a check asks for it.
+    """
+
+    def __init__(
+        self,
+        labels: np.ndarray[Any, Any],
+        scheme: Scheme,
+        gsd_m: float | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        self._labels: np.ndarray[Any, Any] | None = labels
+        self.scheme = scheme
+        self.gsd_m = gsd_m
+        self.context: dict[str, Any] = {} if context is None else context
+        self.shape: tuple[int, ...] = tuple(labels.shape)
+        #: Answers already computed (counts per scope, components, edges), shared by all claims.
+        self._cache: dict[Any, Any] = {}
+        self._bytes: np.ndarray[Any, Any] | None = None  # the 8-bit patch, when made from one
+        self._table: np.ndarray[Any, Any] | None = None  # its byte -> code table
+
+    @classmethod
+    def from_bytes(
+        cls,
+        raw: np.ndarray[Any, Any],
+        table: np.ndarray[Any, Any],
+        scheme: Scheme,
+        gsd_m: float | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> PatchFacts:
+        """Facts of an 8-bit label patch whose codes are ``table[raw]`` (a table that maps each
+        byte to itself or to ``-1``); ``raw`` is copied."""
+        facts = cls(raw, scheme, gsd_m, context)
+        facts._labels = None
+        facts._bytes = np.ascontiguousarray(raw, dtype=np.uint8).copy()
+        facts._table = table
+        return facts
+
+    @property
+    def labels(self) -> np.ndarray[Any, Any]:
+        """The codes (``-1`` where no pixel is valid)."""
+        if self._labels is None:
+            assert self._bytes is not None and self._table is not None
+            # take() with native indices: about half the time of table[raw] on a patch
+            self._labels = np.take(self._table, self._bytes.astype(np.intp))
+        return self._labels
 
     @property
     def height(self) -> int:
-        return int(self.labels.shape[0])
+        return int(self.shape[0])
 
     @property
     def width(self) -> int:
-        return int(self.labels.shape[1])
+        return int(self.shape[1])
 
     @cached_property
     def counts(self) -> dict[int, int]:
@@ -98,7 +138,28 @@ class PatchFacts:
         shifted: np.ndarray[Any, Any] = self.labels + 1
         return shifted
 
+    @cached_property
+    def _image(self) -> Image.Image:
+        assert self._bytes is not None
+        return Image.fromarray(self._bytes)
+
+    @cached_property
+    def _valid_bytes(self) -> tuple[int, ...]:
+        """The bytes that are codes (the table maps them to themselves), ascending."""
+        assert self._table is not None
+        return tuple(int(v) for v in np.flatnonzero(self._table >= 0))
+
     def _counts_in(self, rect: Rect | None) -> dict[int, int]:
+        if self._bytes is not None:
+            # Pillow's histogram of the bytes: no codes array, no copy of the pixels
+            rows, cols = self.mask(rect)
+            r0, r1, _ = rows.indices(self.height)
+            c0, c1, _ = cols.indices(self.width)
+            if r1 <= r0 or c1 <= c0:
+                return {}
+            image = self._image if rect is None else self._image.crop((c0, r0, c1, r1))
+            hist = image.histogram()
+            return {v: hist[v] for v in self._valid_bytes if hist[v]}
         values = self._shifted[self.mask(rect)]
         if values.size == 0:
             return {}
@@ -136,11 +197,20 @@ class PatchFacts:
         """Where the patch holds one of ``codes`` (kept for the other claims on them)."""
         key = ("in", codes)
         if key not in self._cache:
-            if len(codes) == 1:
-                (code,) = codes
-                self._cache[key] = self.labels == code
-            else:
-                self._cache[key] = np.isin(self.labels, list(codes))
+            # The bytes where every code is a byte the table keeps (a code equals its byte
+            # there), else the codes; one comparison per code (np.isin sorts: far slower).
+            table, values = self._table, self._bytes
+            if (
+                table is None
+                or values is None
+                or not all(0 <= c < len(table) and table[c] == c for c in codes)
+            ):
+                values = self.labels
+            ordered = sorted(codes)
+            mask = values == ordered[0] if ordered else np.zeros(self.shape, dtype=bool)
+            for code in ordered[1:]:
+                mask |= values == code
+            self._cache[key] = mask
         out: np.ndarray[Any, Any] = self._cache[key]
         return out
 
@@ -150,8 +220,10 @@ class PatchFacts:
 
     def _components(self, codes: frozenset[int], min_px: int) -> list[tuple[int, float, float]]:
         area = self._areas(codes)
-        keep = np.flatnonzero(area >= min_px)
-        if keep.size == 0:
+        # In the order of the components' first pixels (row by row), whatever their ids, so
+        # that equal areas keep that order when sorted.
+        keep = [i for i in self._raster_order(codes) if area[i] >= min_px]
+        if not keep:
             return []
         sy, sx = self._sums(codes)
         out = [
@@ -169,10 +241,21 @@ class PatchFacts:
         every claim and size threshold."""
         key = ("labelled", codes)
         if key not in self._cache:
-            lab, n = ndimage.label(self.in_codes(codes), structure=_EIGHT)
-            self._cache[key] = (lab.ravel(), int(n))
+            lab, n = cc3d.connected_components(self.in_codes(codes), connectivity=8, return_N=True)
+            # Native ids: bincount converts others on every call (weighted: 2.5x the time).
+            self._cache[key] = (lab.ravel().astype(np.intp), int(n))
         out: tuple[np.ndarray[Any, Any], int] = self._cache[key]
         return out
+
+    def _raster_order(self, codes: frozenset[int]) -> list[int]:
+        """Indices (id - 1) of the components of ``codes`` by their first pixel, row by row."""
+        flat, n = self._labelled(codes)
+        if n == 0:
+            return []
+        at = np.flatnonzero(flat)
+        ids, first = np.unique(flat[at], return_index=True)
+        assert len(ids) == n  # ids 1..n
+        return [int(i) for i in np.argsort(at[first], kind="stable")]
 
     def _areas(self, codes: frozenset[int]) -> np.ndarray[Any, Any]:
         key = ("areas", codes)
@@ -187,7 +270,7 @@ class PatchFacts:
         key = ("sums", codes)
         if key not in self._cache:
             flat, n = self._labelled(codes)
-            rows, cols = _indices(self.labels.shape)
+            rows, cols = _indices(self.shape)
             self._cache[key] = (
                 np.bincount(flat, rows, minlength=n + 1)[1:],
                 np.bincount(flat, cols, minlength=n + 1)[1:],
@@ -242,7 +325,10 @@ def facts_from_array(
 ) -> PatchFacts:
     """Facts of a label array: nodata, scheme nodata and unknown codes become ``-1``."""
     labels = np.asarray(labels)
-    if labels.dtype in (np.uint8, np.uint16):  # one look-up per pixel
+    if labels.dtype == np.uint8 and labels.ndim == 2:  # a patch: answered from its bytes
+        lut = _codes_table(scheme, 256, None if nodata is None else int(nodata))
+        return PatchFacts.from_bytes(labels, lut, scheme, gsd_m, dict(context or {}))
+    if labels.dtype == np.uint16:  # one look-up per pixel
         size = int(np.iinfo(labels.dtype).max) + 1
         lut = _codes_table(scheme, size, None if nodata is None else int(nodata))
         # take() with native indices: about half the time of lut[labels] on a patch
@@ -256,9 +342,25 @@ def facts_from_array(
     return PatchFacts(arr, scheme, gsd_m, dict(context or {}))
 
 
-@functools.lru_cache(maxsize=8)
 def _codes_table(scheme: Scheme, size: int, nodata: int | None) -> np.ndarray[Any, Any]:
     """Code → itself for the scheme's classes, ``-1`` for nodata and unknown codes."""
+    # By the scheme's identity first: asked for every patch, and hashing a scheme hashes all
+    # its classes.
+    known = _TABLES.get((id(scheme), size, nodata))
+    if known is not None and known[0] is scheme:
+        return known[1]
+    table = _make_codes_table(scheme, size, nodata)
+    if len(_TABLES) >= 8:
+        _TABLES.clear()
+    _TABLES[(id(scheme), size, nodata)] = (scheme, table)
+    return table
+
+
+_TABLES: dict[tuple[int, int, int | None], tuple[Scheme, np.ndarray[Any, Any]]] = {}
+
+
+@functools.lru_cache(maxsize=8)
+def _make_codes_table(scheme: Scheme, size: int, nodata: int | None) -> np.ndarray[Any, Any]:
     lut = np.full(size, -1, dtype=np.int64)
     good = [c for c in scheme.codes if 0 <= c < size and c not in scheme.nodata]
     lut[good] = good

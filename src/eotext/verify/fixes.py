@@ -24,6 +24,12 @@ _COMPARATIVE = re.compile(
     r"(?:images?|pictures?|ones?|scenes?)\b",
     re.IGNORECASE,
 )
+#: Words every match of a rule holds: a text without them is left alone without the full
+#: pattern's scan (``_COMPARATIVE`` tries every position of a text otherwise).
+_ORDINAL_HINT = re.compile(r"image|picture", re.IGNORECASE)
+_SIMILARLY_HINT = re.compile(r"Similarly,|Likewise,|As in the other images,")
+_COMPARATIVE_HINT = re.compile(r"than ", re.IGNORECASE)
+_SPACES = re.compile(r"\s{2,}")
 
 
 def _ordinal(text: str) -> str:
@@ -32,15 +38,17 @@ def _ordinal(text: str) -> str:
         out = "in this image" if word.lower().startswith("in ") else "this image"
         return out[:1].upper() + out[1:] if word[:1].isupper() else out
 
-    return _ORDINAL_IMAGE.sub(repl, text)
+    return _ORDINAL_IMAGE.sub(repl, text) if _ORDINAL_HINT.search(text) else text
 
 
 def _similarly(text: str) -> str:
+    if not _SIMILARLY_HINT.search(text):
+        return text
     return _SIMILARLY.sub(lambda m: m.group(1).upper(), text)
 
 
 def _comparative(text: str) -> str:
-    return _COMPARATIVE.sub("", text)
+    return _COMPARATIVE.sub("", text) if _COMPARATIVE_HINT.search(text) else text
 
 
 #: Rule name → rewrite. Applied in this order.
@@ -59,4 +67,4 @@ def auto_fix(text: str) -> tuple[str, tuple[str, ...]]:
         if fixed != text:
             applied.append(name)
             text = fixed
-    return re.sub(r"\s{2,}", " ", text).strip(), tuple(applied)
+    return _SPACES.sub(" ", text).strip(), tuple(applied)

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from eotext.semantics.stats import grid3_slices
 from eotext.text.vqa import CELL_PLACES
 from eotext.verify.answers import banned_words_in
@@ -56,12 +54,13 @@ def verify_text(row: Mapping[str, Any], facts: PatchFacts | None, fix: bool = Tr
     fixes: tuple[str, ...] = ()
     if fix and kind in ("caption", "osm_caption"):
         text, fixes = auto_fix(text)
-    findings: list[Finding] = [
-        Finding("banned_word", w, _span(text, w), "none of ChatEarthNet's banned words", w)
-        for w in banned_words_in(text)
-        # A style rule for LLM captions (ChatEarthNet's), not a fact: only model text is held to it.
-        if kind == "caption" and str(row.get("generator") or "").startswith("llm")
-    ]
+    findings: list[Finding] = []
+    # A style rule for LLM captions (ChatEarthNet's), not a fact: only model text is held to it.
+    if kind == "caption" and str(row.get("generator") or "").startswith("llm"):
+        findings = [
+            Finding("banned_word", w, _span(text, w), "none of ChatEarthNet's banned words", w)
+            for w in banned_words_in(text)
+        ]
     n_claims = 0
     if facts is not None:
         lex = lexicon_for(facts.scheme)
@@ -190,11 +189,12 @@ def _tier_bounds(answer: str) -> tuple[float, float] | None:
 
 def _grid3(facts: PatchFacts, codes: frozenset[int]) -> dict[str, int]:
     """Pixels of ``codes`` in each 3×3 cell, cut as the generator cuts them."""
-    h, w = facts.labels.shape
-    wanted = np.asarray(sorted(codes), dtype=np.int64)
+    inside = facts.in_codes(codes)
     return {
-        name: int(np.isin(facts.labels[rows, cols], wanted).sum())
-        for name, (rows, cols) in zip(CELL_PLACES.values(), grid3_slices(h, w), strict=True)
+        name: int(inside[rows, cols].sum())
+        for name, (rows, cols) in zip(
+            CELL_PLACES.values(), grid3_slices(facts.height, facts.width), strict=True
+        )
     }
 
 
@@ -215,8 +215,7 @@ def _referring(
     findings = []
     if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
         return [], [Finding("box", words, span, f"a box inside {w}×{h}", str(list(box)))]
-    inside = facts.labels[y0:y1, x0:x1]
-    n = int(sum((inside == c).sum() for c in codes))
+    n = int(facts.in_codes(codes)[y0:y1, x0:x1].sum())
     if n < VISIBLE_PX:
         findings.append(
             Finding(
