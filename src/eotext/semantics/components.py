@@ -13,7 +13,6 @@ from typing import Any
 
 import cc3d
 import numpy as np
-from scipy import ndimage
 
 #: A class or component is visible from 20 pixels on (ChatEarthNet's ``counts >= 20``); borders
 #: need more than this many shared pixel edges.
@@ -58,7 +57,7 @@ class _Labelling:
     ids: np.ndarray[Any, Any]  # (rows, cols) component id, 0 outside usable pixels
     classes: np.ndarray[Any, Any]  # class index (code - offset + 1) of each id; 0 for id 0
     areas: np.ndarray[Any, Any]  # pixels of each id (int64)
-    boxes: list[tuple[slice, slice]]  # box of each id (index 0: a placeholder)
+    bounds: np.ndarray[Any, Any]  # (row start, row stop, col start, col stop) of each id
     offset: int  # the smallest usable code
 
 
@@ -84,14 +83,10 @@ class PatchComponents:
             every = self._labelling()
             index = code - every.offset + 1
             ids = np.flatnonzero(every.classes == index) if index >= 1 else np.empty(0, np.intp)
-            found = ClassComponents(
-                code,
-                every.ids,
-                int(ids.size),
-                every.areas[ids],
-                tuple(every.boxes[i] for i in ids),
-                ids,
+            boxes = tuple(
+                (slice(r0, r1), slice(c0, c1)) for r0, r1, c0, c1 in every.bounds[ids].tolist()
             )
+            found = ClassComponents(code, every.ids, int(ids.size), every.areas[ids], boxes, ids)
             self._by_code[code] = found
         return found
 
@@ -105,7 +100,8 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
     """The 8-connected components of every class over the usable pixels, in one pass."""
     if not usable.any():
         empty = np.zeros(labels.shape, dtype=np.uint32)
-        return _Labelling(empty, np.zeros(1, np.int64), np.zeros(1, np.int64), [], 0)
+        none = np.zeros(1, np.int64)
+        return _Labelling(empty, none, none, np.zeros((1, 4), np.intp), 0)
     dtype: type[np.unsignedinteger[Any]]
     if labels.dtype.kind == "u" and labels.dtype.itemsize <= 2:  # class index = code + 1
         offset, dtype = 0, np.uint16 if labels.dtype.itemsize == 1 else np.uint32
@@ -121,12 +117,55 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
     else:
         classes = (labels.astype(np.int64) - (offset - 1)).astype(dtype)
     classes[~usable] = 0
-    ids = cc3d.connected_components(classes, connectivity=8)
-    flat_ids, flat_classes = ids.ravel(), classes.ravel()
-    areas = np.bincount(flat_ids).astype(np.int64)
-    boxes = [(slice(0, 0), slice(0, 0)), *ndimage.find_objects(flat_ids.reshape(ids.shape))]
-    # A component's class is the class of any of its pixels: read it where runs of ids start.
-    starts = np.flatnonzero(np.diff(flat_ids, prepend=flat_ids.dtype.type(0)))
-    of_id = np.zeros(areas.size, dtype=np.int64)
-    of_id[flat_ids[starts]] = flat_classes[starts]
-    return _Labelling(ids, of_id, areas, boxes, offset)
+    ids, n = cc3d.connected_components(classes, connectivity=8, return_N=True)
+    areas, bounds, starts = _runs_by_id(ids, int(n))
+    of_id = np.zeros(n + 1, dtype=np.int64)
+    of_id[1:] = classes.ravel()[starts]  # a component's class is the class of any of its pixels
+    return _Labelling(ids, of_id, areas, bounds, offset)
+
+
+def _runs_by_id(
+    ids: np.ndarray[Any, Any], n: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Area, box and first run of each of the ids ``1..n`` of a labelled image, where every id
+    is present.
+
+    From the image's runs of equal ids within rows, grouped by id (a few hundred or thousand
+    runs where find_objects and bincount read every pixel): a component's box spans the rows of
+    its first and last run and the columns of its leftmost and rightmost run ends.
+
+    Returns:
+        The area of each id (index 0: the pixels of no component), its box as (row start, row
+        stop, column start, column stop) (index 0: a placeholder of zeros), and the flat index
+        of its first pixel in raster order, for the ids ``1..n``.
+    """
+    width = ids.shape[1]
+    flat = ids.ravel()
+    change = np.empty(flat.size, dtype=bool)
+    change[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=change[1:])
+    change[::width] = True  # a run ends with its row
+    starts = np.flatnonzero(change)
+    run_id = flat[starts]
+    lengths = np.diff(starts, append=flat.size)
+    labelled = run_id != 0
+    # Stable: each id's runs stay in raster order, its first and last run first and last.
+    order = np.argsort(run_id[labelled], kind="stable")
+    starts, run_id, lengths = (
+        starts[labelled][order],
+        run_id[labelled][order],
+        lengths[labelled][order],
+    )
+    first = np.zeros(n, dtype=np.intp)
+    np.cumsum(np.bincount(run_id, minlength=n + 1)[1:-1], out=first[1:])
+    last = np.append(first[1:], run_id.size) - 1
+    rows, cols = np.divmod(starts, width)
+    areas = np.zeros(n + 1, dtype=np.int64)
+    areas[1:] = np.add.reduceat(lengths, first)
+    areas[0] = flat.size - int(areas[1:].sum())
+    bounds = np.zeros((n + 1, 4), dtype=np.intp)
+    bounds[1:, 0] = rows[first]
+    bounds[1:, 1] = rows[last] + 1
+    bounds[1:, 2] = np.minimum.reduceat(cols, first)
+    bounds[1:, 3] = np.maximum.reduceat(cols + lengths, first)
+    return areas, bounds, starts[first]
