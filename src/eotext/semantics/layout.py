@@ -46,31 +46,15 @@ def analyse_layout(
     idx = lut[labels]
     idx[~valid] = k + 1  # a fifth of the time of np.where(valid, lut[labels], k + 1)
     cells = _Cells.of(height, width)
-    counts = cells.counts(idx, k + 2)
-    regions = tuple(
-        _region_stats(name, cells.total(counts, where), codes)
-        for name, where in region_slices(height, width).items()
-    )
-    grid3 = tuple(
-        _region_stats(name, cells.total(counts, where), codes)
-        for name, where in zip(GRID3_NAMES, grid3_slices(height, width), strict=True)
-    )
-    class_px = np.bincount(idx.ravel(), minlength=k + 2)[:k]
+    by_row = cells.by_row(idx, k + 2)
+    regions, grid3 = cells.regions(cells.counts(by_row), codes)
+    class_px = by_row.sum(axis=(0, 1))[:k]
     largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
     components = components or PatchComponents(labels, valid)
     shapes = {c: _class_shape(components.of(c), max_components) for c in largest}
     borders, apart = _borders(idx, codes)
-    relations = borders + _directions(_centroids(idx, codes), height, width)
+    relations = borders + _directions(_centroids(idx, by_row, codes), height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations), apart)
-
-
-def _region_stats(name: str, counts: np.ndarray[Any, Any], codes: list[int]) -> RegionStats:
-    k = len(codes)
-    return RegionStats(
-        name,
-        int(counts[: k + 1].sum()),
-        {codes[j]: int(counts[j]) for j in np.flatnonzero(counts[:k])},
-    )
 
 
 class _Cells:
@@ -78,13 +62,24 @@ class _Cells:
     class histogram per cell, from which any of those regions is a sum of cells."""
 
     def __init__(self, height: int, width: int) -> None:
+        self.height, self.width = height, width
         self.rows = _edges(height)
         self.cols = _edges(width)
-        row_band = np.searchsorted(self.rows, np.arange(height), side="right") - 1
         col_band = np.searchsorted(self.cols, np.arange(width), side="right") - 1
-        ids = row_band[:, None] * (len(self.cols) - 1) + col_band[None, :]
-        ids.flags.writeable = False
-        self.ids = ids
+        # Pixel (r, c) of class j is at (r, band of c, j) of the histogram: a key without j.
+        keys = np.arange(height)[:, None] * (len(self.cols) - 1) + col_band[None, :]
+        keys.flags.writeable = False
+        self.keys = keys
+        # Which cells make up each region, the five regions and then the 3×3 grid.
+        where = [*region_slices(height, width).values(), *grid3_slices(height, width)]
+        self.names = (*region_slices(height, width), *GRID3_NAMES)
+        members = np.zeros((len(where), len(self.rows) - 1, len(self.cols) - 1), dtype=np.int64)
+        for i, (rows, cols) in enumerate(where):
+            r0, r1 = self.rows.index(rows.start), self.rows.index(rows.stop)
+            c0, c1 = self.cols.index(cols.start), self.cols.index(cols.stop)
+            members[i, r0:r1, c0:c1] = 1
+        self.members = members.reshape(len(where), -1)
+        self._keys_of: dict[int, np.ndarray[Any, Any]] = {}
 
     @staticmethod
     @lru_cache(maxsize=8)
@@ -92,21 +87,34 @@ class _Cells:
         """The cells of a patch shape (cached)."""
         return _Cells(height, width)
 
-    def counts(self, idx: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
-        """(row band, column band, class index) pixel counts."""
-        shape = (len(self.rows) - 1, len(self.cols) - 1, n)
-        flat = np.bincount((self.ids * n + idx).ravel(), minlength=shape[0] * shape[1] * n)
+    def by_row(self, idx: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
+        """(row, column band, class index) pixel counts, in one histogram: the cells' counts,
+        the rows' counts and the classes' counts are its sums."""
+        keys = self._keys_of.get(n)
+        if keys is None:
+            keys = self.keys * n
+            keys.flags.writeable = False
+            self._keys_of[n] = keys
+        shape = (self.height, len(self.cols) - 1, n)
+        flat = np.bincount((keys + idx).ravel(), minlength=shape[0] * shape[1] * n)
         return flat.reshape(shape)
 
-    def total(
-        self, counts: np.ndarray[Any, Any], where: tuple[slice, slice]
-    ) -> np.ndarray[Any, Any]:
-        """The class counts of a region whose edges are cell edges."""
-        rows, cols = where
-        r0, r1 = self.rows.index(rows.start), self.rows.index(rows.stop)
-        c0, c1 = self.cols.index(cols.start), self.cols.index(cols.stop)
-        total: np.ndarray[Any, Any] = counts[r0:r1, c0:c1].sum(axis=(0, 1))
-        return total
+    def counts(self, by_row: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """(row band, column band, class index) pixel counts, from :meth:`by_row`'s."""
+        cells: np.ndarray[Any, Any] = np.add.reduceat(by_row, self.rows[:-1], axis=0)
+        return cells
+
+    def regions(
+        self, counts: np.ndarray[Any, Any], codes: list[int]
+    ) -> tuple[tuple[RegionStats, ...], tuple[RegionStats, ...]]:
+        """The class counts of ChatEarthNet's regions and of the 3×3 grid cells."""
+        k = len(codes)
+        totals = (self.members @ counts.reshape(self.members.shape[1], -1)).tolist()
+        stats = tuple(
+            RegionStats(name, sum(row[: k + 1]), {codes[j]: row[j] for j in range(k) if row[j]})
+            for name, row in zip(self.names, totals, strict=True)
+        )
+        return stats[:5], stats[5:]
 
 
 def _edges(n: int) -> list[int]:
@@ -115,15 +123,16 @@ def _edges(n: int) -> list[int]:
 
 
 @lru_cache(maxsize=8)
-def _pixel_rows_cols(height: int, width: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Flattened row and column of every pixel, cached per patch shape."""
-    rows, cols = np.indices((height, width), dtype=np.int64)
-    rows, cols = rows.ravel(), cols.ravel()
-    rows.flags.writeable = cols.flags.writeable = False
-    return rows, cols
+def _pixel_cols(height: int, width: int) -> np.ndarray[Any, Any]:
+    """The column of every pixel, cached per patch shape."""
+    cols = np.broadcast_to(np.arange(width, dtype=np.int64), (height, width)).copy()
+    cols.flags.writeable = False
+    return cols
 
 
-def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[float, float]]:
+def _centroids(
+    idx: np.ndarray[Any, Any], by_row: np.ndarray[Any, Any], codes: list[int]
+) -> dict[int, tuple[float, float]]:
     """Centroid (x, y) of every class with at least MIN_PX pixels.
 
     The sums of x and y come from per-row and per-column class counts (integer histograms,
@@ -131,12 +140,11 @@ def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[f
     """
     n = len(codes) + 2
     height, width = idx.shape
-    flat = idx.ravel()
-    rows, cols = _pixel_rows_cols(height, width)
-    by_row = np.bincount(rows * n + flat, minlength=height * n).reshape(height, n)
-    by_col = np.bincount(cols * n + flat, minlength=width * n).reshape(width, n)
-    area = by_row.sum(axis=0)
-    sy = np.arange(height, dtype=np.float64) @ by_row
+    rows = by_row.sum(axis=1)
+    by_col = np.bincount((_pixel_cols(height, width) * n + idx).ravel(), minlength=width * n)
+    by_col = by_col.reshape(width, n)
+    area = rows.sum(axis=0)
+    sy = np.arange(height, dtype=np.float64) @ rows
     sx = np.arange(width, dtype=np.float64) @ by_col
     return {
         c: (float(sx[j] / area[j]), float(sy[j] / area[j]))
