@@ -58,6 +58,7 @@ class _Labelling:
     classes: np.ndarray[Any, Any]  # class index (code - offset + 1) of each id; 0 for id 0
     areas: np.ndarray[Any, Any]  # pixels of each id (int64)
     bounds: np.ndarray[Any, Any]  # (row start, row stop, col start, col stop) of each id
+    sums: np.ndarray[Any, Any]  # (sum of columns, sum of rows) of the pixels of each id (int64)
     offset: int  # the smallest usable code
 
 
@@ -70,6 +71,7 @@ class PatchComponents:
         self.usable = usable
         self._by_code: dict[int, ClassComponents] = {}
         self._all: _Labelling | None = None
+        self._sums: np.ndarray[Any, Any] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -90,6 +92,22 @@ class PatchComponents:
             self._by_code[code] = found
         return found
 
+    def pixel_sums(self, codes: list[int]) -> np.ndarray[Any, Any]:
+        """(pixels, sum of columns, sum of rows) of the usable pixels of each of ``codes``, as
+        a (len(codes), 3) int64 array (the patch is labelled on the first call): exact sums,
+        from which centroids need no pass over the patch."""
+        every = self._labelling()
+        if self._sums is None:
+            per_id = np.column_stack([every.areas, every.sums])
+            per_id[0] = 0  # id 0: the pixels of no component
+            self._sums = np.zeros((int(every.classes.max(initial=0)) + 1, 3), dtype=np.int64)
+            np.add.at(self._sums, every.classes, per_id)
+        index = np.asarray(codes, dtype=np.int64) - every.offset + 1
+        inside = (index >= 1) & (index < self._sums.shape[0])
+        out = np.zeros((len(codes), 3), dtype=np.int64)
+        out[inside] = self._sums[index[inside]]
+        return out
+
     def _labelling(self) -> _Labelling:
         if self._all is None:
             self._all = label_classes(self.labels, self.usable)
@@ -101,7 +119,9 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
     if not usable.any():
         empty = np.zeros(labels.shape, dtype=np.uint32)
         none = np.zeros(1, np.int64)
-        return _Labelling(empty, none, none, np.zeros((1, 4), np.intp), 0)
+        return _Labelling(
+            empty, none, none, np.zeros((1, 4), np.intp), np.zeros((1, 2), np.int64), 0
+        )
     dtype: type[np.unsignedinteger[Any]]
     if labels.dtype.kind == "u" and labels.dtype.itemsize <= 2:  # class index = code + 1
         offset, dtype = 0, np.uint16 if labels.dtype.itemsize == 1 else np.uint32
@@ -118,17 +138,17 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
         classes = (labels.astype(np.int64) - (offset - 1)).astype(dtype)
     classes[~usable] = 0
     ids, n = cc3d.connected_components(classes, connectivity=8, return_N=True)
-    areas, bounds, starts = _runs_by_id(ids, int(n))
+    areas, bounds, sums, starts = _runs_by_id(ids, int(n))
     of_id = np.zeros(n + 1, dtype=np.int64)
     of_id[1:] = classes.ravel()[starts]  # a component's class is the class of any of its pixels
-    return _Labelling(ids, of_id, areas, bounds, offset)
+    return _Labelling(ids, of_id, areas, bounds, sums, offset)
 
 
 def _runs_by_id(
     ids: np.ndarray[Any, Any], n: int
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Area, box and first run of each of the ids ``1..n`` of a labelled image, where every id
-    is present.
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Area, box, coordinate sums and first pixel of each of the ids ``1..n`` of a labelled
+    image, where every id is present.
 
     From the image's runs of equal ids within rows, grouped by id (a few hundred or thousand
     runs where find_objects and bincount read every pixel): a component's box spans the rows of
@@ -136,8 +156,9 @@ def _runs_by_id(
 
     Returns:
         The area of each id (index 0: the pixels of no component), its box as (row start, row
-        stop, column start, column stop) (index 0: a placeholder of zeros), and the flat index
-        of its first pixel in raster order, for the ids ``1..n``.
+        stop, column start, column stop) (index 0: a placeholder of zeros), the sums of the
+        columns and of the rows of its pixels (index 0: zeros), and the flat index of its first
+        pixel in raster order, for the ids ``1..n``.
     """
     width = ids.shape[1]
     flat = ids.ravel()
@@ -168,4 +189,7 @@ def _runs_by_id(
     bounds[1:, 1] = rows[last] + 1
     bounds[1:, 2] = np.minimum.reduceat(cols, first)
     bounds[1:, 3] = np.maximum.reduceat(cols + lengths, first)
-    return areas, bounds, starts[first]
+    sums = np.zeros((n + 1, 2), dtype=np.int64)  # a run's columns sum to len * (2 c0 + len - 1) / 2
+    sums[1:, 0] = np.add.reduceat(lengths * (2 * cols + lengths - 1) // 2, first)
+    sums[1:, 1] = np.add.reduceat(rows * lengths, first)
+    return areas, bounds, sums, starts[first]

@@ -46,14 +46,14 @@ def analyse_layout(
     idx = lut[labels]
     idx[~valid] = k + 1  # a fifth of the time of np.where(valid, lut[labels], k + 1)
     cells = _Cells.of(height, width)
-    by_row = cells.by_row(idx, k + 2)
-    regions, grid3 = cells.regions(cells.counts(by_row), codes)
-    class_px = by_row.sum(axis=(0, 1))[:k]
+    counts = cells.counts(idx, k + 2)
+    regions, grid3 = cells.regions(counts, codes)
+    class_px = counts.sum(axis=(0, 1))[:k]
     largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
     components = components or PatchComponents(labels, valid)
     shapes = {c: _class_shape(components.of(c), max_components) for c in largest}
     borders, apart = _borders(idx, codes)
-    relations = borders + _directions(_centroids(idx, by_row, codes), height, width)
+    relations = borders + _directions(_centroids(components, codes), height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations), apart)
 
 
@@ -62,14 +62,14 @@ class _Cells:
     class histogram per cell, from which any of those regions is a sum of cells."""
 
     def __init__(self, height: int, width: int) -> None:
-        self.height, self.width = height, width
         self.rows = _edges(height)
         self.cols = _edges(width)
+        row_band = np.searchsorted(self.rows, np.arange(height), side="right") - 1
         col_band = np.searchsorted(self.cols, np.arange(width), side="right") - 1
-        # Pixel (r, c) of class j is at (r, band of c, j) of the histogram: a key without j.
-        keys = np.arange(height)[:, None] * (len(self.cols) - 1) + col_band[None, :]
-        keys.flags.writeable = False
-        self.keys = keys
+        # Pixel (r, c) of class j is at (band of r, band of c, j) of the histogram.
+        ids = row_band[:, None] * (len(self.cols) - 1) + col_band[None, :]
+        ids.flags.writeable = False
+        self.ids = ids
         # Which cells make up each region, the five regions and then the 3×3 grid.
         where = [*region_slices(height, width).values(), *grid3_slices(height, width)]
         self.names = (*region_slices(height, width), *GRID3_NAMES)
@@ -79,7 +79,7 @@ class _Cells:
             c0, c1 = self.cols.index(cols.start), self.cols.index(cols.stop)
             members[i, r0:r1, c0:c1] = 1
         self.members = members.reshape(len(where), -1)
-        self._keys_of: dict[int, np.ndarray[Any, Any]] = {}
+        self._keys: dict[int, np.ndarray[Any, Any]] = {}
 
     @staticmethod
     @lru_cache(maxsize=8)
@@ -87,22 +87,15 @@ class _Cells:
         """The cells of a patch shape (cached)."""
         return _Cells(height, width)
 
-    def by_row(self, idx: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
-        """(row, column band, class index) pixel counts, in one histogram: the cells' counts,
-        the rows' counts and the classes' counts are its sums."""
-        keys = self._keys_of.get(n)
+    def counts(self, idx: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
+        """(row band, column band, class index) pixel counts."""
+        keys = self._keys.get(n)  # the cell ids times n, made once per number of classes
         if keys is None:
-            keys = self.keys * n
+            keys = self._keys[n] = self.ids * n
             keys.flags.writeable = False
-            self._keys_of[n] = keys
-        shape = (self.height, len(self.cols) - 1, n)
+        shape = (len(self.rows) - 1, len(self.cols) - 1, n)
         flat = np.bincount((keys + idx).ravel(), minlength=shape[0] * shape[1] * n)
         return flat.reshape(shape)
-
-    def counts(self, by_row: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        """(row band, column band, class index) pixel counts, from :meth:`by_row`'s."""
-        cells: np.ndarray[Any, Any] = np.add.reduceat(by_row, self.rows[:-1], axis=0)
-        return cells
 
     def regions(
         self, counts: np.ndarray[Any, Any], codes: list[int]
@@ -122,34 +115,13 @@ def _edges(n: int) -> list[int]:
     return sorted({0, n // 4, n // 3, n // 2, 2 * n // 3, 3 * n // 4, n})
 
 
-@lru_cache(maxsize=8)
-def _pixel_cols(height: int, width: int) -> np.ndarray[Any, Any]:
-    """The column of every pixel, cached per patch shape."""
-    cols = np.broadcast_to(np.arange(width, dtype=np.int64), (height, width)).copy()
-    cols.flags.writeable = False
-    return cols
-
-
-def _centroids(
-    idx: np.ndarray[Any, Any], by_row: np.ndarray[Any, Any], codes: list[int]
-) -> dict[int, tuple[float, float]]:
-    """Centroid (x, y) of every class with at least MIN_PX pixels.
-
-    The sums of x and y come from per-row and per-column class counts (integer histograms,
-    cheaper than histograms weighted by coordinates); being integers, they are exact.
-    """
-    n = len(codes) + 2
-    height, width = idx.shape
-    rows = by_row.sum(axis=1)
-    by_col = np.bincount((_pixel_cols(height, width) * n + idx).ravel(), minlength=width * n)
-    by_col = by_col.reshape(width, n)
-    area = rows.sum(axis=0)
-    sy = np.arange(height, dtype=np.float64) @ rows
-    sx = np.arange(width, dtype=np.float64) @ by_col
+def _centroids(components: PatchComponents, codes: list[int]) -> dict[int, tuple[float, float]]:
+    """Centroid (x, y) of every class with at least MIN_PX pixels, from the exact integer sums
+    of its pixels' columns and rows."""
     return {
-        c: (float(sx[j] / area[j]), float(sy[j] / area[j]))
-        for j, c in enumerate(codes)
-        if area[j] >= MIN_PX
+        c: (sx / n, sy / n)
+        for c, (n, sx, sy) in zip(codes, components.pixel_sums(codes).tolist(), strict=True)
+        if n >= MIN_PX
     }
 
 
