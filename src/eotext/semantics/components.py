@@ -3,7 +3,9 @@
 The layout (shapes of the largest classes, which the captions and VQA use) and the referring
 expressions both need the 8-connected components of the same classes of the same patch;
 :class:`PatchComponents` labels all classes of the patch in one multi-label pass on first use
-(``connected-components-3d``) and hands each class's share of it to both.
+(``connected-components-3d``) and hands each class's share of it to both. The layout's class
+counts per region, centroids and borders come from the same labelling (its runs of pixels
+within rows and its class index image), with no further pass over the patch's pixels.
 """
 
 from __future__ import annotations
@@ -51,9 +53,22 @@ class ClassComponents:
 
 
 @dataclass(frozen=True)
+class _Runs:
+    """The runs of usable pixels of one component (so of one class) within a row, in raster
+    order: a few hundred or thousand where the patch has tens of thousands of pixels."""
+
+    rows: np.ndarray[Any, Any]
+    cols: np.ndarray[Any, Any]  # first column
+    lengths: np.ndarray[Any, Any]
+    classes: np.ndarray[Any, Any]  # class index (code - offset + 1)
+
+
+@dataclass(frozen=True)
 class _Labelling:
     """All components of a patch: their ids per pixel, class, area and box."""
 
+    index: np.ndarray[Any, Any]  # (rows, cols) class index (code - offset + 1), 0 outside usable
+    runs: _Runs
     ids: np.ndarray[Any, Any]  # (rows, cols) component id, 0 outside usable pixels
     classes: np.ndarray[Any, Any]  # class index (code - offset + 1) of each id; 0 for id 0
     areas: np.ndarray[Any, Any]  # pixels of each id (int64)
@@ -108,6 +123,61 @@ class PatchComponents:
         out[inside] = self._sums[index[inside]]
         return out
 
+    def cell_counts(
+        self, row_edges: list[int], col_edges: list[int], codes: list[int]
+    ) -> np.ndarray[Any, Any]:
+        """Usable pixels of each of ``codes`` and of the other classes, in each cell of a grid.
+
+        Args:
+            row_edges: the grid's edges along the rows, increasing from 0 to the height.
+            col_edges: the same along the columns, from 0 to the width.
+            codes: the classes to count one by one.
+
+        Returns:
+            (row band, column band, k + 1) int64 counts: the pixels of ``codes[j]`` at ``j``,
+            those of every other class at ``k`` (``k = len(codes)``). From the runs of the
+            labelling, cut at the column edges, not from the pixels.
+        """
+        runs = self._labelling().runs
+        k = len(codes)
+        cols = np.asarray(col_edges)
+        n_rows, n_cols = len(row_edges) - 1, len(cols) - 1
+        j = self._positions(codes, runs.classes)
+        row_band = np.searchsorted(row_edges, runs.rows, side="right") - 1
+        # A run's pixels left of each column edge; their differences, its pixels in each band.
+        left = np.clip(cols[None, :] - runs.cols[:, None], 0, runs.lengths[:, None])
+        keys = (row_band[:, None] * n_cols + np.arange(n_cols)) * (k + 1) + j[:, None]
+        size = n_rows * n_cols * (k + 1)
+        counts = np.bincount(keys.ravel(), weights=np.diff(left, axis=1).ravel(), minlength=size)
+        return counts.astype(np.int64).reshape(n_rows, n_cols, k + 1)  # whole numbers: exact
+
+    def border_counts(self, codes: list[int]) -> np.ndarray[Any, Any]:
+        """Pixel edges (4-neighbours) shared by usable pixels of each pair of ``codes``, as a
+        symmetric (len(codes), len(codes)) int64 array."""
+        index = self._labelling().index
+        k = len(codes)
+        flat = np.zeros(k * k, dtype=np.int64)
+        for a, b in ((index[:, 1:], index[:, :-1]), (index[1:, :], index[:-1, :])):
+            edge = (a != b) & (a != 0) & (b != 0)
+            ja, jb = self._positions(codes, a[edge]), self._positions(codes, b[edge])
+            both = (ja < k) & (jb < k)
+            flat += np.bincount(ja[both] * k + jb[both], minlength=k * k)
+        square = flat.reshape(k, k)
+        pairs: np.ndarray[Any, Any] = square + square.T
+        return pairs
+
+    def _positions(self, codes: list[int], index: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The position in ``codes`` of the class of each class index; ``len(codes)`` for a
+        class not among them."""
+        k = len(codes)
+        if k == 0:
+            return np.zeros(index.shape, dtype=np.intp)
+        wanted = np.asarray(codes, dtype=np.int64) - self._labelling().offset + 1
+        order = np.argsort(wanted, kind="stable")
+        at = np.minimum(np.searchsorted(wanted[order], index), k - 1)
+        found: np.ndarray[Any, Any] = np.where(wanted[order][at] == index, order[at], k)
+        return found
+
     def _labelling(self) -> _Labelling:
         if self._all is None:
             self._all = label_classes(self.labels, self.usable)
@@ -118,10 +188,10 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
     """The 8-connected components of every class over the usable pixels, in one pass."""
     if not usable.any():
         empty = np.zeros(labels.shape, dtype=np.uint32)
-        none = np.zeros(1, np.int64)
-        return _Labelling(
-            empty, none, none, np.zeros((1, 4), np.intp), np.zeros((1, 2), np.int64), 0
-        )
+        none, no_runs = np.zeros(1, np.int64), np.zeros(0, np.intp)
+        runs = _Runs(no_runs, no_runs, no_runs, no_runs)
+        bounds, sums = np.zeros((1, 4), np.intp), np.zeros((1, 2), np.int64)
+        return _Labelling(empty, runs, empty, none, none, bounds, sums, 0)
     dtype: type[np.unsignedinteger[Any]]
     if labels.dtype.kind == "u" and labels.dtype.itemsize <= 2:  # class index = code + 1
         offset, dtype = 0, np.uint16 if labels.dtype.itemsize == 1 else np.uint32
@@ -138,27 +208,34 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
         classes = (labels.astype(np.int64) - (offset - 1)).astype(dtype)
     classes[~usable] = 0
     ids, n = cc3d.connected_components(classes, connectivity=8, return_N=True)
-    areas, bounds, sums, starts = _runs_by_id(ids, int(n))
+    runs, areas, bounds, sums, starts = _runs_by_id(ids, int(n), classes)
     of_id = np.zeros(n + 1, dtype=np.int64)
     of_id[1:] = classes.ravel()[starts]  # a component's class is the class of any of its pixels
-    return _Labelling(ids, of_id, areas, bounds, sums, offset)
+    return _Labelling(classes, runs, ids, of_id, areas, bounds, sums, offset)
 
 
 def _runs_by_id(
-    ids: np.ndarray[Any, Any], n: int
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Area, box, coordinate sums and first pixel of each of the ids ``1..n`` of a labelled
-    image, where every id is present.
+    ids: np.ndarray[Any, Any], n: int, classes: np.ndarray[Any, Any]
+) -> tuple[
+    _Runs, np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]
+]:
+    """The runs of a labelled image, and the area, box, coordinate sums and first pixel of each
+    of its ids ``1..n``, where every id is present.
 
     From the image's runs of equal ids within rows, grouped by id (a few hundred or thousand
     runs where find_objects and bincount read every pixel): a component's box spans the rows of
     its first and last run and the columns of its leftmost and rightmost run ends.
 
+    Args:
+        ids: (rows, cols) component ids, 0 for pixels of no component.
+        n: the number of components.
+        classes: (rows, cols) the class index of each pixel.
+
     Returns:
-        The area of each id (index 0: the pixels of no component), its box as (row start, row
-        stop, column start, column stop) (index 0: a placeholder of zeros), the sums of the
-        columns and of the rows of its pixels (index 0: zeros), and the flat index of its first
-        pixel in raster order, for the ids ``1..n``.
+        The runs of the components; the area of each id (index 0: the pixels of no component),
+        its box as (row start, row stop, column start, column stop) (index 0: a placeholder of
+        zeros), the sums of the columns and of the rows of its pixels (index 0: zeros), and the
+        flat index of its first pixel in raster order, for the ids ``1..n``.
     """
     width = ids.shape[1]
     flat = ids.ravel()
@@ -170,17 +247,16 @@ def _runs_by_id(
     run_id = flat[starts]
     lengths = np.diff(starts, append=flat.size)
     labelled = run_id != 0
+    starts, run_id, lengths = starts[labelled], run_id[labelled], lengths[labelled]
+    in_rows = np.divmod(starts, width)
+    runs = _Runs(in_rows[0], in_rows[1], lengths, classes.ravel()[starts])
     # Stable: each id's runs stay in raster order, its first and last run first and last.
-    order = np.argsort(run_id[labelled], kind="stable")
-    starts, run_id, lengths = (
-        starts[labelled][order],
-        run_id[labelled][order],
-        lengths[labelled][order],
-    )
+    order = np.argsort(run_id, kind="stable")
+    starts, run_id, lengths = starts[order], run_id[order], lengths[order]
     first = np.zeros(n, dtype=np.intp)
     np.cumsum(np.bincount(run_id, minlength=n + 1)[1:-1], out=first[1:])
     last = np.append(first[1:], run_id.size) - 1
-    rows, cols = np.divmod(starts, width)
+    rows, cols = in_rows[0][order], in_rows[1][order]
     areas = np.zeros(n + 1, dtype=np.int64)
     areas[1:] = np.add.reduceat(lengths, first)
     areas[0] = flat.size - int(areas[1:].sum())
@@ -192,4 +268,4 @@ def _runs_by_id(
     sums = np.zeros((n + 1, 2), dtype=np.int64)  # a run's columns sum to len * (2 c0 + len - 1) / 2
     sums[1:, 0] = np.add.reduceat(lengths * (2 * cols + lengths - 1) // 2, first)
     sums[1:, 1] = np.add.reduceat(rows * lengths, first)
-    return areas, bounds, sums, starts[first]
+    return runs, areas, bounds, sums, starts[first]

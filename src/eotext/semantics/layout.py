@@ -34,25 +34,22 @@ def analyse_layout(
         max_components: how many of each class's largest components to keep.
         shape_classes: connected components are analysed for this many of the largest classes
             (the ones a description talks about; components are the costliest step).
-        components: the patch's components, shared with other users of the same patch
-            (referring expressions); labelled here when not given.
+        components: the patch's components (of these ``labels`` over these ``valid``
+            pixels), shared with other users of the same patch (referring expressions);
+            labelled here when not given. All counts come from its labelling: the cells' class
+            counts and the centroids from its runs, the borders from its class index image.
     """
     height, width = labels.shape
     k = len(codes)
-    # One class index per pixel: 0..k-1 for ``codes``, k for other valid pixels, k+1 invalid.
-    size = 256 if labels.dtype == np.uint8 else int(labels.max(initial=0)) + 1
-    lut = np.full(max(size, max(codes, default=0) + 1), k, dtype=np.int64)
-    lut[codes] = np.arange(k)
-    idx = lut[labels]
-    idx[~valid] = k + 1  # a fifth of the time of np.where(valid, lut[labels], k + 1)
+    components = components or PatchComponents(labels, valid)
     cells = _Cells.of(height, width)
-    counts = cells.counts(idx, k + 2)
+    # Class j of ``codes`` at j, other valid pixels at k.
+    counts = components.cell_counts(cells.rows, cells.cols, codes)
     regions, grid3 = cells.regions(counts, codes)
     class_px = counts.sum(axis=(0, 1))[:k]
     largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
-    components = components or PatchComponents(labels, valid)
     shapes = {c: _class_shape(components.of(c), max_components) for c in largest}
-    borders, apart = _borders(idx, codes)
+    borders, apart = _borders(components, codes)
     relations = borders + _directions(_centroids(components, codes), height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations), apart)
 
@@ -64,12 +61,6 @@ class _Cells:
     def __init__(self, height: int, width: int) -> None:
         self.rows = _edges(height)
         self.cols = _edges(width)
-        row_band = np.searchsorted(self.rows, np.arange(height), side="right") - 1
-        col_band = np.searchsorted(self.cols, np.arange(width), side="right") - 1
-        # Pixel (r, c) of class j is at (band of r, band of c, j) of the histogram.
-        ids = row_band[:, None] * (len(self.cols) - 1) + col_band[None, :]
-        ids.flags.writeable = False
-        self.ids = ids
         # Which cells make up each region, the five regions and then the 3×3 grid.
         where = [*region_slices(height, width).values(), *grid3_slices(height, width)]
         self.names = (*region_slices(height, width), *GRID3_NAMES)
@@ -79,7 +70,6 @@ class _Cells:
             c0, c1 = self.cols.index(cols.start), self.cols.index(cols.stop)
             members[i, r0:r1, c0:c1] = 1
         self.members = members.reshape(len(where), -1)
-        self._keys: dict[int, np.ndarray[Any, Any]] = {}
 
     @staticmethod
     @lru_cache(maxsize=8)
@@ -87,20 +77,12 @@ class _Cells:
         """The cells of a patch shape (cached)."""
         return _Cells(height, width)
 
-    def counts(self, idx: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
-        """(row band, column band, class index) pixel counts."""
-        keys = self._keys.get(n)  # the cell ids times n, made once per number of classes
-        if keys is None:
-            keys = self._keys[n] = self.ids * n
-            keys.flags.writeable = False
-        shape = (len(self.rows) - 1, len(self.cols) - 1, n)
-        flat = np.bincount((keys + idx).ravel(), minlength=shape[0] * shape[1] * n)
-        return flat.reshape(shape)
-
     def regions(
         self, counts: np.ndarray[Any, Any], codes: list[int]
     ) -> tuple[tuple[RegionStats, ...], tuple[RegionStats, ...]]:
-        """The class counts of ChatEarthNet's regions and of the 3×3 grid cells."""
+        """The class counts of ChatEarthNet's regions and of the 3×3 grid cells, from the
+        (row band, column band, class) counts of the cells: ``codes[j]`` at j, other valid
+        pixels at ``len(codes)``."""
         k = len(codes)
         totals = (self.members @ counts.reshape(self.members.shape[1], -1)).tolist()
         stats = tuple(
@@ -167,19 +149,14 @@ def _moments(mask: np.ndarray[Any, Any]) -> tuple[float, float, np.ndarray[Any, 
 
 
 def _borders(
-    idx: np.ndarray[Any, Any], codes: list[int]
+    components: PatchComponents, codes: list[int]
 ) -> tuple[list[Relation], frozenset[frozenset[int]]]:
     """Pairs of classes that share a border longer than MIN_PX pixel edges, and the pairs that
     share no edge at all."""
     k = len(codes)
     if k < 2:
         return [], frozenset()
-    flat_counts = np.zeros(k * k, dtype=np.int64)
-    for a, b in ((idx[:, 1:], idx[:, :-1]), (idx[1:, :], idx[:-1, :])):
-        m = (a < k) & (b < k) & (a != b)
-        flat_counts += np.bincount(a[m] * k + b[m], minlength=k * k)
-    square = flat_counts.reshape(k, k)
-    pair_counts = square + square.T
+    pair_counts = components.border_counts(codes)
     edge_total = pair_counts.sum(axis=1)
     relations = []
     apart = set()
