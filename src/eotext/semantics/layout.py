@@ -133,12 +133,13 @@ def _moments(mask: np.ndarray[Any, Any]) -> tuple[float, float, np.ndarray[Any, 
     """Centroid (x, y) and covariance of the pixels of a mask (a component in its box).
 
     From the mask's row and column counts and one matrix-vector product, over the box once:
-    no pixel coordinate arrays. The centroid sums are of integers, so exact.
+    no pixel coordinate arrays. The centroid sums are of integers, so exact; so are the row and
+    column counts, taken as matrix-vector products too (faster than sums along an axis).
     """
     weights = mask.astype(np.float64)
     height, width = mask.shape
     ys, xs = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
-    per_row, per_col = weights.sum(axis=1), weights.sum(axis=0)
+    per_row, per_col = weights @ np.ones(width), np.ones(height) @ weights
     n = per_row.sum()
     cy, cx = float(ys @ per_row / n), float(xs @ per_col / n)
     dy, dx = ys - cy, xs - cx
