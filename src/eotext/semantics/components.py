@@ -73,7 +73,6 @@ class _Labelling:
     classes: np.ndarray[Any, Any]  # class index (code - offset + 1) of each id; 0 for id 0
     areas: np.ndarray[Any, Any]  # pixels of each id (int64)
     bounds: np.ndarray[Any, Any]  # (row start, row stop, col start, col stop) of each id
-    sums: np.ndarray[Any, Any]  # (sum of columns, sum of rows) of the pixels of each id (int64)
     offset: int  # the smallest usable code
 
 
@@ -86,7 +85,6 @@ class PatchComponents:
         self.usable = usable
         self._by_code: dict[int, ClassComponents] = {}
         self._all: _Labelling | None = None
-        self._sums: np.ndarray[Any, Any] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -110,17 +108,16 @@ class PatchComponents:
     def pixel_sums(self, codes: list[int]) -> np.ndarray[Any, Any]:
         """(pixels, sum of columns, sum of rows) of the usable pixels of each of ``codes``, as
         a (len(codes), 3) int64 array (the patch is labelled on the first call): exact sums,
-        from which centroids need no pass over the patch."""
-        every = self._labelling()
-        if self._sums is None:
-            per_id = np.column_stack([every.areas, every.sums])
-            per_id[0] = 0  # id 0: the pixels of no component
-            self._sums = np.zeros((int(every.classes.max(initial=0)) + 1, 3), dtype=np.int64)
-            np.add.at(self._sums, every.classes, per_id)
-        index = np.asarray(codes, dtype=np.int64) - every.offset + 1
-        inside = (index >= 1) & (index < self._sums.shape[0])
-        out = np.zeros((len(codes), 3), dtype=np.int64)
-        out[inside] = self._sums[index[inside]]
+        from the runs, from which centroids need no pass over the patch."""
+        runs = self._labelling().runs
+        k = len(codes)
+        j = self._positions(codes, runs.classes)
+        # The columns of a run of ``n`` pixels from column ``c`` sum to n (2 c + n - 1) / 2.
+        cols = runs.lengths * (2 * runs.cols + runs.lengths - 1) // 2
+        out = np.empty((k, 3), dtype=np.int64)
+        for i, per_run in enumerate((runs.lengths, cols, runs.rows * runs.lengths)):
+            # Whole numbers far below 2**53: exact in float64.
+            out[:, i] = np.bincount(j, weights=per_run, minlength=k + 1)[:k]
         return out
 
     def cell_counts(
@@ -190,8 +187,7 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
         empty = np.zeros(labels.shape, dtype=np.uint32)
         none, no_runs = np.zeros(1, np.int64), np.zeros(0, np.intp)
         runs = _Runs(no_runs, no_runs, no_runs, no_runs)
-        bounds, sums = np.zeros((1, 4), np.intp), np.zeros((1, 2), np.int64)
-        return _Labelling(empty, runs, empty, none, none, bounds, sums, 0)
+        return _Labelling(empty, runs, empty, none, none, np.zeros((1, 4), np.intp), 0)
     dtype: type[np.unsignedinteger[Any]]
     if labels.dtype.kind == "u" and labels.dtype.itemsize <= 2:  # class index = code + 1
         offset, dtype = 0, np.uint16 if labels.dtype.itemsize == 1 else np.uint32
@@ -208,19 +204,17 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
         classes = (labels.astype(np.int64) - (offset - 1)).astype(dtype)
     classes[~usable] = 0
     ids, n = cc3d.connected_components(classes, connectivity=8, return_N=True)
-    runs, areas, bounds, sums, starts = _runs_by_id(ids, int(n), classes)
+    runs, areas, bounds, starts = _runs_by_id(ids, int(n), classes)
     of_id = np.zeros(n + 1, dtype=np.int64)
     of_id[1:] = classes.ravel()[starts]  # a component's class is the class of any of its pixels
-    return _Labelling(classes, runs, ids, of_id, areas, bounds, sums, offset)
+    return _Labelling(classes, runs, ids, of_id, areas, bounds, offset)
 
 
 def _runs_by_id(
     ids: np.ndarray[Any, Any], n: int, classes: np.ndarray[Any, Any]
-) -> tuple[
-    _Runs, np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]
-]:
-    """The runs of a labelled image, and the area, box, coordinate sums and first pixel of each
-    of its ids ``1..n``, where every id is present.
+) -> tuple[_Runs, np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The runs of a labelled image, and the area, box and first pixel of each of its ids
+    ``1..n``, where every id is present.
 
     From the image's runs of equal ids within rows, grouped by id (a few hundred or thousand
     runs where find_objects and bincount read every pixel): a component's box spans the rows of
@@ -234,8 +228,7 @@ def _runs_by_id(
     Returns:
         The runs of the components; the area of each id (index 0: the pixels of no component),
         its box as (row start, row stop, column start, column stop) (index 0: a placeholder of
-        zeros), the sums of the columns and of the rows of its pixels (index 0: zeros), and the
-        flat index of its first pixel in raster order, for the ids ``1..n``.
+        zeros), and the flat index of its first pixel in raster order, for the ids ``1..n``.
     """
     width = ids.shape[1]
     flat = ids.ravel()
@@ -265,7 +258,4 @@ def _runs_by_id(
     bounds[1:, 1] = rows[last] + 1
     bounds[1:, 2] = np.minimum.reduceat(cols, first)
     bounds[1:, 3] = np.maximum.reduceat(cols + lengths, first)
-    sums = np.zeros((n + 1, 2), dtype=np.int64)  # a run's columns sum to len * (2 c0 + len - 1) / 2
-    sums[1:, 0] = np.add.reduceat(lengths * (2 * cols + lengths - 1) // 2, first)
-    sums[1:, 1] = np.add.reduceat(rows * lengths, first)
-    return runs, areas, bounds, sums, starts[first]
+    return runs, areas, bounds, starts[first]
