@@ -65,7 +65,8 @@ class _Runs:
 
 @dataclass(frozen=True)
 class _Labelling:
-    """All components of a patch: their ids per pixel, class, area and box."""
+    """All components of a patch: their ids per pixel, class, area and box; the class index of
+    each pixel and the runs of pixels of one component within a row."""
 
     index: np.ndarray[Any, Any]  # (rows, cols) class index (code - offset + 1), 0 outside usable
     runs: _Runs
@@ -170,6 +171,7 @@ class PatchComponents:
         if k == 0:
             return np.zeros(index.shape, dtype=np.intp)
         wanted = np.asarray(codes, dtype=np.int64) - self._labelling().offset + 1
+        index = index.astype(np.int64, copy=False)  # uint64 and int64 would compare as floats
         order = np.argsort(wanted, kind="stable")
         at = np.minimum(np.searchsorted(wanted[order], index), k - 1)
         found: np.ndarray[Any, Any] = np.where(wanted[order][at] == index, order[at], k)
