@@ -151,16 +151,26 @@ class PatchComponents:
 
     def border_counts(self, codes: list[int]) -> np.ndarray[Any, Any]:
         """Pixel edges (4-neighbours) shared by usable pixels of each pair of ``codes``, as a
-        symmetric (len(codes), len(codes)) int64 array."""
-        index = self._labelling().index
+        symmetric (len(codes), len(codes)) int64 array.
+
+        Side by side in a row, two usable pixels of different classes end one run and start
+        the next (of the same class, they would be of one component and one run); one above the
+        other, they are found by comparing the class image with itself shifted by a row.
+        """
+        every = self._labelling()
+        runs, index = every.runs, every.index
         k = len(codes)
-        flat = np.zeros(k * k, dtype=np.int64)
-        for a, b in ((index[:, 1:], index[:, :-1]), (index[1:, :], index[:-1, :])):
-            edge = (a != b) & (a != 0) & (b != 0)
-            ja, jb = self._positions(codes, a[edge]), self._positions(codes, b[edge])
-            both = (ja < k) & (jb < k)
-            flat += np.bincount(ja[both] * k + jb[both], minlength=k * k)
-        square = flat.reshape(k, k)
+        j = self._positions(codes, runs.classes)
+        touch = (runs.cols[:-1] + runs.lengths[:-1] == runs.cols[1:]) & (
+            runs.rows[:-1] == runs.rows[1:]
+        )
+        left, right = j[:-1][touch], j[1:][touch]
+        a, b = index[1:, :], index[:-1, :]
+        edge = (a != b) & (a != 0) & (b != 0)
+        below, above = self._positions(codes, a[edge]), self._positions(codes, b[edge])
+        first, second = np.concatenate((left, below)), np.concatenate((right, above))
+        both = (first < k) & (second < k)
+        square = np.bincount(first[both] * k + second[both], minlength=k * k).reshape(k, k)
         pairs: np.ndarray[Any, Any] = square + square.T
         return pairs
 
