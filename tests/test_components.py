@@ -32,9 +32,9 @@ def test_layout_and_referring_share_one_labelling(monkeypatch: pytest.MonkeyPatc
     calls: list[int] = []
     real = components_module.cc3d.connected_components
 
-    def counting(classes: Any, connectivity: int) -> Any:
+    def counting(classes: Any, **options: Any) -> Any:
         calls.append(1)
-        return real(classes, connectivity=connectivity)
+        return real(classes, **options)
 
     monkeypatch.setattr(components_module.cc3d, "connected_components", counting)
     shared = PatchComponents(labels, usable)

@@ -34,43 +34,24 @@ def analyse_layout(
         max_components: how many of each class's largest components to keep.
         shape_classes: connected components are analysed for this many of the largest classes
             (the ones a description talks about; components are the costliest step).
-        components: the patch's components, shared with other users of the same patch
-            (referring expressions); labelled here when not given.
+        components: the patch's components (of these ``labels`` over these ``valid``
+            pixels), shared with other users of the same patch (referring expressions);
+            labelled here when not given. All counts come from its labelling: the cells' class
+            counts and the centroids from its runs, the borders from its class index image.
     """
     height, width = labels.shape
     k = len(codes)
-    # One class index per pixel: 0..k-1 for ``codes``, k for other valid pixels, k+1 invalid.
-    size = 256 if labels.dtype == np.uint8 else int(labels.max(initial=0)) + 1
-    lut = np.full(max(size, max(codes, default=0) + 1), k, dtype=np.int64)
-    lut[codes] = np.arange(k)
-    idx = lut[labels]
-    idx[~valid] = k + 1  # a fifth of the time of np.where(valid, lut[labels], k + 1)
-    cells = _Cells.of(height, width)
-    counts = cells.counts(idx, k + 2)
-    regions = tuple(
-        _region_stats(name, cells.total(counts, where), codes)
-        for name, where in region_slices(height, width).items()
-    )
-    grid3 = tuple(
-        _region_stats(name, cells.total(counts, where), codes)
-        for name, where in zip(GRID3_NAMES, grid3_slices(height, width), strict=True)
-    )
-    class_px = np.bincount(idx.ravel(), minlength=k + 2)[:k]
-    largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
     components = components or PatchComponents(labels, valid)
+    cells = _Cells.of(height, width)
+    # Class j of ``codes`` at j, other valid pixels at k.
+    counts = components.cell_counts(cells.rows, cells.cols, codes)
+    regions, grid3 = cells.regions(counts, codes)
+    class_px = counts.sum(axis=(0, 1))[:k]
+    largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
     shapes = {c: _class_shape(components.of(c), max_components) for c in largest}
-    borders, apart = _borders(idx, codes)
-    relations = borders + _directions(_centroids(idx, codes), height, width)
+    borders, apart = _borders(components, codes)
+    relations = borders + _directions(_centroids(components, codes), height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations), apart)
-
-
-def _region_stats(name: str, counts: np.ndarray[Any, Any], codes: list[int]) -> RegionStats:
-    k = len(codes)
-    return RegionStats(
-        name,
-        int(counts[: k + 1].sum()),
-        {codes[j]: int(counts[j]) for j in np.flatnonzero(counts[:k])},
-    )
 
 
 class _Cells:
@@ -80,11 +61,15 @@ class _Cells:
     def __init__(self, height: int, width: int) -> None:
         self.rows = _edges(height)
         self.cols = _edges(width)
-        row_band = np.searchsorted(self.rows, np.arange(height), side="right") - 1
-        col_band = np.searchsorted(self.cols, np.arange(width), side="right") - 1
-        ids = row_band[:, None] * (len(self.cols) - 1) + col_band[None, :]
-        ids.flags.writeable = False
-        self.ids = ids
+        # Which cells make up each region, the five regions and then the 3×3 grid.
+        where = [*region_slices(height, width).values(), *grid3_slices(height, width)]
+        self.names = (*region_slices(height, width), *GRID3_NAMES)
+        members = np.zeros((len(where), len(self.rows) - 1, len(self.cols) - 1), dtype=np.int64)
+        for i, (rows, cols) in enumerate(where):
+            r0, r1 = self.rows.index(rows.start), self.rows.index(rows.stop)
+            c0, c1 = self.cols.index(cols.start), self.cols.index(cols.stop)
+            members[i, r0:r1, c0:c1] = 1
+        self.members = members.reshape(len(where), -1)
 
     @staticmethod
     @lru_cache(maxsize=8)
@@ -92,21 +77,19 @@ class _Cells:
         """The cells of a patch shape (cached)."""
         return _Cells(height, width)
 
-    def counts(self, idx: np.ndarray[Any, Any], n: int) -> np.ndarray[Any, Any]:
-        """(row band, column band, class index) pixel counts."""
-        shape = (len(self.rows) - 1, len(self.cols) - 1, n)
-        flat = np.bincount((self.ids * n + idx).ravel(), minlength=shape[0] * shape[1] * n)
-        return flat.reshape(shape)
-
-    def total(
-        self, counts: np.ndarray[Any, Any], where: tuple[slice, slice]
-    ) -> np.ndarray[Any, Any]:
-        """The class counts of a region whose edges are cell edges."""
-        rows, cols = where
-        r0, r1 = self.rows.index(rows.start), self.rows.index(rows.stop)
-        c0, c1 = self.cols.index(cols.start), self.cols.index(cols.stop)
-        total: np.ndarray[Any, Any] = counts[r0:r1, c0:c1].sum(axis=(0, 1))
-        return total
+    def regions(
+        self, counts: np.ndarray[Any, Any], codes: list[int]
+    ) -> tuple[tuple[RegionStats, ...], tuple[RegionStats, ...]]:
+        """The class counts of ChatEarthNet's regions and of the 3×3 grid cells, from the
+        (row band, column band, class) counts of the cells: ``codes[j]`` at j, other valid
+        pixels at ``len(codes)``."""
+        k = len(codes)
+        totals = (self.members @ counts.reshape(self.members.shape[1], -1)).tolist()
+        stats = tuple(
+            RegionStats(name, sum(row[: k + 1]), {codes[j]: row[j] for j in range(k) if row[j]})
+            for name, row in zip(self.names, totals, strict=True)
+        )
+        return stats[:5], stats[5:]
 
 
 def _edges(n: int) -> list[int]:
@@ -114,34 +97,13 @@ def _edges(n: int) -> list[int]:
     return sorted({0, n // 4, n // 3, n // 2, 2 * n // 3, 3 * n // 4, n})
 
 
-@lru_cache(maxsize=8)
-def _pixel_rows_cols(height: int, width: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Flattened row and column of every pixel, cached per patch shape."""
-    rows, cols = np.indices((height, width), dtype=np.int64)
-    rows, cols = rows.ravel(), cols.ravel()
-    rows.flags.writeable = cols.flags.writeable = False
-    return rows, cols
-
-
-def _centroids(idx: np.ndarray[Any, Any], codes: list[int]) -> dict[int, tuple[float, float]]:
-    """Centroid (x, y) of every class with at least MIN_PX pixels.
-
-    The sums of x and y come from per-row and per-column class counts (integer histograms,
-    cheaper than histograms weighted by coordinates); being integers, they are exact.
-    """
-    n = len(codes) + 2
-    height, width = idx.shape
-    flat = idx.ravel()
-    rows, cols = _pixel_rows_cols(height, width)
-    by_row = np.bincount(rows * n + flat, minlength=height * n).reshape(height, n)
-    by_col = np.bincount(cols * n + flat, minlength=width * n).reshape(width, n)
-    area = by_row.sum(axis=0)
-    sy = np.arange(height, dtype=np.float64) @ by_row
-    sx = np.arange(width, dtype=np.float64) @ by_col
+def _centroids(components: PatchComponents, codes: list[int]) -> dict[int, tuple[float, float]]:
+    """Centroid (x, y) of every class with at least MIN_PX pixels, from the exact integer sums
+    of its pixels' columns and rows."""
     return {
-        c: (float(sx[j] / area[j]), float(sy[j] / area[j]))
-        for j, c in enumerate(codes)
-        if area[j] >= MIN_PX
+        c: (sx / n, sy / n)
+        for c, (n, sx, sy) in zip(codes, components.pixel_sums(codes).tolist(), strict=True)
+        if n >= MIN_PX
     }
 
 
@@ -171,12 +133,13 @@ def _moments(mask: np.ndarray[Any, Any]) -> tuple[float, float, np.ndarray[Any, 
     """Centroid (x, y) and covariance of the pixels of a mask (a component in its box).
 
     From the mask's row and column counts and one matrix-vector product, over the box once:
-    no pixel coordinate arrays. The centroid sums are of integers, so exact.
+    no pixel coordinate arrays. The centroid sums are of integers, so exact; so are the row and
+    column counts, taken as matrix-vector products too (faster than sums along an axis).
     """
     weights = mask.astype(np.float64)
     height, width = mask.shape
     ys, xs = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
-    per_row, per_col = weights.sum(axis=1), weights.sum(axis=0)
+    per_row, per_col = weights @ np.ones(width), np.ones(height) @ weights
     n = per_row.sum()
     cy, cx = float(ys @ per_row / n), float(xs @ per_col / n)
     dy, dx = ys - cy, xs - cx
@@ -187,19 +150,14 @@ def _moments(mask: np.ndarray[Any, Any]) -> tuple[float, float, np.ndarray[Any, 
 
 
 def _borders(
-    idx: np.ndarray[Any, Any], codes: list[int]
+    components: PatchComponents, codes: list[int]
 ) -> tuple[list[Relation], frozenset[frozenset[int]]]:
     """Pairs of classes that share a border longer than MIN_PX pixel edges, and the pairs that
     share no edge at all."""
     k = len(codes)
     if k < 2:
         return [], frozenset()
-    flat_counts = np.zeros(k * k, dtype=np.int64)
-    for a, b in ((idx[:, 1:], idx[:, :-1]), (idx[1:, :], idx[:-1, :])):
-        m = (a < k) & (b < k) & (a != b)
-        flat_counts += np.bincount(a[m] * k + b[m], minlength=k * k)
-    square = flat_counts.reshape(k, k)
-    pair_counts = square + square.T
+    pair_counts = components.border_counts(codes)
     edge_total = pair_counts.sum(axis=1)
     relations = []
     apart = set()
