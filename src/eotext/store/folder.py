@@ -210,9 +210,14 @@ class DatasetFolder:
         texts: Sequence[TextRecord],
         summary: UnitSummary,
     ) -> None:
-        """Store one unit's rows, then its completion marker (the marker is written last)."""
-        _write_table(self.units / f"{unit_id}.patches.arrow", patches, PATCH_SCHEMA)
-        _write_table(self.units / f"{unit_id}.texts.arrow", texts, TEXT_SCHEMA)
+        """Store one unit's rows, then its completion marker (the marker is written last).
+
+        A unit without rows of a kind (open sea keeps no patch) stores no table of that kind.
+        """
+        if patches:
+            _write_table(self.units / f"{unit_id}.patches.arrow", patches, PATCH_SCHEMA)
+        if texts:
+            _write_table(self.units / f"{unit_id}.texts.arrow", texts, TEXT_SCHEMA)
         write_json_atomic(self.units / f"{unit_id}.done.json", summary.to_dict())
 
     def unit_summaries(self) -> list[UnitSummary]:
@@ -235,7 +240,8 @@ class DatasetFolder:
             ("patches", PATCH_SCHEMA, self.patches_table),
             ("texts", TEXT_SCHEMA, self.texts_table),
         ):
-            tables = [_read_unit_table(self.units, u, suffix) for u in done]
+            found = (_read_unit_table(self.units, u, suffix) for u in done)
+            tables = [t for t in found if t is not None]
             table = pa.concat_tables(tables) if tables else schema.empty_table()
             sort_key = "patch_id" if suffix == "patches" else "text_id"
             table = table.sort_by(sort_key)
@@ -283,12 +289,14 @@ def _write_table(
     write_arrow_atomic(path, pa.Table.from_pylist([r.to_row() for r in records], schema=schema))
 
 
-def _read_unit_table(units: Path, unit_id: str, suffix: str) -> pa.Table:
-    """A unit's rows (folders built by earlier versions kept them as Parquet)."""
+def _read_unit_table(units: Path, unit_id: str, suffix: str) -> pa.Table | None:
+    """A finished unit's rows, None when it has none (folders built by earlier versions kept
+    them as Parquet, empty tables included)."""
     path = units / f"{unit_id}.{suffix}.arrow"
-    if not path.exists():
-        return pq.read_table(units / f"{unit_id}.{suffix}.parquet")
-    return read_arrow(path)
+    if path.exists():
+        return read_arrow(path)
+    older = units / f"{unit_id}.{suffix}.parquet"
+    return pq.read_table(older) if older.exists() else None
 
 
 #: The ``bbox`` covering column of ``patches.parquet`` (GeoParquet 1.1).
