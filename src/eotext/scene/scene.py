@@ -166,16 +166,16 @@ class SceneReader:
             UnknownClassCodeError: unknown codes under the ``"error"`` policy.
         """
         shape = (window.height, window.width)
-        data = np.ones(shape, dtype=bool)
+        data: np.ndarray[Any, Any] | None = None  # None: every pixel so far
         image = None
         if self._bands:
             image = np.concatenate([r.read(window) for r in self._bands], axis=0)
             nodata = self.scene.imagery.nodata if self.scene.imagery else None
             n_img = len(self.scene.imagery.bands) if self.scene.imagery else 0
             if nodata is not None and n_img:
-                data &= ~np.all(image[:n_img] == nodata, axis=0)
+                data = ~np.all(image[:n_img] == nodata, axis=0)
         labels = None
-        unknown = None
+        unknown: np.ndarray[Any, Any] | None = None  # None: no pixel
         if self._labels is not None:
             labels = self._labels.read(window)[0]
             if self._remap is not None:
@@ -184,16 +184,19 @@ class SceneReader:
             kinds = _code_kinds(self._valid_codes, self._label_nodata, labels.dtype)
             if kinds is not None:  # 8/16-bit codes: a table tells nodata and unknown
                 labelled, unknown = _label_masks(labels, kinds)
-                if self._bands:
+                if data is None:  # unknown codes are never nodata: within the data already
+                    data = labelled
+                else:
                     data &= labelled
-                    unknown &= data
-                else:  # the label map alone says where data is (no passes over all-true masks)
-                    data = labelled  # and unknown codes are never nodata: within data already
+                    if unknown is not None:
+                        unknown &= data
             else:
+                if data is None:
+                    data = np.ones(shape, dtype=bool)
                 if self._label_nodata.size:
                     data &= ~_is_member(labels, self._label_nodata)
                 unknown = data & ~_is_member(labels, self._valid_codes)
-            if unknown.any():
+            if unknown is not None and unknown.any():
                 if unknown_codes == "error":
                     codes = sorted(int(c) for c in np.unique(labels[unknown]))
                     raise UnknownClassCodeError(
@@ -202,7 +205,10 @@ class SceneReader:
                         f"(valid: {list(self.scene.scheme.codes)}); pick the right --scheme, or "
                         'set unknown_codes = "unlabelled" to count them as unlabelled'
                     )
+                assert data is not None
                 data &= ~unknown
+        if data is None:
+            data = np.ones(shape, dtype=bool)
         if unknown is None:
             unknown = np.zeros(shape, dtype=bool)
         cloud = np.zeros(shape, dtype=bool)
@@ -285,8 +291,9 @@ def _kinds_table(
 
 def _label_masks(
     labels: np.ndarray[Any, Any], kinds: np.ndarray[Any, Any]
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Where ``labels`` is not nodata, and where its code is unknown, by ``kinds``' table.
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
+    """Where ``labels`` is not nodata, and where its code is unknown (None: nowhere), by
+    ``kinds``' table.
 
     For 8-bit codes, the codes present come first from Pillow's histogram (a third of the time
     of one look-up per pixel, and a tenth of ``np.bincount``'s); when none is unknown, which is
@@ -301,15 +308,14 @@ def _label_masks(
             present = np.flatnonzero(Image.fromarray(labels).histogram())
         kind = kinds[present]
         if not (kind == _UNKNOWN).any():
-            unknown = np.zeros(labels.shape, dtype=bool)
             nodata = present[kind == _NODATA]
             if nodata.size == 0:
-                return np.ones(labels.shape, dtype=bool), unknown
+                return np.ones(labels.shape, dtype=bool), None
             if nodata.size == present.size:
-                return np.zeros(labels.shape, dtype=bool), unknown
+                return np.zeros(labels.shape, dtype=bool), None
             if nodata.size == 1:
                 labelled: np.ndarray[Any, Any] = labels != nodata[0]
-                return labelled, unknown
+                return labelled, None
     kind = kinds[labels]
     return kind != _NODATA, kind == _UNKNOWN
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import shapely
@@ -40,9 +40,10 @@ class Grid:
         """(left, bottom, right, top) in the grid's CRS."""
         return self.window_bounds(self.full_window())
 
-    @property
+    @cached_property
     def gsd_m(self) -> float:
-        """Ground sampling distance in metres (at the grid's centre for geographic CRSs)."""
+        """Ground sampling distance in metres (at the grid's centre for geographic CRSs;
+        computed once per grid: every patch's row and facts ask for it)."""
         res = abs(self.transform.a)
         if self.crs.is_geographic:
             lat = (self.bounds[1] + self.bounds[3]) / 2
