@@ -55,22 +55,37 @@ def count_drops(filters: Iterable[Filter[Any]]) -> dict[str, int]:
     return dict(total)
 
 
+@dataclass(frozen=True)
+class UnitMasks:
+    """Whether any pixel of a unit's window has data, cloud or an unknown code: a unit
+    without (open sea, a label map without cloud mask) spares its patches a pass or a copy
+    each."""
+
+    has_data: bool = True
+    has_cloud: bool = True
+    has_unknown: bool = True
+
+    @classmethod
+    def of(cls, data: WindowData) -> UnitMasks:
+        return cls(bool(data.data.any()), bool(data.cloud.any()), bool(data.unknown.any()))
+
+
 class PatchCandidate:
     """A planned patch as the filters see it; each measure is computed on first use, so a
     patch dropped early (no data, cloud) costs neither a copy nor its class statistics."""
 
     def __init__(self, scene: Scene, spec: PatchSpec, unit_data: WindowData, rows: slice,
-                 cols: slice, unit_has_data: bool = True) -> None:  # fmt: skip
+                 cols: slice, unit: UnitMasks | None = None) -> None:  # fmt: skip
         self.scene = scene
         self.spec = spec
         self._unit_data = unit_data
         self._rows, self._cols = rows, cols
-        self._unit_has_data = unit_has_data
+        self._unit = unit or UnitMasks()
 
     @cached_property
     def n_data(self) -> int:
         """Pixels with data in every layer (none when the unit has none: open sea)."""
-        if not self._unit_has_data:
+        if not self._unit.has_data:
             return 0
         return int(np.count_nonzero(self._unit_data.data[self._rows, self._cols]))
 
@@ -81,28 +96,38 @@ class PatchCandidate:
     @cached_property
     def data(self) -> WindowData:
         """The patch's layers as contiguous copies (the analysis runs several times faster
-        on them than on strided views of the unit's arrays)."""
+        on them than on strided views of the unit's arrays); masks the unit has nowhere are
+        new all-false arrays, not copies."""
 
         def cut(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
             return np.ascontiguousarray(a[..., self._rows, self._cols])
+
+        def cut_mask(a: np.ndarray[Any, Any], anywhere: bool) -> np.ndarray[Any, Any]:
+            if anywhere:
+                return cut(a)
+            return np.zeros((self.spec.window.height, self.spec.window.width), dtype=bool)
 
         d = self._unit_data
         return WindowData(
             image=cut(d.image) if d.image is not None else None,
             labels=cut(d.labels) if d.labels is not None else None,
             data=cut(d.data),
-            cloud=cut(d.cloud),
-            unknown=cut(d.unknown),
+            cloud=cut_mask(d.cloud, self._unit.has_cloud),
+            unknown=cut_mask(d.unknown, self._unit.has_unknown),
         )
 
     @cached_property
     def cloud_fraction(self) -> float:
         """Share of the data pixels under cloud or cloud shadow (needs ``n_data > 0``)."""
+        if not self._unit.has_cloud:
+            return 0.0
         return int(np.count_nonzero(self.data.cloud)) / self.n_data
 
     @cached_property
     def usable(self) -> np.ndarray[Any, Any]:
         """Pixels the statistics use: data and not cloud."""
+        if not self._unit.has_cloud:
+            return self.data.data.copy()
         usable: np.ndarray[Any, Any] = self.data.data & ~self.data.cloud
         return usable
 
@@ -111,7 +136,8 @@ class PatchCandidate:
         """Class shares over the usable pixels, when the scene has a label map."""
         if self.data.labels is None:
             return None
-        return compute_class_shares(self.data.labels, self.usable, self.data.unknown)
+        unknown = self.data.unknown if self._unit.has_unknown else None
+        return compute_class_shares(self.data.labels, self.usable, unknown)
 
 
 class ValidFraction(Filter[PatchCandidate]):

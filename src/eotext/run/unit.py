@@ -33,6 +33,7 @@ from eotext.run.filters import (
     PatchCandidate,
     SceneFlags,
     SceneSkip,
+    UnitMasks,
     VisibleOsmObjects,
     count_drops,
     patch_filters,
@@ -92,10 +93,10 @@ def analyse_unit(scene: Scene, unit: Unit, recipe: Recipe) -> AnalysedUnit:
     with scene.open() as reader:
         data = reader.read(unit.window, recipe.unknown_codes)
     kept = []
-    has_data = bool(data.data.any())  # one pass over a unit of open sea, not one per patch
+    masks = UnitMasks.of(data)  # one pass over a unit of open sea, not one per patch
     for spec in unit.patches:
         rows, cols = spec.window.relative_to(unit.window)
-        candidate = PatchCandidate(scene, spec, data, rows, cols, has_data)
+        candidate = PatchCandidate(scene, spec, data, rows, cols, masks)
         if all(f.keep(candidate) for f in filters):
             kept.append(_analyse(candidate))
     # Where and when: one look-up for all kept patches of the unit.
