@@ -114,6 +114,7 @@ class WindowData:
     image: np.ndarray[Any, Any] | None
     labels: np.ndarray[Any, Any] | None
     data: np.ndarray[Any, Any]  # pixel has data in every layer present
+    # Read-only (one shared all-false array) when no pixel is:
     cloud: np.ndarray[Any, Any]  # pixel is cloud or cloud shadow
     unknown: np.ndarray[Any, Any]  # label code not in the scheme ("unlabelled" policy)
 
@@ -210,8 +211,8 @@ class SceneReader:
         if data is None:
             data = np.ones(shape, dtype=bool)
         if unknown is None:
-            unknown = np.zeros(shape, dtype=bool)
-        cloud = np.zeros(shape, dtype=bool)
+            unknown = _no_pixels(shape)
+        cloud = _no_pixels(shape)
         if self._cloud is not None:
             scl = self._cloud.read(window)[0]
             data &= ~_is_member(scl, _NO_DATA_SCL)
@@ -262,6 +263,16 @@ def _apply_remap(table: np.ndarray[Any, Any], labels: np.ndarray[Any, Any]) -> n
     out_dtype = np.uint16 if mapped.min() >= 0 and mapped.max() < 1 << 16 else labels.dtype
     result: np.ndarray[Any, Any] = mapped[inverse].reshape(labels.shape).astype(out_dtype)
     return result
+
+
+@functools.lru_cache(maxsize=4)
+def _no_pixels(shape: tuple[int, int]) -> np.ndarray[Any, Any]:
+    """An all-false mask of ``shape``, shared and read-only: a window without cloud mask or
+    unknown codes hands out this one instead of a new array (whose pages the first read of
+    each unit would fault in)."""
+    mask = np.zeros(shape, dtype=bool)
+    mask.flags.writeable = False
+    return mask
 
 
 #: What a label code is, in :func:`_code_kinds`' tables.
