@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -404,3 +406,13 @@ def test_eolearn_lulc() -> None:
     assert lulc.nodata == frozenset({0})
     assert lulc.by_name("cultivated land").code == 1
     assert lulc.by_name("artificial surface").code == 8
+
+
+def test_a_scheme_hashes_as_its_fields_and_pickles_without_its_cached_hash() -> None:
+    scheme = get_scheme("worldcover")
+    fields = tuple(getattr(scheme, f.name) for f in dataclasses.fields(scheme) if f.compare)
+    assert hash(scheme) == hash(fields) == hash(scheme)  # computed once, then kept
+    copy = pickle.loads(pickle.dumps(scheme))
+    assert "_hash" not in copy.__dict__  # another process hashes strings differently
+    assert copy == scheme and hash(copy) == hash(scheme)
+    assert {scheme: 1}[copy] == 1

@@ -84,6 +84,22 @@ class Scheme:
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_name", by_name)
 
+    def __hash__(self) -> int:
+        # Computed once: a scheme keys the caches asked for every patch and text (code
+        # tables, lexicons), and its hash is that of all its classes.
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.name, self.title, self.classes, self.nodata, self.licence,
+                           self.attribution))  # fmt: skip
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Not the cached hash: string hashes differ from one process to the next.
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
     def __iter__(self) -> Iterator[LandCoverClass]:
         return iter(self.classes)
 

@@ -342,25 +342,9 @@ def facts_from_array(
     return PatchFacts(arr, scheme, gsd_m, dict(context or {}))
 
 
+@functools.lru_cache(maxsize=8)
 def _codes_table(scheme: Scheme, size: int, nodata: int | None) -> np.ndarray[Any, Any]:
     """Code → itself for the scheme's classes, ``-1`` for nodata and unknown codes."""
-    # By the scheme's identity first: asked for every patch, and hashing a scheme hashes all
-    # its classes.
-    known = _TABLES.get((id(scheme), size, nodata))
-    if known is not None and known[0] is scheme:
-        return known[1]
-    table = _make_codes_table(scheme, size, nodata)
-    if len(_TABLES) >= 8:
-        _TABLES.clear()
-    _TABLES[(id(scheme), size, nodata)] = (scheme, table)
-    return table
-
-
-_TABLES: dict[tuple[int, int, int | None], tuple[Scheme, np.ndarray[Any, Any]]] = {}
-
-
-@functools.lru_cache(maxsize=8)
-def _make_codes_table(scheme: Scheme, size: int, nodata: int | None) -> np.ndarray[Any, Any]:
     lut = np.full(size, -1, dtype=np.int64)
     good = [c for c in scheme.codes if 0 <= c < size and c not in scheme.nodata]
     lut[good] = good

@@ -186,24 +186,9 @@ class Lexicon:
         return " or ".join(self.scheme.by_code(c).short_name for c in sorted(codes))
 
 
+@lru_cache(maxsize=32)
 def lexicon_for(scheme: Scheme) -> Lexicon:
     """The (cached) lexicon of a scheme."""
-    # By identity first: every text asks, and hashing a scheme hashes all its classes.
-    known = _BY_ID.get(id(scheme))
-    if known is not None and known[0] is scheme:
-        return known[1]
-    lexicon = _lexicon_for(scheme)
-    if len(_BY_ID) >= 32:
-        _BY_ID.clear()
-    _BY_ID[id(scheme)] = (scheme, lexicon)
-    return lexicon
-
-
-_BY_ID: dict[int, tuple[Scheme, Lexicon]] = {}
-
-
-@lru_cache(maxsize=32)
-def _lexicon_for(scheme: Scheme) -> Lexicon:
     return Lexicon(scheme)
 
 
