@@ -15,6 +15,7 @@ from eotext.semantics.components import MIN_PX, PatchComponents
 from eotext.semantics.layout import analyse_layout
 from eotext.semantics.stats import grid3_slices, region_slices
 from tests.real_maps import real_patches
+from tests.test_semantics import border_edges
 
 Array = np.ndarray[Any, Any]
 REAL = real_patches()
@@ -63,17 +64,6 @@ def _shape(labels: Array, valid: Array, code: int) -> ClassShape:
     return ClassShape(code, len(big), tuple(comps))
 
 
-def _border_edges(labels: Array, valid: Array, a: int, b: int) -> int:
-    n = 0
-    for x, y, vx, vy in (
-        (labels[:, 1:], labels[:, :-1], valid[:, 1:], valid[:, :-1]),
-        (labels[1:], labels[:-1], valid[1:], valid[:-1]),
-    ):
-        pair = ((x == a) & (y == b)) | ((x == b) & (y == a))
-        n += int((pair & vx & vy).sum())
-    return n
-
-
 def _reference(labels: Array, valid: Array, codes: list[int]) -> Layout:
     height, width = labels.shape
 
@@ -89,7 +79,7 @@ def _reference(labels: Array, valid: Array, codes: list[int]) -> Layout:
     pixels = [int(((labels == c) & valid).sum()) for c in codes]
     largest = sorted(range(len(codes)), key=lambda i: -pixels[i])[:3]
     shapes = {codes[i]: _shape(labels, valid, codes[i]) for i in largest}
-    edges = {(a, b): _border_edges(labels, valid, a, b) for a in codes for b in codes if a != b}
+    edges = {(a, b): border_edges(labels, valid, a, b) for a in codes for b in codes if a != b}
     relations, apart = [], set()
     if len(codes) >= 2:
         for i, a in enumerate(codes):
