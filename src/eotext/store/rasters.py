@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +49,53 @@ def write_geotiff(
     tags: dict[str, str] | None = None,
 ) -> None:
     """Write a (bands, rows, cols) or (rows, cols) array as a georeferenced Cloud-Optimized
-    GeoTIFF, atomically (tiles of 256 pixels, 128 for patches of at most 128 pixels)."""
+    GeoTIFF, atomically (tiles of 256 pixels, 128 for patches of at most 128 pixels).
+
+    A patch that fits in one tile reuses the header GDAL wrote for the first patch of the same
+    layout (:class:`_OneTileTemplate`): only its tie point and its tile differ.
+    """
     data = array[np.newaxis] if array.ndim == 2 else array
-    count, height, width = data.shape
+    height, width = data.shape[1:]
     block = 128 if max(width, height) <= 128 else 256
-    if max(width, height) <= block:
-        profile = dict(_ONE_TILE_OPTIONS, blockxsize=block, blockysize=block)
-    else:
+    if max(width, height) > block:
         profile = dict(_COG_OPTIONS, blocksize=block)
+        _write_with_gdal(path, data, crs, transform, nodata, profile, band_names, scales,
+                         offsets, colormap, tags)  # fmt: skip
+        return
+    key = _layout_key(data, crs, transform, nodata, band_names, scales, offsets, colormap, tags)
+    template = _TEMPLATES.get(key, _UNSEEN) if key is not None else None
+    if isinstance(template, _OneTileTemplate):
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(template.file_bytes(data, transform))
+        return
+    profile = dict(_ONE_TILE_OPTIONS, blockxsize=block, blockysize=block)
+    _write_with_gdal(path, data, crs, transform, nodata, profile, band_names, scales, offsets,
+                     colormap, tags)  # fmt: skip
+    if key is not None and template is _UNSEEN:
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.pop(next(iter(_TEMPLATES)))
+        made = _TEMPLATES[key] = _OneTileTemplate.from_file(path, data, transform, block)
+        if made is not None:
+            # This patch too, so that a file's bytes do not depend on which process wrote
+            # the first patch of its layout (a resumed build equals a clean one byte for byte).
+            with atomic_path(path) as tmp:
+                tmp.write_bytes(made.file_bytes(data, transform))
+
+
+def _write_with_gdal(
+    path: Path,
+    data: np.ndarray[Any, Any],
+    crs: CRS,
+    transform: Affine,
+    nodata: float | None,
+    profile: dict[str, Any],
+    band_names: Sequence[str],
+    scales: Sequence[float],
+    offsets: Sequence[float],
+    colormap: dict[int, tuple[int, int, int, int]] | None,
+    tags: dict[str, str] | None,
+) -> None:
+    count, height, width = data.shape
     profile.update(count=count, height=height, width=width, dtype=data.dtype)
     with (
         atomic_path(path) as tmp,
@@ -69,11 +109,179 @@ def write_geotiff(
             dst.scales = tuple(scales)
         if offsets:
             dst.offsets = tuple(offsets)
-        if colormap is not None and count == 1 and data.dtype in (np.uint8, np.uint16):
+        if colormap is not None and data.shape[0] == 1 and data.dtype in (np.uint8, np.uint16):
             dst.write_colormap(1, colormap)
         if tags:
             dst.update_tags(**tags)
         dst.write(data)
+
+
+#: One-tile layouts met in this process, newest last (a build meets one or two per scene);
+#: None for a layout whose GDAL file cannot serve as a template.
+_TEMPLATES: dict[tuple[Any, ...], _OneTileTemplate | None] = {}
+_MAX_TEMPLATES = 16
+_UNSEEN = object()
+
+
+def _layout_key(
+    data: np.ndarray[Any, Any],
+    crs: CRS,
+    transform: Affine,
+    nodata: float | None,
+    band_names: Sequence[str],
+    scales: Sequence[float],
+    offsets: Sequence[float],
+    colormap: dict[int, tuple[int, int, int, int]] | None,
+    tags: dict[str, str] | None,
+) -> tuple[Any, ...] | None:
+    """Everything of a one-tile GeoTIFF's header but its tie point (None: not north-up, so
+    GDAL writes a full transformation matrix rather than a tie point)."""
+    if transform.b != 0 or transform.d != 0:
+        return None
+    return (
+        crs.to_wkt(),
+        transform.a,
+        transform.e,
+        data.shape,
+        data.dtype.str,
+        None if nodata is None else repr(float(nodata)),
+        tuple(band_names),
+        tuple(scales),
+        tuple(offsets),
+        None if colormap is None else tuple(sorted(colormap.items())),
+        None if tags is None else tuple(sorted(tags.items())),
+    )
+
+
+# TIFF tags and field types read from GDAL's one-tile file.
+_TAG_PLANAR = 284
+_TAG_PREDICTOR = 317
+_TAG_TILE_WIDTH = 322
+_TAG_TILE_LENGTH = 323
+_TAG_TILE_OFFSETS = 324
+_TAG_TILE_BYTE_COUNTS = 325
+_TAG_COMPRESSION = 259
+_TAG_TIEPOINT = 33922
+_TYPE_SHORT, _TYPE_LONG, _TYPE_DOUBLE = 3, 4, 12
+_DEFLATE = 8
+
+
+@dataclass(frozen=True)
+class _OneTileTemplate:
+    """The header of a one-tile GeoTIFF that GDAL wrote, to write more of the same layout.
+
+    GDAL writes a one-tile file as header, IFD, tag values, then the tile, last. Two patches of
+    one layout (size, bands, type, CRS, pixel size, nodata, names, colours, tags) differ only in
+    the six doubles of their tie point (``ModelTiepointTag``) and in their tile, whose length
+    is held by ``TileByteCounts``; the rest of the header is the same bytes. Each file written
+    this way reads back exactly like GDAL's own (``tests/test_geotiff_template.py``); a file
+    of any other shape (BigTIFF, big-endian, several tiles, a predictor, data not last) is
+    not used as a template, and GDAL writes every patch of that layout.
+    """
+
+    header: bytes = field(repr=False)
+    tiepoint_at: int
+    byte_count_at: int
+    tile_shape: tuple[int, int]
+    interleaved: bool
+
+    @classmethod
+    def from_file(
+        cls, path: Path, data: np.ndarray[Any, Any], transform: Affine, block: int
+    ) -> _OneTileTemplate | None:
+        """The template of ``path``, just written by GDAL from ``data`` (None: not of the
+        shape this class understands, or its tile is not ``data`` deflated)."""
+        raw = path.read_bytes()
+        entries = _classic_tiff_entries(raw)
+        if entries is None:
+            return None
+
+        def value(tag: int) -> tuple[int, int, int, int] | None:
+            return entries.get(tag)
+
+        offsets, counts, tiepoint = (
+            value(_TAG_TILE_OFFSETS),
+            value(_TAG_TILE_BYTE_COUNTS),
+            value(_TAG_TIEPOINT),
+        )
+        compression, predictor = value(_TAG_COMPRESSION), value(_TAG_PREDICTOR)
+        planar = value(_TAG_PLANAR)
+        width, length = value(_TAG_TILE_WIDTH), value(_TAG_TILE_LENGTH)
+        if offsets is None or counts is None or tiepoint is None or compression is None:
+            return None
+        if offsets[1] != 1 or counts[1] != 1 or counts[0] != _TYPE_LONG:
+            return None
+        if tiepoint[0] != _TYPE_DOUBLE or tiepoint[1] != 6 or compression[2] != _DEFLATE:
+            return None
+        if predictor is not None and predictor[2] != 1:
+            return None
+        if width is None or length is None or (width[2], length[2]) != (block, block):
+            return None
+        tile_at, tile_len = offsets[2], counts[2]
+        if tile_at + tile_len != len(raw):
+            return None
+        stored = struct.unpack_from("<6d", raw, tiepoint[2])
+        if stored != (0.0, 0.0, 0.0, transform.c, transform.f, 0.0):
+            return None
+        interleaved = planar is None or planar[2] == 1
+        template = cls(
+            header=raw[:tile_at],
+            tiepoint_at=tiepoint[2],
+            byte_count_at=counts[3],
+            tile_shape=(block, block),
+            interleaved=interleaved,
+        )
+        if data.shape[0] > 1 and not interleaved:
+            return None
+        try:
+            if zlib.decompress(raw[tile_at:]) != template._tile_bytes(data):
+                return None
+        except zlib.error:
+            return None
+        return template
+
+    def _tile_bytes(self, data: np.ndarray[Any, Any]) -> bytes:
+        """The uncompressed tile of (bands, rows, cols) ``data``: padded with zeros to the tile
+        size, bands interleaved per pixel."""
+        count, height, width = data.shape
+        rows, cols = self.tile_shape
+        if (height, width) != (rows, cols):
+            padded = np.zeros((count, rows, cols), dtype=data.dtype)
+            padded[:, :height, :width] = data
+            data = padded
+        pixels = data[0] if count == 1 else np.moveaxis(data, 0, -1)
+        return np.ascontiguousarray(pixels, dtype=data.dtype.newbyteorder("<")).tobytes()
+
+    def file_bytes(self, data: np.ndarray[Any, Any], transform: Affine) -> bytes:
+        """The whole file for ``data`` at ``transform`` (of this template's layout)."""
+        tile = zlib.compress(self._tile_bytes(data), 1)
+        header = bytearray(self.header)
+        struct.pack_into("<6d", header, self.tiepoint_at, 0, 0, 0, transform.c, transform.f, 0)
+        struct.pack_into("<I", header, self.byte_count_at, len(tile))
+        return bytes(header) + tile
+
+
+def _classic_tiff_entries(raw: bytes) -> dict[int, tuple[int, int, int, int]] | None:
+    """The first IFD's entries of a little-endian classic TIFF: tag -> (type, count, value or
+    offset, where that value field is); None for any other file."""
+    if len(raw) < 8 or raw[:4] != b"II*\x00":
+        return None
+    (at,) = struct.unpack_from("<I", raw, 4)
+    if at + 2 > len(raw):
+        return None
+    (n,) = struct.unpack_from("<H", raw, at)
+    if at + 2 + 12 * n > len(raw):
+        return None
+    entries = {}
+    for i in range(n):
+        pos = at + 2 + 12 * i
+        tag, kind, count = struct.unpack_from("<HHI", raw, pos)
+        if kind == _TYPE_SHORT and count == 1:
+            (value,) = struct.unpack_from("<H", raw, pos + 8)
+        else:
+            (value,) = struct.unpack_from("<I", raw, pos + 8)
+        entries[tag] = (kind, count, value, pos + 8)
+    return entries
 
 
 def write_png(path: Path, rgb: np.ndarray[Any, Any]) -> None:
