@@ -9,6 +9,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# An editable install leaves eotext's own modules uncompiled, and where the environment
+	# sets PYTHONDONTWRITEBYTECODE every eotext process (and build worker) would compile
+	# them again when it starts: 0.1 s of each.
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 # Only the tests need a real model: llama.cpp's server, compiled for any x86-64 (no

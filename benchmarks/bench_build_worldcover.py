@@ -149,7 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tile", default=str(DEFAULT_TILE))
     parser.add_argument("--workers", type=int, default=0, help="0: the build's default")
-    parser.add_argument("--unit-patches", type=int, default=8)
+    parser.add_argument(
+        "--unit-patches", type=int, default=0, help="0: the build's default (by scene)"
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="alternate the phases N times; report medians"
     )
@@ -180,7 +182,7 @@ def main() -> None:
     b, base, plain = results["build"], results["baseline"], results["plain"]
     workers = args.workers or f"default ({os.cpu_count()})"
     print(f"WorldCover tile {Path(args.tile).name}, 36000x36000 px, 256-px patches, "
-          f"{workers} worker(s), units of {args.unit_patches}x{args.unit_patches} patches, "
+          f"{workers} worker(s), units of {args.unit_patches or 'default'} patches a side, "
           f"median of {args.repeat} run(s)")  # fmt: skip
     rows = (
         ("plain rasterio, 1 process", plain),

@@ -6,6 +6,7 @@ prints. Errors from the library become a one-line message and a non-zero exit, h
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -14,7 +15,6 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from eotext import __version__
 from eotext.errors import EotextError
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -44,6 +44,11 @@ class EotextGroup(click.Group):
 
             click.echo(f"eotext: error: {os_error_message(exc)}", err=True)
             ctx.exit(1)
+        finally:
+            # The command is done and has closed what it wrote. Frozen, the objects it leaves
+            # are not walked again by the collections of the interpreter's exit: after a
+            # build, two or three full walks of everything the libraries keep (0.15 s).
+            gc.freeze()
 
 
 def _usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
@@ -78,7 +83,7 @@ def once(*names: str, **kwargs: Any) -> Callable[[_F], _F]:
 
 
 @click.group(cls=EotextGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="eotext")
+@click.version_option(package_name="eotext", prog_name="eotext")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar.")
 @click.pass_context

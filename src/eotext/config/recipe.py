@@ -107,9 +107,10 @@ class SplitSpec:
 class OutputSpec:
     """Where and how the dataset is written."""
 
-    # A unit of work is a window of unit_patches × unit_patches patches. A folder keeps the
-    # unit size it was started with, so resuming with another one neither duplicates nor drops.
-    unit_patches: int = field(default=8, metadata={"fingerprint": "run"})
+    # A unit of work is a window of unit_patches × unit_patches patches; 0 lets each scene
+    # choose (eotext.scene.tiling.unit_patches_for). A folder keeps the unit size it was
+    # started with, so resuming with another one neither duplicates nor drops.
+    unit_patches: int = field(default=0, metadata={"fingerprint": "run"})
     # Which files are written: part of the fingerprint (a folder must not be half without
     # images), but only when changed, so existing datasets keep their fingerprints.
     write_images: bool = field(default=True, metadata={"omit_default": True})
@@ -122,8 +123,11 @@ class OutputSpec:
     verify: bool = field(default=True, metadata={"fingerprint": "run"})
 
     def __post_init__(self) -> None:
-        if self.unit_patches < 1:
-            raise RecipeError(f"output.unit_patches must be ≥ 1, got {self.unit_patches}")
+        if self.unit_patches < 0:
+            raise RecipeError(
+                f"output.unit_patches must be ≥ 1, or 0 to let each scene choose; got "
+                f"{self.unit_patches}"
+            )
         if self.workers < 0:
             raise RecipeError(f"output.workers must be ≥ 0 (0 = one per core), got {self.workers}")
         if self.scheduler is not None and "://" not in self.scheduler:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
-from eotext import __version__
+import eotext
 from eotext.config.recipe import Recipe
 from eotext.errors import EotextError, OutputError, RecipeError, os_error_code, os_error_message
 from eotext.files import write_json_atomic, write_text_atomic
@@ -205,7 +205,7 @@ def _run(
             workers = 1  # a worker costs seconds to start; small builds run faster in-process
         in_flight = 1
         if "llm" in recipe.annotate.kinds:  # units mostly wait for answers: overlap them
-            per_unit = recipe.output.unit_patches**2
+            per_unit = max((len(u.patches) for u in todo), default=1)
             in_flight = units_in_flight(recipe.annotate.llm.concurrency, per_unit)
         runner = make_runner(
             min(workers, len(todo)), recipe.output.scheduler, _llm_limit(recipe), in_flight
@@ -396,7 +396,7 @@ def _write_manifest(
     )
     manifest = {
         "name": recipe.name,
-        "eotext_version": __version__,
+        "eotext_version": eotext.__version__,
         "recipe_fingerprint": recipe.fingerprint(),
         "recipe": recipe.to_dict(),
         "complete": complete,

@@ -87,8 +87,26 @@ def plan_units(
     return units
 
 
+#: Units of a label map alone, in patches per side: a unit's pixels cost one or two bytes
+#: each, and its fixed costs (opening the files, its record and tables, handing it to a worker)
+#: weigh more than its memory. Measured on the whole WorldCover tile (36,000² px, 2 workers):
+#: units of 12 took 17 % less time than units of 8 (16: no faster, 25 % more memory).
+LABELS_UNIT_PATCHES = 12
+#: Units of a scene with imagery: 8 × 8 patches of 256 px and 12 bands of 16 bits are
+#: 100 MB before any working copy.
+IMAGERY_UNIT_PATCHES = 8
+
+
+def unit_patches_for(scene: Scene) -> int:
+    """The unit size (patches per side) a scene gets when the recipe leaves it at 0."""
+    alone = scene.imagery is None and not scene.layers and scene.osm_path is None
+    return LABELS_UNIT_PATCHES if alone and scene.label_path else IMAGERY_UNIT_PATCHES
+
+
 def plan_scene(index: int, scene: Scene, unit_patches: int) -> list[Unit]:
-    """The units of one scene, cut as its tiling says (a whole-scene source is one patch)."""
+    """The units of one scene, cut as its tiling says (a whole-scene source is one patch);
+    ``unit_patches`` 0: as :func:`unit_patches_for` the scene chooses."""
+    unit_patches = unit_patches or unit_patches_for(scene)
     if scene.tiling is Tiling.WHOLE:
         window = scene.grid.full_window()
         return [Unit(index, scene.scene_id, window, (PatchSpec(scene.scene_id, window),))]
