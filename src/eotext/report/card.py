@@ -37,8 +37,13 @@ def dataset_card(folder: str | Path) -> str:
     Raises:
         OutputError: the folder has no manifest or tables.
     """
-    data = load_dataset(folder)
+    data = load_dataset(folder, CARD_PATCH_COLUMNS, CARD_TEXT_COLUMNS)
     return render_card(data, compute_counts(data.patches, data.texts))
+
+
+#: What the card's counts read (every build writes the card: the rest is not read).
+CARD_PATCH_COLUMNS = ("patch_id", "split")
+CARD_TEXT_COLUMNS = ("patch_id", "type", "style", "generator", "status", "findings")
 
 
 def card_metadata(data: Dataset, counts: Counts) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from eotext.errors import OutputError
 from eotext.store.lock import reading
 from eotext.store.tables import read_tables
@@ -57,8 +59,13 @@ class Dataset:
     texts: list[dict[str, Any]]
 
 
-def load_dataset(folder: str | Path) -> Dataset:
-    """Read ``manifest.json``, ``patches.parquet`` and ``texts.parquet`` of a dataset folder.
+def load_dataset(
+    folder: str | Path,
+    patch_columns: tuple[str, ...] = PATCH_COLUMNS,
+    text_columns: tuple[str, ...] = TEXT_COLUMNS,
+) -> Dataset:
+    """Read ``manifest.json``, ``patches.parquet`` and ``texts.parquet`` of a dataset folder,
+    the rows with ``patch_columns`` and ``text_columns`` only.
 
     Columns a table lacks (an older build) read as None.
 
@@ -71,13 +78,28 @@ def load_dataset(folder: str | Path) -> Dataset:
         if not path.exists():
             raise OutputError(f"{root}: no manifest.json; is this an eotext dataset folder?")
         manifest: dict[str, Any] = json.loads(path.read_text())
-        tables = read_tables(root, include_flagged=True)
+        tables = read_tables(
+            root,
+            include_flagged=True,
+            patch_columns=_present(root / "patches.parquet", patch_columns),
+            text_columns=_present(root / "texts.parquet", text_columns),
+        )
     return Dataset(
         root=root,
         manifest=manifest,
-        patches=_rows(tables.patches, PATCH_COLUMNS),
-        texts=_rows(tables.texts, TEXT_COLUMNS),
+        patches=_rows(tables.patches, patch_columns),
+        texts=_rows(tables.texts, text_columns),
     )
+
+
+def _present(path: Path, columns: tuple[str, ...]) -> list[str] | None:
+    """Those of ``columns`` the table at ``path`` has (None: the table is missing, which
+    :func:`read_tables` reports)."""
+    try:
+        names = set(pq.read_schema(path).names)
+    except FileNotFoundError:
+        return None
+    return [c for c in columns if c in names]
 
 
 def _rows(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[dict[str, Any]]:

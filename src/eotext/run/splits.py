@@ -29,12 +29,19 @@ _KM_PER_DEG_LAT = 111.32
 
 def assign_splits(patches: Sequence[dict[str, Any]], spec: SplitSpec, seed: int) -> list[str]:
     """The split of each patch row (``patch_id``, ``geometry`` WKB, ``dominant_class``)."""
-    geoms = [shapely.from_wkb(p["geometry"]) for p in patches]
+    geoms = shapely.from_wkb([p["geometry"] for p in patches]).tolist()
+    centres = shapely.get_coordinates(shapely.centroid(geoms)).tolist()
+    drawn: dict[tuple[int, int], str] = {}  # a block's split, drawn once
+
+    def block_split(centre: list[float]) -> str:
+        block = _block_of(centre[0], centre[1], spec.block_km)
+        if block not in drawn:
+            drawn[block] = _block_split(block, spec, seed)
+        return drawn[block]
+
     splits = [
-        p.get("source_split") or _block_split(_block_of(g, spec.block_km), spec, seed)
-        if spec.keep_source
-        else _block_split(_block_of(g, spec.block_km), spec, seed)
-        for p, g in zip(patches, geoms, strict=True)
+        (p.get("source_split") if spec.keep_source else None) or block_split(c)
+        for p, c in zip(patches, centres, strict=True)
     ]
     fixed = {i for i, p in enumerate(patches) if spec.keep_source and p.get("source_split")}
     _mark_gaps(patches, geoms, splits, fixed)
@@ -42,13 +49,13 @@ def assign_splits(patches: Sequence[dict[str, Any]], spec: SplitSpec, seed: int)
     return splits
 
 
-def _block_of(geom: Any, block_km: float) -> tuple[int, int]:
-    c = geom.centroid
+def _block_of(x: float, y: float, block_km: float) -> tuple[int, int]:
+    """The block of a patch centred at (``x``, ``y``) (longitude, latitude)."""
     dlat = block_km / _KM_PER_DEG_LAT
-    row = math.floor(c.y / dlat)
+    row = math.floor(y / dlat)
     # Keep blocks about square: longitude cells widen towards the poles.
     dlon = block_km / (_KM_PER_DEG_LAT * max(math.cos(math.radians((row + 0.5) * dlat)), 0.01))
-    return row, math.floor(c.x / dlon)
+    return row, math.floor(x / dlon)
 
 
 def _block_split(block: tuple[int, int], spec: SplitSpec, seed: int) -> str:
