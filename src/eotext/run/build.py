@@ -26,6 +26,7 @@ from eotext.run.unit import UnitTask, process_unit
 from eotext.scene.resolve import resolve_scenes
 from eotext.scene.scene import Scene
 from eotext.scene.tiling import Unit, plan_scene
+from eotext.scene.workload import heaviest_first
 from eotext.semantics.context import context_sources
 from eotext.store.folder import DatasetFolder
 from eotext.store.lock import publishing
@@ -190,7 +191,9 @@ def _run(
 ) -> BuildResult:
     """Run the units left to do and publish the tables and manifest; under the writer lock."""
     complete = folder.complete_units()
-    todo = [u for u in units if u.unit_id not in complete]
+    # Heaviest first, so that the build does not end with one worker on a unit of land while
+    # the others have finished the sea around it.
+    todo = heaviest_first(scenes, [u for u in units if u.unit_id not in complete])
     log.info(
         "%d scenes, %d units (%d already done), %d patches planned",
         len(scenes),
