@@ -43,3 +43,21 @@ def test_palette_png_decodes_like_pillows_own(tmp_path: Path) -> None:
     with Image.open(ours) as a, Image.open(tmp_path / "theirs.png") as b:
         assert (np.asarray(a) == np.asarray(b)).all()
         assert a.getpalette() == b.getpalette()
+
+
+@pytest.mark.parametrize("scheme", ["worldcover", "dynamic_world"])
+def test_label_png_of_a_written_label_patch_needs_no_mask(scheme: str, tmp_path: Path) -> None:
+    # As the build writes it: unusable pixels already hold the scheme's fill code.
+    s = get_scheme(scheme)
+    colormap = s.colormap()
+    codes = np.array(sorted(colormap), dtype=np.uint8)
+    rng = np.random.default_rng(2)
+    valid = rng.random((64, 70)) > 0.3
+    labels = rng.choice(codes, size=valid.shape)
+    fill = s.fill_code(np.uint8)
+    labels[~valid] = fill
+    write_label_png(tmp_path / "masked.png", labels, valid, colormap)
+    write_label_png(tmp_path / "filled.png", labels, valid, colormap, fill)
+    with Image.open(tmp_path / "masked.png") as a, Image.open(tmp_path / "filled.png") as b:
+        assert (np.asarray(a.convert("RGB")) == np.asarray(b.convert("RGB"))).all()
+        assert (np.asarray(b.convert("RGB"))[~valid] == 0).all()

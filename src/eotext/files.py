@@ -6,6 +6,7 @@ leaves either the old file or the new one, and the temporary name is removed on 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import uuid
@@ -19,6 +20,19 @@ if TYPE_CHECKING:
 
 #: Temporary files are hidden and carry this suffix, so a cleanup can find leftovers of kills.
 TMP_SUFFIX = ".tmp"
+#: Numbers the temporary names of this process.
+_calls = itertools.count()
+_tokens: dict[int, str] = {}
+
+
+def _token() -> str:
+    """A random token of this process: with the pid and a count, temporary names stay unique
+    among writers on several machines (containers that share storage often share pids too)."""
+    pid = os.getpid()
+    token = _tokens.get(pid)
+    if token is None:
+        token = _tokens[pid] = uuid.uuid4().hex[:8]
+    return token
 
 
 @contextmanager
@@ -29,7 +43,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     file. If the block raises, the temporary file is removed and ``path`` is left as it was.
     """
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{_token()}{next(_calls):x}{TMP_SUFFIX}")
     try:
         yield tmp
         os.replace(tmp, target)

@@ -91,7 +91,9 @@ def write_patch_files(
         )
         paths["label_path"] = f"labels/{pid}.tif"
         if preview is None and recipe.output.write_previews:
-            write_label_png(folder.previews / f"{pid}.png", labels, usable, scene.scheme.colormap())
+            write_label_png(
+                folder.previews / f"{pid}.png", labels, usable, scene.scheme.colormap(), nodata
+            )
             paths["preview_path"] = f"previews/{pid}.png"
     map_only = patch.image is None and patch.labels is None
     if preview is None and map_only and scene.osm_path and recipe.output.write_previews:

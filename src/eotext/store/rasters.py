@@ -139,7 +139,7 @@ def _layout_key(
     if transform.b != 0 or transform.d != 0:
         return None
     return (
-        crs.to_wkt(),
+        _wkt(crs),
         transform.a,
         transform.e,
         data.shape,
@@ -151,6 +151,20 @@ def _layout_key(
         None if colormap is None else tuple(sorted(colormap.items())),
         None if tags is None else tuple(sorted(tags.items())),
     )
+
+
+def _wkt(crs: CRS) -> str:
+    """``crs.to_wkt()``, remembered for the CRS objects met last (one per scene, asked once
+    per patch; making the WKT costs GDAL 20 µs)."""
+    known = _WKT.get(id(crs))
+    if known is None or known[0] is not crs:
+        if len(_WKT) >= _MAX_TEMPLATES:
+            _WKT.pop(next(iter(_WKT)))
+        known = _WKT[id(crs)] = (crs, crs.to_wkt())
+    return known[1]
+
+
+_WKT: dict[int, tuple[CRS, str]] = {}
 
 
 # TIFF tags and field types read from GDAL's one-tile file.
@@ -332,8 +346,12 @@ def write_label_png(
     labels: np.ndarray[Any, Any],
     valid: np.ndarray[Any, Any],
     colormap: dict[int, tuple[int, int, int, int]],
+    fill: int | None = None,
 ) -> None:
     """Write a label patch as a palette PNG in the scheme's colours (invalid pixels black).
+
+    ``fill``: the code ``labels`` hold wherever they are not ``valid`` (and nowhere else), if
+    any; then the codes index the palette as they are, with no copy of the patch.
 
     A palette image stores one byte per pixel, so it encodes about three times faster than RGB.
     """
@@ -341,13 +359,16 @@ def write_label_png(
         palette = np.zeros((256, 3), dtype=np.uint8)
         for code, rgba in colormap.items():
             palette[code] = rgba[:3]
-        index = labels.copy()
-        if 0 in colormap:  # index 0 is black for invalid pixels; move a class coded 0 aside
-            spare = next(i for i in range(255, 0, -1) if i not in colormap)
-            palette[spare] = colormap[0][:3]
-            index[labels == 0] = spare
-        palette[0] = 0
-        index[~valid] = 0
+        if fill is not None and 0 <= fill < 256 and fill not in colormap:
+            index = labels  # black at ``fill``, as ``palette`` is
+        else:
+            index = labels.copy()
+            if 0 in colormap:  # index 0 is black for invalid pixels; move a class coded 0 aside
+                spare = next(i for i in range(255, 0, -1) if i not in colormap)
+                palette[spare] = colormap[0][:3]
+                index[labels == 0] = spare
+            palette[0] = 0
+            index[~valid] = 0
         with atomic_path(path) as tmp:
             tmp.write_bytes(palette_png(index, palette))
         return
