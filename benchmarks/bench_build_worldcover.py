@@ -164,10 +164,16 @@ def main() -> None:
     if not Path(args.tile).exists():
         sys.exit(f"tile not found: {args.tile}")
     runs: dict[str, list[dict[str, float]]] = {"plain": [], "baseline": [], "build": []}
-    for _ in range(args.repeat):
-        with tempfile.TemporaryDirectory(prefix="eotext-bench-") as tmp:
-            for phase in runs:
-                out = os.path.join(tmp, phase)
+    # Outputs are deleted only at the end: on ext4, creating a file costs ten times more for
+    # minutes after many files were deleted (the allocator steps over recently freed inodes),
+    # which would slow whichever phase runs after a deletion. The order of the phases turns
+    # round from one repeat to the next, so none always runs first or last.
+    with tempfile.TemporaryDirectory(prefix="eotext-bench-") as tmp:
+        for repeat in range(args.repeat):
+            phases = list(runs)
+            phases = phases[repeat % 3 :] + phases[: repeat % 3]
+            for phase in phases:
+                out = os.path.join(tmp, f"{phase}{repeat}")
                 if phase != "build":
                     os.makedirs(out)
                 cmd = [sys.executable, __file__, "--phase", phase, "--tile", args.tile,
