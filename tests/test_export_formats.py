@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,7 @@ from eotext.bench.boxes import parse_box, qwen25_resized_size
 from eotext.cli.main import cli
 from eotext.config.recipe import AnnotateSpec, GridSpec, Recipe, SourceSpec
 from eotext.errors import RecipeError
-from eotext.export import EXPORTERS, OUTPUTS, export
+from eotext.export import EXPORTERS, FORMATS, OUTPUTS, export
 from eotext.export.boxes import BOX_FORMATS, format_box
 from eotext.files import csv_safe
 from eotext.run.build import build_dataset
@@ -577,6 +578,12 @@ def test_cli_lists_every_exporter_and_rejects_foreign_options(
 ) -> None:
     help_text = CliRunner().invoke(cli, ["export", "--help"]).output
     assert all(name in help_text for name in EXPORTERS)
+    # The CLI lists the formats without importing the exporters (nor pyarrow).
+    assert FORMATS == tuple(EXPORTERS) == tuple(OUTPUTS)
+    modules = [EXPORTERS[name].__module__ for name in FORMATS] + ["pyarrow"]
+    code = f"import sys, eotext.cli.main; print(sorted(set({modules!r}) & set(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]", run.stdout
     bad = CliRunner().invoke(
         cli, ["export", "coco", str(dataset), "-o", str(tmp_path / "c"), "--shard-size", "3"]
     )

@@ -291,9 +291,9 @@ def schemes(name: str | None) -> None:
 
 
 def _export_formats() -> list[str]:
-    from eotext.export import EXPORTERS
+    from eotext.export import FORMATS
 
-    return list(EXPORTERS)
+    return list(FORMATS)
 
 
 def _box_formats() -> list[str]:
