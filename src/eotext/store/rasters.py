@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,9 +73,8 @@ def write_geotiff(
     _write_with_gdal(path, data, crs, transform, nodata, profile, band_names, scales, offsets,
                      colormap, tags)  # fmt: skip
     if key is not None and template is _UNSEEN:
-        if len(_TEMPLATES) >= _MAX_TEMPLATES:
-            _TEMPLATES.pop(next(iter(_TEMPLATES)))
-        made = _TEMPLATES[key] = _OneTileTemplate.from_file(path, data, transform, block)
+        made = _OneTileTemplate.from_file(path, data, transform, block)
+        _remember(_TEMPLATES, key, made)
         if made is not None:
             # This patch too, so that a file's bytes do not depend on which process wrote
             # the first patch of its layout (a resumed build equals a clean one byte for byte).
@@ -158,13 +158,22 @@ def _wkt(crs: CRS) -> str:
     per patch; making the WKT costs GDAL 20 µs)."""
     known = _WKT.get(id(crs))
     if known is None or known[0] is not crs:
-        if len(_WKT) >= _MAX_TEMPLATES:
-            _WKT.pop(next(iter(_WKT)))
-        known = _WKT[id(crs)] = (crs, crs.to_wkt())
+        known = (crs, crs.to_wkt())
+        _remember(_WKT, id(crs), known)
     return known[1]
 
 
 _WKT: dict[int, tuple[CRS, str]] = {}
+#: Units in threads (LLM builds) write patches at once: one of them changes a cache at a time.
+_caches_lock = threading.Lock()
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Put ``value`` in ``cache``, forgetting its oldest entry beyond _MAX_TEMPLATES."""
+    with _caches_lock:
+        if key not in cache and len(cache) >= _MAX_TEMPLATES:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
 
 
 # TIFF tags and field types read from GDAL's one-tile file.
