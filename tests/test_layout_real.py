@@ -33,18 +33,11 @@ def _components(labels: Array, valid: Array, code: int) -> tuple[Array, int]:
 
 
 def _moments(mask: Array) -> tuple[float, float, Array]:
-    """Centroid and covariance of a mask, as the layout has always computed them."""
-    weights = mask.astype(np.float64)
-    height, width = mask.shape
-    ys, xs = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
-    per_row, per_col = weights.sum(axis=1), weights.sum(axis=0)
-    n = per_row.sum()
-    cy, cx = float(ys @ per_row / n), float(xs @ per_col / n)
-    dy, dx = ys - cy, xs - cx
-    vxx = float((dx * dx) @ per_col / n)
-    vyy = float((dy * dy) @ per_row / n)
-    vxy = float(dy @ (weights @ dx) / n)
-    return cx, cy, np.array([[vxx, vxy], [vxy, vyy]])
+    """Centroid and covariance of a mask, from the coordinates of its pixels."""
+    ys, xs = np.nonzero(mask)
+    cx, cy = float(xs.sum() / xs.size), float(ys.sum() / ys.size)  # whole sums: exact
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64), bias=True)
+    return cx, cy, cov
 
 
 def _shape(labels: Array, valid: Array, code: int) -> ClassShape:

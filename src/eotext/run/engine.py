@@ -192,7 +192,8 @@ def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
 
 
 def _start_worker(parent_pid: int) -> None:
-    """In a new worker process: end with the parent; when told to stop, stop at once."""
+    """In a new worker process: end with the parent, and exit without walking its objects
+    again."""
     die_with_parent(parent_pid)
     # At exit the interpreter walks every object alive two or three times to collect cycles;
     # a worker has nothing left to close by then, and the build waits for it: 0.2 s. Frozen

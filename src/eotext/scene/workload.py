@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
 from rasterio.errors import RasterioError
+
+from eotext.sources.raster import open_raster
 
 if TYPE_CHECKING:
     from eotext.scene.scene import Scene
@@ -34,7 +35,7 @@ def data_weights(scene: Scene, units: Sequence[Unit]) -> list[int] | None:
         return None
     grid, patch = scene.grid, scene.grid_spec.patch_size
     try:
-        with rasterio.open(scene.label_path) as src:
+        with open_raster(scene.label_path) as src:
             if (src.width, src.height, src.transform) != (grid.width, grid.height, grid.transform):
                 return None
             factors = [f for f in src.overviews(1) if f <= patch]
@@ -43,7 +44,7 @@ def data_weights(scene: Scene, units: Sequence[Unit]) -> list[int] | None:
             factor = max(factors)
             shape = (math.ceil(src.height / factor), math.ceil(src.width / factor))
             data = src.read(1, out_shape=shape) != src.nodata
-    except (RasterioError, OSError):
+    except (RasterioError, OSError):  # SourceError included
         return None
     weights = []
     for unit in units:

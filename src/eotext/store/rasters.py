@@ -206,7 +206,6 @@ class _OneTileTemplate:
     tiepoint_at: int
     byte_count_at: int
     tile_shape: tuple[int, int]
-    interleaved: bool
 
     @classmethod
     def from_file(
@@ -218,18 +217,10 @@ class _OneTileTemplate:
         entries = _classic_tiff_entries(raw)
         if entries is None:
             return None
-
-        def value(tag: int) -> tuple[int, int, int, int] | None:
-            return entries.get(tag)
-
-        offsets, counts, tiepoint = (
-            value(_TAG_TILE_OFFSETS),
-            value(_TAG_TILE_BYTE_COUNTS),
-            value(_TAG_TIEPOINT),
-        )
-        compression, predictor = value(_TAG_COMPRESSION), value(_TAG_PREDICTOR)
-        planar = value(_TAG_PLANAR)
-        width, length = value(_TAG_TILE_WIDTH), value(_TAG_TILE_LENGTH)
+        offsets, counts = entries.get(_TAG_TILE_OFFSETS), entries.get(_TAG_TILE_BYTE_COUNTS)
+        tiepoint, compression = entries.get(_TAG_TIEPOINT), entries.get(_TAG_COMPRESSION)
+        predictor, planar = entries.get(_TAG_PREDICTOR), entries.get(_TAG_PLANAR)
+        width, length = entries.get(_TAG_TILE_WIDTH), entries.get(_TAG_TILE_LENGTH)
         if offsets is None or counts is None or tiepoint is None or compression is None:
             return None
         if offsets[1] != 1 or counts[1] != 1 or counts[0] != _TYPE_LONG:
@@ -240,22 +231,20 @@ class _OneTileTemplate:
             return None
         if width is None or length is None or (width[2], length[2]) != (block, block):
             return None
+        if data.shape[0] > 1 and planar is not None and planar[2] != 1:
+            return None  # bands in planes of their own: a tile per band
         tile_at, tile_len = offsets[2], counts[2]
         if tile_at + tile_len != len(raw):
             return None
         stored = struct.unpack_from("<6d", raw, tiepoint[2])
         if stored != (0.0, 0.0, 0.0, transform.c, transform.f, 0.0):
             return None
-        interleaved = planar is None or planar[2] == 1
         template = cls(
             header=raw[:tile_at],
             tiepoint_at=tiepoint[2],
             byte_count_at=counts[3],
             tile_shape=(block, block),
-            interleaved=interleaved,
         )
-        if data.shape[0] > 1 and not interleaved:
-            return None
         try:
             if zlib.decompress(raw[tile_at:]) != template._tile_bytes(data):
                 return None
