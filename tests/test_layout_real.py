@@ -12,7 +12,7 @@ from scipy import ndimage
 
 from eotext.model import GRID3_NAMES, ClassShape, Component, Layout, RegionStats, Relation
 from eotext.semantics.components import MIN_PX, PatchComponents
-from eotext.semantics.layout import analyse_layout
+from eotext.semantics.layout import _directions, analyse_layout
 from eotext.semantics.stats import grid3_slices, region_slices
 from tests.real_maps import real_patches
 from tests.test_semantics import border_edges
@@ -88,17 +88,8 @@ def _reference(labels: Array, valid: Array, codes: list[int]) -> Layout:
         ys, xs = np.nonzero((labels == c) & valid)
         if xs.size >= MIN_PX:
             centroids[c] = (int(xs.sum()) / xs.size, int(ys.sum()) / xs.size)
-    items = list(centroids.items())
-    for i, (a, (ax, ay)) in enumerate(items):
-        for b, (bx, by) in items[i + 1 :]:
-            dx, dy = (ax - bx) / width, (ay - by) / height
-            if max(abs(dx), abs(dy)) < 0.2:
-                continue
-            if abs(dy) >= abs(dx):
-                kind = "north of" if dy < 0 else "south of"
-            else:
-                kind = "west of" if dx < 0 else "east of"
-            relations.append(Relation(a, b, kind, round(max(abs(dx), abs(dy)), 4)))
+    # The direction rule has its own tests (test_semantics); here its centroids are the check.
+    relations += _directions(centroids, height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations), frozenset(apart))
 
 
