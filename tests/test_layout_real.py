@@ -33,7 +33,7 @@ def _components(labels: Array, valid: Array, code: int) -> tuple[Array, int]:
 
 
 def _moments(mask: Array) -> tuple[float, float, Array]:
-    """Centroid and covariance of a mask, from the coordinates of its pixels."""
+    """Centroid and covariance of the pixels of a mask, from their coordinates."""
     ys, xs = np.nonzero(mask)
     cx, cy = float(xs.sum() / xs.size), float(ys.sum() / ys.size)  # whole sums: exact
     cov = np.cov(np.stack([xs, ys]).astype(np.float64), bias=True)
@@ -48,12 +48,11 @@ def _shape(labels: Array, valid: Array, code: int) -> ClassShape:
     comps = []
     for i in sorted(big, key=lambda i: -areas[i])[:3]:
         rows, cols = boxes[i]
-        cx, cy, cov = _moments(ids[rows, cols] == i + 1)
+        cx, cy, cov = _moments(ids == i + 1)
         eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)
         box = (cols.start, rows.start, cols.stop, rows.stop)
-        centroid = (cx + cols.start, cy + rows.start)
         elongation = round(float(np.sqrt(eig[1] / eig[0])), 3)
-        comps.append(Component(code, int(areas[i]), box, centroid, elongation))
+        comps.append(Component(code, int(areas[i]), box, (cx, cy), elongation))
     return ClassShape(code, len(big), tuple(comps))
 
 

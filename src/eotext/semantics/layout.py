@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from eotext.model import GRID3_NAMES, ClassShape, Component, Layout, RegionStats, Relation
-from eotext.semantics.components import MIN_PX, ClassComponents, PatchComponents
+from eotext.semantics.components import MIN_PX, PatchComponents
 from eotext.semantics.stats import grid3_slices, region_slices
 
 __all__ = ["MIN_PX", "analyse_layout"]
@@ -48,7 +48,7 @@ def analyse_layout(
     regions, grid3 = cells.regions(counts, codes)
     class_px = counts.sum(axis=(0, 1))[:k]
     largest = [codes[i] for i in np.argsort(-class_px, kind="stable")[:shape_classes]]
-    shapes = {c: _class_shape(components.of(c), max_components) for c in largest}
+    shapes = {c: _class_shape(components, c, max_components) for c in largest}
     borders, apart = _borders(components, codes)
     relations = borders + _directions(_centroids(components, codes), height, width)
     return Layout(height, width, regions, grid3, shapes, tuple(relations), apart)
@@ -107,9 +107,9 @@ def _centroids(components: PatchComponents, codes: list[int]) -> dict[int, tuple
     }
 
 
-def _class_shape(found: ClassComponents, keep: int) -> ClassShape:
+def _class_shape(components: PatchComponents, code: int, keep: int) -> ClassShape:
     """The class's connected components (8-connected), largest first."""
-    code = found.code
+    found = components.of(code)
     if found.count == 0:
         return ClassShape(code, 0, ())
     area = found.area_px
@@ -118,35 +118,24 @@ def _class_shape(found: ClassComponents, keep: int) -> ClassShape:
         return ClassShape(code, 0, ())
     order = big[np.argsort(-area[big], kind="stable")][:keep]
     comps = []
-    for i in order:
+    for i, sums in zip(order, components.moment_sums(found.ids[order]).tolist(), strict=True):
         rows, cols = found.boxes[i]
-        cx, cy, cov = _moments(found.labelled[rows, cols] == found.ids[i])
+        cx, cy, cov = _moments(*sums)
         eig = np.linalg.eigvalsh(cov + np.eye(2) / 12.0)  # + a pixel's own variance
         box = (int(cols.start), int(rows.start), int(cols.stop), int(rows.stop))
-        centroid = (cx + cols.start, cy + rows.start)
         elongation = round(float(np.sqrt(eig[1] / eig[0])), 3)
-        comps.append(Component(code, int(area[i]), box, centroid, elongation))
+        comps.append(Component(code, int(area[i]), box, (cx, cy), elongation))
     return ClassShape(code, int(big.size), tuple(comps))
 
 
-def _moments(mask: np.ndarray[Any, Any]) -> tuple[float, float, np.ndarray[Any, Any]]:
-    """Centroid (x, y) and covariance of the pixels of a mask (a component in its box).
-
-    From the mask's row and column counts and one matrix-vector product, over the box once:
-    no pixel coordinate arrays. The centroid sums are of integers, so exact; so are the row and
-    column counts, taken as matrix-vector products too (faster than sums along an axis).
-    """
-    weights = mask.astype(np.float64)
-    height, width = mask.shape
-    ys, xs = np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64)
-    per_row, per_col = weights @ np.ones(width), np.ones(height) @ weights
-    n = per_row.sum()
-    cy, cx = float(ys @ per_row / n), float(xs @ per_col / n)
-    dy, dx = ys - cy, xs - cx
-    vxx = float((dx * dx) @ per_col / n)
-    vyy = float((dy * dy) @ per_row / n)
-    vxy = float(dy @ (weights @ dx) / n)
-    return cx, cy, np.array([[vxx, vxy], [vxy, vyy]])
+def _moments(
+    n: int, sx: int, sy: int, sxx: int, syy: int, sxy: int
+) -> tuple[float, float, np.ndarray[Any, Any]]:
+    """Centroid (x, y) and covariance of pixels from their count and (exact, whole) sums of
+    x, y, x², y² and xy: ``n² var(x) = n Σx² - (Σx)²`` in whole numbers, so no cancellation."""
+    nn = n * n
+    vxx, vyy, vxy = (n * sxx - sx * sx) / nn, (n * syy - sy * sy) / nn, (n * sxy - sx * sy) / nn
+    return sx / n, sy / n, np.array([[vxx, vxy], [vxy, vyy]])
 
 
 def _borders(
