@@ -65,6 +65,61 @@ def test_the_waiting_process_runs_units_too() -> None:
     assert os.getpid() in pids and len(pids) == 2
 
 
+def _pandas_in_a_worker(_: int) -> tuple[int, bool, bool, list[dict[str, Any]]]:
+    """In a worker: whether pandas can be imported, and a table made and read back."""
+    import io
+    import os
+    import sys
+
+    import pyarrow as pa
+
+    table = pa.Table.from_pylist([{"a": 1, "b": "x"}])
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    try:
+        import pandas  # noqa: F401
+
+        importable = True
+    except ModuleNotFoundError:
+        importable = False
+    return os.getpid(), "pandas" in sys.modules, importable, pq.read_table(sink).to_pylist()
+
+
+def test_worker_processes_leave_pandas_out() -> None:
+    """pyarrow would import pandas (0.15-0.25 s) in each worker at its first table, for
+    nothing: units never hand it pandas objects. Tables are made and read all the same."""
+    import os
+
+    for pid, imported, importable, rows in ProcessRunner(2).map_unordered(
+        _pandas_in_a_worker, range(4)
+    ):
+        assert rows == [{"a": 1, "b": "x"}]
+        if pid != os.getpid():
+            assert not imported and not importable
+
+
+def test_pandas_imports_again_after_the_block() -> None:
+    """The build command's own process leaves pandas out while it builds, and only then."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from eotext.run.engine import pandas_left_out
+with pandas_left_out():
+    try:
+        import pandas
+    except ModuleNotFoundError as exc:
+        print("left out:", "left out" in str(exc))
+import pandas
+print("after:", "pandas" in sys.modules)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split("\n")[:2] == ["left out: True", "after: True"]
+
+
 def test_units_in_flight_keep_the_slots_filled() -> None:
     """Besides the unit at the CPU, the waiting units hold eight rounds of requests."""
     assert units_in_flight(16, 64) == 3 and units_in_flight(16, 16) == 9

@@ -6,6 +6,7 @@ prints. Errors from the library become a one-line message and a non-zero exit, h
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import sys
@@ -224,12 +225,16 @@ def build(
     """
     from eotext.config.flags import recipe_from_flags
     from eotext.run.build import build_dataset
+    from eotext.run.engine import pandas_left_out
 
     config = recipe_from_flags(recipe, **flags)
     if dry_run or ("llm" in config.annotate.kinds and config.annotate.llm.dry_run):
         _print_dry_run(config)  # writes nothing: -o is neither created nor changed
         return
-    result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
+    # Local units never need pandas (a Dask client may: left alone).
+    leave_out = pandas_left_out if not config.output.scheduler else contextlib.nullcontext
+    with leave_out():
+        result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
     dropped = ", ".join(f"{k} {v}" for k, v in result.dropped.items()) or "none"
     click.echo(
         f"{result.out_dir}: {result.patches} patches, {result.texts} texts "

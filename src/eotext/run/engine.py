@@ -191,10 +191,45 @@ def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
         return fn(task)
 
 
+class _PandasLeftOut:
+    """An import hook under which ``import pandas`` fails.
+
+    pyarrow imports pandas (0.15-0.25 s) at the first array or table a process makes, only to
+    learn whether what it is handed are pandas objects; units never hand it any, and without
+    pandas pyarrow works as it does where pandas is not installed.
+    """
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(
+                "pandas is left out of eotext's unit workers; a step that needs it must run "
+                "outside the build",
+                name=name,
+            )
+
+
+@contextlib.contextmanager
+def pandas_left_out() -> Iterator[None]:
+    """While the block runs, ``import pandas`` fails in this process (see
+    :class:`_PandasLeftOut`), unless pandas is imported already. For the build command's own
+    process, which runs units too; pandas imports normally again after the block."""
+    if "pandas" in sys.modules:
+        yield
+        return
+    sys.meta_path.insert(0, _PandasLeftOut)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(_PandasLeftOut)
+
+
 def _start_worker(parent_pid: int) -> None:
-    """In a new worker process: end with the parent, and exit without walking its objects
-    again."""
+    """In a new worker process: end with the parent, leave pandas out (see
+    :class:`_PandasLeftOut`), and exit without walking its objects again."""
     die_with_parent(parent_pid)
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _PandasLeftOut)
     # At exit the interpreter walks every object alive two or three times to collect cycles;
     # a worker has nothing left to close by then, and the build waits for it: 0.2 s. Frozen
     # objects are not walked.
