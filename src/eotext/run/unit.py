@@ -312,7 +312,7 @@ def patch_record(patch: AnalysedPatch, unit_id: str, paths: PatchPaths) -> Patch
         unit_id=unit_id,
         sensor=scene.sensor,
         acquired=scene.acquired,
-        crs=grid.crs.to_string(),
+        crs=grid.crs_string,
         transform=tuple(grid.window_transform(spec.window))[:6],
         width=spec.window.width,
         height=spec.window.height,

@@ -53,6 +53,12 @@ class Grid:
         factor = self.crs.linear_units_factor[1] if self.crs.linear_units_factor else 1.0
         return res * factor
 
+    @cached_property
+    def crs_string(self) -> str:
+        """``crs.to_string()`` (``"EPSG:32631"``), kept: every patch row names its CRS, and each
+        call asks GDAL anew."""
+        return str(self.crs.to_string())
+
     def window_transform(self, window: PixelWindow) -> Affine:
         """The transform of a window: ``transform @ Affine.translation(col_off, row_off)``,
         written out (the same floating-point operations, a fraction of the time)."""
