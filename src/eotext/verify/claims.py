@@ -261,7 +261,22 @@ _HINTS: dict[re.Pattern[str], tuple[str, ...]] = {
         "touch", "abut", "meet",
     ),
     _DIR: ("north", "south", "east", "west", "above", "below"),
+    _DOMINANT_FWD: (
+        "domina", "mostly", "main", "primarily", "chiefly", "largely", "prevailing", "major",
+        "most ", "largest", "biggest", "entirely",
+    ),
 }  # fmt: skip
+#: Words one of which a match of :data:`_WHOLE` holds (it is searched in lower case).
+_WHOLE_HINTS = (" of the ", "the scene holds", "overall", "throughout the ")
+#: Every part of the image named at once: "every part", "all four quadrants", "the whole scene".
+_EVERY_PART = re.compile(
+    r"\bevery part\b|\ball (?:four )?quadrants\b|\bfrom top left to "
+    r"cent(?:er|re)\b|\b(?:whole|entire) (?:image|scene|patch|picture)\b"
+)
+_EVERY_PART_HINTS = ("every part", "quadrants", "from top left to cent", "whole ", "entire ")
+#: How far before its end a negation of :data:`_NEG_BEFORE` can start: its longest word (12
+#: characters) and the 20 it allows after it, with room to spare.
+_NEG_REACH = 40
 
 
 @dataclass(frozen=True)
@@ -414,18 +429,16 @@ def _sentence_claims(
     breaks = _clause_bounds(sentence)
     places = _places(sentence, off)
     scope_places = [p for p in places if p.role == "scope"]
-    every_part = bool(
-        re.search(
-            r"\bevery part\b|\ball (?:four )?quadrants\b|\bfrom top left to "
-            r"cent(?:er|re)\b|\b(?:whole|entire) (?:image|scene|patch|picture)\b",
-            low,
-        )
+    # Word look-ups first: on ASCII text, these searches cannot match without one of the words.
+    every_part = (not plain or any(w in low for w in _EVERY_PART_HINTS)) and bool(
+        _EVERY_PART.search(low)
     )
     whole = every_part
-    for wm in _WHOLE.finditer(low):
-        # "the upper part of the image" is a place, not the whole image.
-        if not any(p.start <= off + wm.start() <= p.end + 1 for p in places):
-            whole = True
+    if not plain or any(w in low for w in _WHOLE_HINTS):
+        for wm in _WHOLE.finditer(low):
+            # "the upper part of the image" is a place, not the whole image.
+            if not any(p.start <= off + wm.start() <= p.end + 1 for p in places):
+                whole = True
 
     def clause_of(pos: int) -> int:
         return sum(b < pos - off for b in breaks)
@@ -471,7 +484,10 @@ def _sentence_claims(
             r"\s*(?:,|or|nor|and|, or|, and|, nor)\s*",
             sentence[last_negated.end - off : men.start - off],
         )
-        if listed or _NEG_BEFORE.search(local_before) or _NEG_AFTER.search(after):
+        # A negation ends at most _NEG_REACH characters before the mention (the search from
+        # there sees the text before it all the same); one after it starts right after it.
+        near = max(0, len(local_before) - _NEG_REACH)
+        if listed or _NEG_BEFORE.search(local_before, near) or _NEG_AFTER.match(after):
             negated.add(men.start)
             last_negated = men
             out.append(claim("absence", men.start, men.end, men.codes))
@@ -541,7 +557,7 @@ def _sentence_claims(
             pct = claim("percent", off + m.start(), off + m.end(), target.codes, value=pct_value)
             out.append(pct)
     # Dominance.
-    for m in _DOMINANT_FWD.finditer(sentence):
+    for m in matches(_DOMINANT_FWD):
         if re.match(
             r"(?:to the |in the |along |across |(?:north|south|east|west)\b)",
             sentence[m.end() :],
