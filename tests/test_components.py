@@ -84,3 +84,32 @@ def test_no_usable_pixels_has_no_components() -> None:
     labels = np.full((8, 8), 10, dtype=np.uint8)
     found = PatchComponents(labels, np.zeros(labels.shape, dtype=bool)).of(10)
     assert found.count == 0 and found.boxes == ()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "code", "shape"),
+    [(np.uint8, 80, (256, 256)), (np.uint8, 0, (64, 48)), (np.uint16, 3110, (120, 120)),
+     (np.int16, -5, (33, 17)), (np.int32, 70_000, (16, 16))],
+)  # fmt: skip
+def test_a_patch_of_one_class_everywhere_is_written_down_as_labelling_finds_it(
+    dtype: Any, code: int, shape: tuple[int, int]
+) -> None:
+    """Open water or a forest, usable everywhere: one component, one run per row, without
+    labelling; everything the labelling and the scan of its runs would give."""
+    labels, usable = np.full(shape, code, dtype=dtype), np.ones(shape, dtype=bool)
+    written = components_module.label_classes(labels, usable)
+    offset = 0 if written.offset == 0 and labels.dtype.itemsize <= 2 else written.offset
+    found = components_module._label_each(labels, usable, offset, written.index.dtype.type)
+    assert written.offset == found.offset
+    for field in ("index", "ids", "classes", "areas", "bounds"):
+        assert np.array_equal(getattr(written, field), getattr(found, field)), field
+    for field in ("rows", "cols", "lengths", "classes", "ids"):
+        assert np.array_equal(getattr(written.runs, field), getattr(found.runs, field)), field
+    # The layout and the referring expressions read them the same way.
+    every, each = PatchComponents(labels, usable), PatchComponents(labels, usable)
+    each._all = found
+    assert analyse_layout(labels, usable, [code], components=every) == analyse_layout(
+        labels, usable, [code], components=each
+    )
+    assert every.pixel_sums([code]).tolist() == each.pixel_sums([code]).tolist()
+    assert every.moment_sums(np.array([1])).tolist() == each.moment_sums(np.array([1])).tolist()

@@ -231,6 +231,18 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
         offset = int(labels[usable].min())
         span = int(labels[usable].max()) - offset + 1
         dtype = np.uint16 if span < (1 << 16) - 1 else np.uint64
+    if usable.all() and labels.min() == labels.max():
+        return _one_class_everywhere(labels.shape, int(labels.flat[0]) - offset + 1, dtype, offset)
+    return _label_each(labels, usable, offset, dtype)
+
+
+def _label_each(
+    labels: np.ndarray[Any, Any],
+    usable: np.ndarray[Any, Any],
+    offset: int,
+    dtype: type[np.unsignedinteger[Any]],
+) -> _Labelling:
+    """:func:`label_classes` by labelling the class index image and scanning its runs."""
     # Class index 1.. on usable pixels, 0 (background, never labelled) elsewhere.
     classes: np.ndarray[Any, Any]
     if offset == 0:
@@ -244,6 +256,33 @@ def label_classes(labels: np.ndarray[Any, Any], usable: np.ndarray[Any, Any]) ->
     of_id = np.zeros(n + 1, dtype=np.int64)
     of_id[1:] = classes.ravel()[starts]  # a component's class is the class of any of its pixels
     return _Labelling(classes, runs, ids, of_id, areas, bounds, offset)
+
+
+def _one_class_everywhere(
+    shape: tuple[int, ...], index: int, dtype: type[np.unsignedinteger[Any]], offset: int
+) -> _Labelling:
+    """The labelling of a patch that is one class and usable everywhere (open water, a forest:
+    most patches of many tiles), written down: one component, one run per row. What
+    :func:`label_classes` would find by labelling and scanning the patch, without either; the
+    images are read-only views of one value."""
+    height, width = int(shape[0]), int(shape[1])
+    rows = np.arange(height, dtype=np.intp)
+    runs = _Runs(
+        rows,
+        np.zeros(height, dtype=np.intp),
+        np.full(height, width, dtype=np.intp),
+        np.full(height, index, dtype=dtype),
+        np.ones(height, dtype=np.uint16),
+    )
+    return _Labelling(
+        index=np.broadcast_to(np.array(index, dtype=dtype), (height, width)),
+        runs=runs,
+        ids=np.broadcast_to(np.array(1, dtype=np.uint16), (height, width)),
+        classes=np.array([0, index], dtype=np.int64),
+        areas=np.array([0, height * width], dtype=np.int64),
+        bounds=np.array([[0, 0, 0, 0], [0, height, 0, width]], dtype=np.intp),
+        offset=offset,
+    )
 
 
 def _runs_by_id(
