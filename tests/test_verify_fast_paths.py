@@ -127,6 +127,30 @@ def test_every_match_of_a_hinted_claim_pattern_holds_a_hint_word() -> None:
                 assert any(w in low for w in words), (pattern.pattern[:40], sentence)
 
 
+def test_whole_image_searches_match_only_with_a_hint_word() -> None:
+    for sentence in _sentences():
+        low = sentence.lower()
+        if claims_mod._WHOLE.search(low):
+            assert any(w in low for w in claims_mod._WHOLE_HINTS), sentence
+        if claims_mod._EVERY_PART.search(low):
+            assert any(w in low for w in claims_mod._EVERY_PART_HINTS), sentence
+
+
+def test_a_class_over_the_whole_patch_is_one_component_as_scipy_finds_it() -> None:
+    """Open water everywhere: one component written down, no labelling; scipy agrees."""
+    scheme = next(iter(_patches().values())).scheme
+    for shape in ((256, 256), (120, 77), (1, 5)):
+        labels = np.full(shape, 80, dtype=np.uint8)
+        for f in (facts_from_array(labels, scheme, 0), PatchFacts(labels.astype(np.int64), scheme)):
+            for min_px in (1, 20, 21):
+                assert f.components(frozenset({80}), min_px) == _ndimage_components(
+                    labels == 80, min_px
+                )
+                assert f.count_components(frozenset({80}), min_px) == int(labels.size >= min_px)
+            assert f.components(frozenset({10}), 1) == []
+            assert f.count_components(frozenset({10}), 1) == 0
+
+
 def test_claims_with_hints_equal_claims_without(monkeypatch: pytest.MonkeyPatch) -> None:
     lexicon = Lexicon(next(iter(_patches().values())).scheme)
     texts = _texts()

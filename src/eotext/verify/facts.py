@@ -241,7 +241,13 @@ class PatchFacts:
         every claim and size threshold."""
         key = ("labelled", codes)
         if key not in self._cache:
-            lab, n = cc3d.connected_components(self.in_codes(codes), connectivity=8, return_N=True)
+            inside = self.in_codes(codes)
+            if inside.all():  # the whole patch (open water, a forest): one component
+                whole = np.broadcast_to(np.intp(1), (inside.size,))
+                self._cache[key] = (whole, 1)
+                self._cache[("areas", codes)] = np.array([inside.size], dtype=np.intp)
+                return self._cache[key]  # type: ignore[no-any-return]
+            lab, n = cc3d.connected_components(inside, connectivity=8, return_N=True)
             # Native ids: bincount converts others on every call (weighted: 2.5x the time).
             self._cache[key] = (lab.ravel().astype(np.intp), int(n))
         out: tuple[np.ndarray[Any, Any], int] = self._cache[key]
@@ -250,8 +256,8 @@ class PatchFacts:
     def _raster_order(self, codes: frozenset[int]) -> list[int]:
         """Indices (id - 1) of the components of ``codes`` by their first pixel, row by row."""
         flat, n = self._labelled(codes)
-        if n == 0:
-            return []
+        if n <= 1:
+            return list(range(n))
         at = np.flatnonzero(flat)
         ids, first = np.unique(flat[at], return_index=True)
         assert len(ids) == n  # ids 1..n
@@ -270,6 +276,13 @@ class PatchFacts:
         key = ("sums", codes)
         if key not in self._cache:
             flat, n = self._labelled(codes)
+            h, w = self.height, self.width
+            if n == 1 and int(self._areas(codes)[0]) == h * w:  # the whole patch
+                self._cache[key] = (
+                    np.array([w * h * (h - 1) / 2]),
+                    np.array([h * w * (w - 1) / 2]),
+                )
+                return self._cache[key]  # type: ignore[no-any-return]
             rows, cols = _indices(self.shape)
             self._cache[key] = (
                 np.bincount(flat, rows, minlength=n + 1)[1:],
