@@ -48,6 +48,11 @@ def count_classes(labels: np.ndarray[Any, Any], valid: np.ndarray[Any, Any]) -> 
     An 8-bit patch is counted by Pillow's histogram under the valid pixels as its mask: no copy
     of the valid pixels and no 64-bit conversion (about a third of the time of ``bincount``).
     """
+    if labels.size and valid.all():  # no mask: the commonest case
+        if labels.min() == labels.max():  # one class (open water, a forest): no histogram
+            return {int(labels.flat[0]): int(labels.size)}
+        if labels.dtype == np.uint8 and labels.ndim == 2:
+            return {code: n for code, n in enumerate(Image.fromarray(labels).histogram()) if n}
     if labels.dtype == np.uint8 and labels.ndim == 2 and valid.dtype == bool:
         mask = Image.fromarray(np.ascontiguousarray(valid).view(np.uint8))
         hist = Image.fromarray(labels).histogram(mask=mask)
