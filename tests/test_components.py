@@ -111,5 +111,11 @@ def test_a_patch_of_one_class_everywhere_is_written_down_as_labelling_finds_it(
     assert analyse_layout(labels, usable, [code], components=every) == analyse_layout(
         labels, usable, [code], components=each
     )
-    assert every.pixel_sums([code]).tolist() == each.pixel_sums([code]).tolist()
     assert every.moment_sums(np.array([1])).tolist() == each.moment_sums(np.array([1])).tolist()
+    edges = ([0, shape[0] // 3, shape[0]], [0, shape[1] // 4, shape[1] // 2, shape[1]])
+    for codes in ([code], [code, code + 1], [code + 1, code], [code + 1], []):
+        assert every.pixel_sums(codes).tolist() == each.pixel_sums(codes).tolist(), codes
+        assert np.array_equal(every.cell_counts(*edges, codes), each.cell_counts(*edges, codes))
+    assert analyse_layout(labels, usable, [code + 1, code], components=every) == analyse_layout(
+        labels, usable, [code + 1, code], components=each
+    )

@@ -76,6 +76,9 @@ class _Labelling:
     areas: np.ndarray[Any, Any]  # pixels of each id (int64)
     bounds: np.ndarray[Any, Any]  # (row start, row stop, col start, col stop) of each id
     offset: int  # the smallest usable code
+    #: The class index of a patch that is that one class and usable everywhere (its sums then
+    #: have closed forms), else None.
+    everywhere: int | None = None
 
 
 class PatchComponents:
@@ -111,8 +114,16 @@ class PatchComponents:
         """(pixels, sum of columns, sum of rows) of the usable pixels of each of ``codes``, as
         a (len(codes), 3) int64 array (the patch is labelled on the first call): exact sums,
         from the runs, from which centroids need no pass over the patch."""
-        runs = self._labelling().runs
+        every = self._labelling()
         k = len(codes)
+        if every.everywhere is not None:
+            height, width = self.shape
+            out = np.zeros((k, 3), dtype=np.int64)
+            at = self._positions(codes, np.array([every.everywhere]))[0]
+            if at < k:  # the columns 0..w-1 of every row, the rows 0..h-1 of every column
+                out[at] = (height * width, height * _sum_below(width), width * _sum_below(height))
+            return out
+        runs = every.runs
         j = self._positions(codes, runs.classes)
         # The columns of a run of ``n`` pixels from column ``c`` sum to n (2 c + n - 1) / 2.
         cols = runs.lengths * (2 * runs.cols + runs.lengths - 1) // 2
@@ -130,9 +141,21 @@ class PatchComponents:
         ``c`` in row ``r`` adds ``Σx = n c + n(n-1)/2``, ``Σx² = n c² + c n(n-1) + (n-1)n(2n-1)/6``,
         ``Σy = n r``, ``Σy² = n r²`` and ``Σxy = r Σx``. Whole numbers far below 2**53: exact.
         """
-        runs = self._labelling().runs
+        every = self._labelling()
         k = len(ids)
-        where = np.full(int(self._labelling().areas.size), k, dtype=np.intp)
+        if every.everywhere is not None:  # one component, the whole patch: closed forms
+            height, width = self.shape
+            whole = [
+                height * width,
+                height * _sum_below(width),
+                width * _sum_below(height),
+                height * _squares_below(width),
+                width * _squares_below(height),
+                _sum_below(width) * _sum_below(height),
+            ]
+            return np.array([whole if int(i) == 1 else [0] * 6 for i in ids], dtype=np.int64)
+        runs = every.runs
+        where = np.full(int(every.areas.size), k, dtype=np.intp)
         where[np.asarray(ids, dtype=np.intp)] = np.arange(k)
         j = where[runs.ids]
         n, c, r = runs.lengths, runs.cols, runs.rows
@@ -160,8 +183,14 @@ class PatchComponents:
             those of every other class at ``k`` (``k = len(codes)``). From the runs of the
             labelling, cut at the column edges, not from the pixels.
         """
-        runs = self._labelling().runs
+        every = self._labelling()
         k = len(codes)
+        if every.everywhere is not None:  # one class everywhere: each cell is its area
+            counts = np.zeros((len(row_edges) - 1, len(col_edges) - 1, k + 1), dtype=np.int64)
+            at = min(int(self._positions(codes, np.array([every.everywhere]))[0]), k)
+            counts[:, :, at] = np.outer(np.diff(row_edges), np.diff(col_edges))
+            return counts
+        runs = every.runs
         cols = np.asarray(col_edges)
         n_rows, n_cols = len(row_edges) - 1, len(cols) - 1
         j = self._positions(codes, runs.classes)
@@ -282,6 +311,7 @@ def _one_class_everywhere(
         areas=np.array([0, height * width], dtype=np.int64),
         bounds=np.array([[0, 0, 0, 0], [0, height, 0, width]], dtype=np.intp),
         offset=offset,
+        everywhere=index,
     )
 
 
@@ -334,3 +364,13 @@ def _runs_by_id(
     bounds[1:, 2] = np.minimum.reduceat(cols, first)
     bounds[1:, 3] = np.maximum.reduceat(cols + lengths, first)
     return runs, areas, bounds, starts[first]
+
+
+def _sum_below(n: int) -> int:
+    """0 + 1 + ... + (n - 1)."""
+    return n * (n - 1) // 2
+
+
+def _squares_below(n: int) -> int:
+    """0² + 1² + ... + (n - 1)²."""
+    return (n - 1) * n * (2 * n - 1) // 6
