@@ -148,7 +148,15 @@ def test_a_class_over_the_whole_patch_is_one_component_as_scipy_finds_it() -> No
                 )
                 assert f.count_components(frozenset({80}), min_px) == int(labels.size >= min_px)
             assert f.components(frozenset({10}), 1) == []
+            rows, cols = np.nonzero(labels == 80)
+            assert f.centroid(frozenset({80})) == (
+                (rows.mean() + 0.5) / shape[0],
+                (cols.mean() + 0.5) / shape[1],
+            )
+            assert f.counts == {80: labels.size} and f.counts_in(None) == {80: labels.size}
             assert f.count_components(frozenset({10}), 1) == 0
+        nodata = facts_from_array(np.zeros(shape, dtype=np.uint8), scheme, 0)
+        assert nodata.counts == {} and nodata.centroid(frozenset({80})) is None
 
 
 def test_claims_with_hints_equal_claims_without(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -157,6 +157,9 @@ class PatchFacts:
             c0, c1, _ = cols.indices(self.width)
             if r1 <= r0 or c1 <= c0:
                 return {}
+            if rect is None and self._bytes.min() == self._bytes.max():  # one value: no histogram
+                value = int(self._bytes.flat[0])
+                return {value: self._bytes.size} if value in self._valid_bytes else {}
             image = self._image if rect is None else self._image.crop((c0, r0, c1, r1))
             hist = image.histogram()
             return {v: hist[v] for v in self._valid_bytes if hist[v]}
@@ -307,7 +310,10 @@ class PatchFacts:
 
     def centroid(self, codes: frozenset[int]) -> tuple[float, float] | None:
         """Centroid (row, col) of a class as fractions of the patch, None when absent."""
-        rows, cols = np.nonzero(self.in_codes(codes))
+        inside = self.in_codes(codes)
+        if inside.all():  # the whole patch: its middle, as the means below give it
+            return 0.5, 0.5
+        rows, cols = np.nonzero(inside)
         if rows.size == 0:
             return None
         return (rows.mean() + 0.5) / self.height, (cols.mean() + 0.5) / self.width
