@@ -233,6 +233,9 @@ def build(
         return
     # Local units never need pandas (a Dask client may: left alone).
     leave_out = pandas_left_out if not config.output.scheduler else contextlib.nullcontext
+    # What is imported lives as long as the command: frozen, the collections between units
+    # no longer walk it.
+    gc.freeze()
     with leave_out():
         result = build_dataset(config, out_dir, progress=not ctx.obj["quiet"])
     dropped = ", ".join(f"{k} {v}" for k, v in result.dropped.items()) or "none"

@@ -183,6 +183,12 @@ class ProcessRunner:
 
 def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
     """In a worker process: run ``fn``, its LLM requests within the shared semaphore."""
+    global _imports_frozen
+    if not _imports_frozen:
+        # The task is unpickled, so what units need is imported: those objects live as long
+        # as the worker, and frozen, the collections between units no longer walk them.
+        gc.freeze()
+        _imports_frozen = True
     if semaphore is None:
         return fn(task)
     from eotext.clients.limits import shared_limit
@@ -222,6 +228,9 @@ def pandas_left_out() -> Iterator[None]:
         yield
     finally:
         sys.meta_path.remove(_PandasLeftOut)
+
+
+_imports_frozen = False
 
 
 def _start_worker(parent_pid: int) -> None:
