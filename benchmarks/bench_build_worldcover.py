@@ -60,11 +60,21 @@ def _recipe(tile: str, workers: int, unit_patches: int):  # type: ignore[no-unty
 
 
 def run_build(tile: str, out: str, workers: int, unit_patches: int) -> dict[str, float]:
-    from eotext.run.build import build_dataset
+    """The build as users run it: the ``eotext build`` command, in this process."""
+    from eotext.cli.main import cli
 
+    recipe = Path(out).with_suffix(".toml")
+    recipe.write_text(
+        f'[[sources]]\nid = "N00E006"\nlabels = {json.dumps(tile)}\nscheme = "worldcover"\n'
+        # Keep every patch with at least one land pixel: the tile is ~97 % ocean (nodata).
+        "[filters]\nmin_valid_fraction = 0.0\n"
+        f"[output]\nunit_patches = {unit_patches}\nworkers = {workers}\n"
+    )
     t0 = time.perf_counter()
-    result = build_dataset(_recipe(tile, workers, unit_patches), out)
-    return {"seconds": time.perf_counter() - t0, "patches": result.patches, "texts": result.texts}
+    cli(["-q", "build", str(recipe), "-o", out], standalone_mode=False)
+    seconds = time.perf_counter() - t0
+    counts = json.loads((Path(out) / "manifest.json").read_text())["counts"]
+    return {"seconds": seconds, "patches": counts["patches"], "texts": counts["texts"]}
 
 
 def _io_only_unit(args: tuple[object, object, str]) -> int:
