@@ -170,3 +170,49 @@ def test_a_files_bytes_do_not_depend_on_which_patch_came_first(tmp_path: Path) -
         assert (tmp_path / "0" / f"{k}.tif").read_bytes() == (
             tmp_path / "1" / f"{k}.tif"
         ).read_bytes()
+
+
+def test_patches_of_one_value_are_deflated_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Open water: every patch of one value has the same tile, deflated once, and reads back
+    as GDAL's own file does (zero and negative zero kept apart)."""
+    rasters._ONE_VALUE.clear()
+    (tmp_path / "codes").mkdir()
+    (tmp_path / "floats").mkdir()
+    crs = CRS.from_epsg(32631)
+    values = [80, 80, 10, 80, 0]
+    patches = [
+        (np.full((256, 256), v, dtype=np.uint8), Affine(10, 0, 500_000 + 2_560 * i, 0, -10, 4e6))
+        for i, v in enumerate(values)
+    ]
+    colormap = get_scheme("worldcover").colormap()
+    _write_both(tmp_path / "codes", patches, monkeypatch, crs=crs, nodata=255, colormap=colormap)
+    tiles = {k[-1] for k in rasters._ONE_VALUE if k[0] == "tile"}
+    assert tiles == {np.uint8(v).tobytes() for v in values}
+    floats = [
+        (
+            np.full((1, 128, 128), v, dtype=np.float32),
+            Affine(10, 0, 500_000 + 1280 * i, 0, -10, 4e6),
+        )
+        for i, v in enumerate([0.0, -0.0, 0.0, -0.0])
+    ]
+    _write_both(tmp_path / "floats", floats, monkeypatch, crs=crs)
+    zeros = {k[-1] for k in rasters._ONE_VALUE if k[0] == "tile" and k[1] == "<f4"}
+    assert zeros == {np.float32(0.0).tobytes(), np.float32(-0.0).tobytes()}
+
+
+def test_label_previews_of_one_value_are_encoded_once(tmp_path: Path) -> None:
+    from PIL import Image
+
+    scheme = get_scheme("worldcover")
+    colormap = scheme.colormap()
+    rasters._ONE_VALUE.clear()
+    for i, code in enumerate([80, 80, 10]):
+        labels = np.full((256, 256), code, dtype=np.uint8)
+        rasters.write_label_png(tmp_path / f"{i}.png", labels, np.ones_like(labels, bool), colormap)
+        with Image.open(tmp_path / f"{i}.png") as img:
+            assert img.mode == "P" and img.getpixel((5, 7)) == code
+            assert tuple(img.convert("RGB").getpixel((0, 0))) == colormap[code][:3]
+    assert (tmp_path / "0.png").read_bytes() == (tmp_path / "1.png").read_bytes()
+    assert sum(k[0] == "png" for k in rasters._ONE_VALUE) == 2

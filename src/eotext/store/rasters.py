@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,9 +264,16 @@ class _OneTileTemplate:
         pixels = data[0] if count == 1 else np.moveaxis(data, 0, -1)
         return np.ascontiguousarray(pixels, dtype=data.dtype.newbyteorder("<")).tobytes()
 
+    def _deflated_tile(self, data: np.ndarray[Any, Any]) -> bytes:
+        """The tile of ``data``, deflated; a tile of one value everywhere is deflated once."""
+        if data.shape[1:] == self.tile_shape and data.min() == data.max():
+            key = ("tile", data.dtype.str, data.shape, data.flat[0].tobytes())
+            return _one_value(key, lambda: zlib.compress(self._tile_bytes(data), 1))
+        return zlib.compress(self._tile_bytes(data), 1)
+
     def file_bytes(self, data: np.ndarray[Any, Any], transform: Affine) -> bytes:
         """The whole file for ``data`` at ``transform`` (of this template's layout)."""
-        tile = zlib.compress(self._tile_bytes(data), 1)
+        tile = self._deflated_tile(data)
         header = bytearray(self.header)
         struct.pack_into("<6d", header, self.tiepoint_at, 0, 0, 0, transform.c, transform.f, 0)
         struct.pack_into("<I", header, self.byte_count_at, len(tile))
@@ -367,10 +374,30 @@ def write_label_png(
                 index[labels == 0] = spare
             palette[0] = 0
             index[~valid] = 0
+        if index.min() == index.max():  # open water: the same image every time
+            key = ("png", index.shape, int(index.flat[0]), palette.tobytes())
+            png = _one_value(key, lambda: palette_png(index, palette))
+        else:
+            png = palette_png(index, palette)
         with atomic_path(path) as tmp:
-            tmp.write_bytes(palette_png(index, palette))
+            tmp.write_bytes(png)
         return
     write_png(path, colour_labels(labels, valid, colormap))
+
+
+#: Encoded images of one value everywhere, by value and layout (open water, a forest: most
+#: patches of many tiles); a few classes times a few patch shapes, cleared if it ever grows.
+_ONE_VALUE: dict[tuple[Any, ...], bytes] = {}
+
+
+def _one_value(key: tuple[Any, ...], encode: Callable[[], bytes]) -> bytes:
+    """The bytes ``encode`` gives for an image of one value, encoded once per ``key``."""
+    found = _ONE_VALUE.get(key)
+    if found is None:
+        if len(_ONE_VALUE) >= 256:
+            _ONE_VALUE.clear()
+        found = _ONE_VALUE[key] = encode()
+    return found
 
 
 def palette_png(index: np.ndarray[Any, Any], palette: np.ndarray[Any, Any]) -> bytes:
