@@ -164,7 +164,7 @@ class ProcessRunner:
                         task = next(it, None)
                         if task is None:
                             return
-                        owner[executor.submit(_with_limit, fn, task, semaphore)] = executor
+                        owner[executor.submit(_run_in_worker, fn, task, semaphore)] = executor
                         held += 1
 
             try:
@@ -181,8 +181,9 @@ class ProcessRunner:
                     fut.cancel()
 
 
-def _with_limit(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
-    """In a worker process: run ``fn``, its LLM requests within the shared semaphore."""
+def _run_in_worker(fn: Callable[[T], R], task: T, semaphore: Any) -> R:
+    """In a worker process: run ``fn``, its LLM requests within the shared semaphore; before
+    the first task, freeze what the worker imported."""
     global _imports_frozen
     if not _imports_frozen:
         # The task is unpickled, so what units need is imported: those objects live as long

@@ -168,10 +168,10 @@ _WKT: dict[int, tuple[CRS, str]] = {}
 _caches_lock = threading.Lock()
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    """Put ``value`` in ``cache``, forgetting its oldest entry beyond _MAX_TEMPLATES."""
+def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = _MAX_TEMPLATES) -> None:
+    """Put ``value`` in ``cache``, forgetting its oldest entry beyond ``limit``."""
     with _caches_lock:
-        if key not in cache and len(cache) >= _MAX_TEMPLATES:
+        if key not in cache and len(cache) >= limit:
             cache.pop(next(iter(cache)))
         cache[key] = value
 
@@ -386,7 +386,7 @@ def write_label_png(
 
 
 #: Encoded images of one value everywhere, by value and layout (open water, a forest: most
-#: patches of many tiles); a few classes times a few patch shapes, cleared if it ever grows.
+#: patches of many tiles): a few classes times a few patch shapes.
 _ONE_VALUE: dict[tuple[Any, ...], bytes] = {}
 
 
@@ -394,9 +394,8 @@ def _one_value(key: tuple[Any, ...], encode: Callable[[], bytes]) -> bytes:
     """The bytes ``encode`` gives for an image of one value, encoded once per ``key``."""
     found = _ONE_VALUE.get(key)
     if found is None:
-        if len(_ONE_VALUE) >= 256:
-            _ONE_VALUE.clear()
-        found = _ONE_VALUE[key] = encode()
+        found = encode()
+        _remember(_ONE_VALUE, key, found, limit=256)
     return found
 
 

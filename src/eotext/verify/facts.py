@@ -246,9 +246,14 @@ class PatchFacts:
         if key not in self._cache:
             inside = self.in_codes(codes)
             if inside.all():  # the whole patch (open water, a forest): one component
-                whole = np.broadcast_to(np.intp(1), (inside.size,))
-                self._cache[key] = (whole, 1)
+                h, w = self.height, self.width
+                self._cache[key] = (np.broadcast_to(np.intp(1), (inside.size,)), 1)
+                # Its area and its pixels' row and column sums, written down.
                 self._cache[("areas", codes)] = np.array([inside.size], dtype=np.intp)
+                self._cache[("sums", codes)] = (
+                    np.array([w * h * (h - 1) / 2]),
+                    np.array([h * w * (w - 1) / 2]),
+                )
                 return self._cache[key]  # type: ignore[no-any-return]
             lab, n = cc3d.connected_components(inside, connectivity=8, return_N=True)
             # Native ids: bincount converts others on every call (weighted: 2.5x the time).
@@ -279,12 +284,7 @@ class PatchFacts:
         key = ("sums", codes)
         if key not in self._cache:
             flat, n = self._labelled(codes)
-            h, w = self.height, self.width
-            if n == 1 and int(self._areas(codes)[0]) == h * w:  # the whole patch
-                self._cache[key] = (
-                    np.array([w * h * (h - 1) / 2]),
-                    np.array([h * w * (w - 1) / 2]),
-                )
+            if key in self._cache:  # the whole patch: written down by _labelled
                 return self._cache[key]  # type: ignore[no-any-return]
             rows, cols = _indices(self.shape)
             self._cache[key] = (
@@ -311,8 +311,6 @@ class PatchFacts:
     def centroid(self, codes: frozenset[int]) -> tuple[float, float] | None:
         """Centroid (row, col) of a class as fractions of the patch, None when absent."""
         inside = self.in_codes(codes)
-        if inside.all():  # the whole patch: its middle, as the means below give it
-            return 0.5, 0.5
         # Whole sums of the pixels' rows and columns, from the per-row and per-column counts
         # (exact, so the same floats as the means of their coordinates, without listing them).
         per_row = np.count_nonzero(inside, axis=1)
